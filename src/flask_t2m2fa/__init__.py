@@ -1,0 +1,1 @@
+"""Talk2M-style SMS two-factor login for Flask."""

@@ -1,0 +1,58 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_base_url() -> str | None:
+    """The PostgreSQL server for tests, or None when there is none (the tests then skip)."""
+    url = os.environ.get("T2M2FA_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("T2M2FA_REQUIRE_POSTGRES"):
+            raise RuntimeError(f"PostgreSQL required but unreachable at {url}: {exc}") from exc
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    url = _postgres_base_url()
+    if url is None:
+        pytest.skip("no PostgreSQL server (set T2M2FA_TEST_POSTGRES_URL)")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose connections see a fresh, private schema, dropped after the test.
+
+    Tests running at the same time (several workers, several developers) never see each
+    other's tables.
+    """
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: os.PathLike[str]) -> str:
+    return f"sqlite:///{os.path.join(tmp_path, 'test.sqlite3')}"

@@ -1,0 +1,83 @@
+"""An example host app: its own accounts, users and passwords; two-factor login by flask_t2m2fa.
+
+Run the whole demo (loopback modem, gateway worker and this app) with ``python -m example_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import generate_csrf
+
+from example_app.extensions import db, login_manager, two_factor
+from example_app.models import Account, User
+from example_app.phone import init_phone_page
+
+__all__ = ["Account", "User", "create_app", "db", "two_factor"]
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    instance_path: str | None = None,
+    **two_factor_options: Any,
+) -> Flask:
+    """Create the host app.
+
+    :param config: settings that override the defaults, e.g. ``SQLALCHEMY_DATABASE_URI``,
+        ``DEMO_FAKE_MODEM_STATE`` (turns on the demo phone page) or ``T2M2FA_*`` keys.
+    :param instance_path: where the default SQLite database lives (absolute path).
+    :param two_factor_options: passed on to :meth:`TwoFactor.init_app`, e.g. a ``sender`` or
+        a ``clock`` in tests.
+    """
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.from_mapping(_default_config(app.instance_path))
+    if config is not None:
+        app.config.from_mapping(config)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "site.login"
+    login_manager.user_loader(_load_user)
+    two_factor.init_app(
+        app,
+        db=db,
+        account_of=lambda user: user.account_id,
+        is_admin=lambda user: user.is_admin,
+        **two_factor_options,
+    )
+    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+
+    from example_app.views import bp as site
+
+    app.register_blueprint(site)
+    init_phone_page(app)
+    return app
+
+
+def _default_config(instance_path: str) -> dict[str, Any]:
+    database = os.path.join(instance_path, "example.sqlite3")
+    return {
+        # A fresh key per start logs everybody out on restart; the demo keeps one in its state.
+        "SECRET_KEY": os.environ.get("EXAMPLE_APP_SECRET_KEY") or secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "EXAMPLE_PASSWORD_METHOD": "scrypt",
+        "DEMO_FAKE_MODEM_STATE": None,
+    }
+
+
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def init_database(app: Flask) -> None:
+    """Create the host's tables and the extension's, for apps that do not use migrations."""
+    with app.app_context():
+        os.makedirs(app.instance_path, exist_ok=True)
+        db.create_all()

@@ -1,0 +1,88 @@
+"""``python -m example_app``: run the whole demo on 127.0.0.1 until Ctrl-C.
+
+Starts the loopback modem, the gateway worker sending from the outbox through it, and the web
+app; prints the URL, the demo logins and where to read the codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from example_app.demo import DemoLogin, DemoPaths, DemoStack
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m example_app",
+        description="Run the flask-t2m2fa demo: loopback modem, gateway worker and web app.",
+    )
+    parser.add_argument(
+        "--port", type=int, default=5000, help="web port on 127.0.0.1 (0: any free port)"
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path("var/demo"),
+        help="where the database, the loopback modem's inbox and the logins live",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="forget the demo data and seed it afresh"
+    )
+    return parser.parse_args(argv)
+
+
+def banner(stack: DemoStack) -> str:
+    """What a new user needs: where to go, how to log in, where the codes arrive."""
+    phone_url = f"{stack.url}demo/phone"
+    inbox_command = f"t2m2fa-gateway inbox --state {stack.paths.fake_modem}"
+    lines = [
+        "",
+        "flask-t2m2fa demo is running",
+        f"  Web app:         {stack.url}",
+        f"  Demo phone:      {phone_url}   (SMS codes arrive here)",
+        f"                   or run: {inbox_command}",
+        f"  Loopback modem:  {stack.modem_device}",
+        f"  Database:        {stack.paths.database}",
+        "",
+        *_login_lines(stack.logins),
+        "",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _login_lines(logins: list[DemoLogin] | None) -> list[str]:
+    if logins is None:
+        return ["  The demo passwords were forgotten: run again with --reset to seed afresh."]
+    lines = ["  Demo logins (demo only: these passwords are stored in clear in the state dir):"]
+    for login in logins:
+        role = "administrator" if login.is_admin else "user"
+        lines.append(
+            f"    account {login.account}  username {login.username:<6} "
+            f" password {login.password}  ({role})"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    paths = DemoPaths(args.state_dir.resolve())
+    if args.reset:
+        paths.reset()
+    stack = DemoStack(paths, args.port)
+    stack.start()
+    try:
+        print(banner(stack), flush=True)
+        stack.serve_forever()
+    finally:
+        print("Stopping the demo...", flush=True)
+        stack.stop()
+    print("Demo stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""The demo stack: loopback modem, gateway worker and web app, all on 127.0.0.1.
+
+The loopback modem runs in this process (it is a thread behind a pseudo-terminal); the worker
+runs as a child process, exactly as on a server with a real modem, and sends what the web app
+queued in the outbox of the shared SQLite database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from example_app import create_app, init_database
+from example_app.seed import DEMO_ACCOUNT, DEMO_USERS, is_seeded, new_demo_passwords, seed_demo_data
+from gateway.fake import FakeModem
+from gateway.outbox import Outbox
+
+HOST = "127.0.0.1"
+#: How long the worker may take to stop on SIGTERM before it is killed.
+WORKER_STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    """Where the demo keeps its state (all of it outside git, under ``var/`` by default)."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "example.sqlite3"
+
+    @property
+    def fake_modem(self) -> Path:
+        return self.root / "fake-modem"
+
+    @property
+    def logins(self) -> Path:
+        return self.root / "demo-logins.json"
+
+    @property
+    def secret_key(self) -> Path:
+        return self.root / "secret-key"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database}"
+
+    def reset(self) -> None:
+        """Forget the demo's data: database, inbox, logins and key (only the demo's own files)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+        for path in (self.logins, self.secret_key):
+            path.unlink(missing_ok=True)
+        if self.fake_modem.is_dir():
+            for child in self.fake_modem.iterdir():
+                child.unlink()
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    account: str
+    username: str
+    password: str
+    is_admin: bool
+
+
+def _private_text(path: Path, make: str) -> str:
+    """The content of ``path``, written as ``make`` (readable by the owner only) if missing."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(make)
+    return path.read_text()
+
+
+def demo_app(paths: DemoPaths) -> Flask:
+    """The web app configured for the demo: SQLite in ``paths``, loopback phone page, plain http."""
+    return create_app(
+        {
+            # The phone numbers are encrypted with a key derived from it: keep it across runs.
+            "SECRET_KEY": _private_text(paths.secret_key, secrets.token_hex(32)),
+            "SQLALCHEMY_DATABASE_URI": paths.database_url,
+            "DEMO_FAKE_MODEM_STATE": str(paths.fake_modem),
+            "T2M2FA_REMEMBER_COOKIE_SECURE": False,  # the demo serves plain http on 127.0.0.1
+            "T2M2FA_APP_NAME": "Example",
+            "T2M2FA_LOGIN_VIEW": "site.login",
+        },
+        instance_path=str(paths.root),
+    )
+
+
+def prepare_data(app: Flask, paths: DemoPaths) -> list[DemoLogin] | None:
+    """Create the tables, seed the demo data on first run; the logins, or None if forgotten."""
+    init_database(app)
+    Outbox(paths.database_url).create_schema()
+    with app.app_context():
+        if not is_seeded():
+            passwords = new_demo_passwords()
+            paths.logins.unlink(missing_ok=True)
+            _private_text(paths.logins, json.dumps(passwords))
+            seed_demo_data(passwords)
+    if not paths.logins.exists():
+        return None
+    passwords = json.loads(paths.logins.read_text())
+    return [
+        DemoLogin(DEMO_ACCOUNT, user.username, passwords[user.username], user.is_admin)
+        for user in DEMO_USERS
+    ]
+
+
+def _gateway_command() -> list[str]:
+    script = Path(sys.executable).with_name("t2m2fa-gateway")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+class DemoStack:
+    """Starts and stops the three parts of the demo, in order.
+
+    :param paths: the demo's state.
+    :param port: the web port on 127.0.0.1; 0 picks a free one (see :attr:`url`).
+    """
+
+    def __init__(self, paths: DemoPaths, port: int) -> None:
+        self.paths = paths
+        self.port = port
+        self.app: Flask | None = None
+        self.logins: list[DemoLogin] | None = None
+        self.modem_device: str | None = None
+        self._modem: FakeModem | None = None
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._server: BaseWSGIServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://{HOST}:{self._server.server_port}/"
+
+    def start(self) -> None:
+        """Start the loopback modem, prepare the data, start the worker, bind the web port."""
+        self.paths.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self._modem = FakeModem(self.paths.fake_modem)
+            self.modem_device = str(self._modem.start())
+            self.app = demo_app(self.paths)
+            self.logins = prepare_data(self.app, self.paths)
+            self._worker = self._start_worker(self.modem_device)
+            self._server = make_server(HOST, self.port, self.app, threaded=True)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_worker(self, device: str) -> subprocess.Popen[bytes]:
+        command = [*_gateway_command(), "run", "--database", self.paths.database_url]
+        # Its own process group: Ctrl-C reaches only us, and we stop the worker in order.
+        return subprocess.Popen([*command, "--modem", device], process_group=0)  # noqa: S603
+
+    def serve_forever(self) -> None:
+        """Serve the web app until Ctrl-C or SIGTERM."""
+        assert self._server is not None, "start() first"
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def stop(self) -> None:
+        """Stop whatever was started, web server first and loopback modem last."""
+        if self._server is not None:
+            self._server.server_close()
+            self._server = None
+        if self._worker is not None:
+            _stop_process(self._worker)
+            self._worker = None
+        if self._modem is not None:
+            self._modem.stop()
+            self._modem = None
+
+
+def _stop_process(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=WORKER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,35 @@
+"""Small URL checks: where a ``next`` parameter may send the browser, and same-origin requests."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Request
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None.
+
+    Only plain absolute paths pass: no scheme, no host, no ``//`` (protocol-relative) and no
+    backslash or control character, which some browsers turn into ``/`` or ignore.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def is_cross_origin(request: Request) -> bool:
+    """True when a browser says the request comes from another site.
+
+    Desktop clients send no ``Origin`` header and pass; a browser page on another site cannot
+    hide its origin on a JSON ``POST``.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin.rstrip("/") != request.host_url.rstrip("/")

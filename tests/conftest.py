@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from gateway.fake import FakeModem
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -56,3 +59,20 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     return f"sqlite:///{os.path.join(tmp_path, 'test.sqlite3')}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite and on PostgreSQL (which skips without a server)."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def fake_modem(tmp_path: os.PathLike[str]) -> Iterator[FakeModem]:
+    """A running loopback modem (default faults) with its inbox under ``tmp_path``.
+
+    Change ``fake_modem.faults`` before or while a client talks to it.
+    """
+    with FakeModem(Path(tmp_path) / "fake-modem") as modem:
+        yield modem

@@ -1,0 +1,45 @@
+"""The durable SMS outbox (SQLAlchemy Core; SQLite or PostgreSQL).
+
+Web processes :meth:`~Outbox.enqueue` messages, if they like inside their own transaction; a
+gateway worker claims them with a lease, sends them and marks the outcome. Usage::
+
+    outbox = Outbox("sqlite:///instance/gateway.sqlite3")
+    outbox.create_schema()
+    msg_id = outbox.enqueue("+32470123456", "Your code: 1234", expires_at=expiry)
+    outbox.status(msg_id).state   # DeliveryState.QUEUED, then SENT...
+"""
+
+from __future__ import annotations
+
+from gateway.outbox.claim import ClaimedMessage
+from gateway.outbox.engine import configure_sqlite, create_outbox_engine
+from gateway.outbox.maintenance import DEFAULT_RETENTION, QueueStats
+from gateway.outbox.masking import mask_number, recipient_key
+from gateway.outbox.modems import ModemReport
+from gateway.outbox.retry import RetryPolicy
+from gateway.outbox.schema import metadata
+from gateway.outbox.store import (
+    DEFAULT_LEASE,
+    NOTIFY_CHANNEL,
+    Outbox,
+    UnknownMessageError,
+    utc_now,
+)
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_RETENTION",
+    "NOTIFY_CHANNEL",
+    "ClaimedMessage",
+    "ModemReport",
+    "Outbox",
+    "QueueStats",
+    "RetryPolicy",
+    "UnknownMessageError",
+    "configure_sqlite",
+    "create_outbox_engine",
+    "mask_number",
+    "metadata",
+    "recipient_key",
+    "utc_now",
+]

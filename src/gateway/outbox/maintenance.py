@@ -1,0 +1,123 @@
+"""Housekeeping and figures for the outbox: expiry, purge, queue statistics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from gateway.message import DeliveryState
+from gateway.outbox.retry import RetryPolicy
+from gateway.outbox.schema import outbox_table as t
+
+log = logging.getLogger("gateway.outbox")
+
+#: Sent rows are kept at least this long: the per-SIM daily caps count them.
+MIN_RETENTION = timedelta(days=1)
+DEFAULT_RETENTION = timedelta(days=7)
+
+_FINAL = [s.value for s in DeliveryState if s not in (DeliveryState.QUEUED, DeliveryState.SENDING)]
+_REDACTED = {"destination": None, "body": None, "lease_owner": None, "lease_until": None}
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Queue depth per state and the age of the oldest message still waiting."""
+
+    counts: dict[DeliveryState, int] = field(default_factory=dict)
+    oldest_queued_age: timedelta | None = None
+    #: Queued messages whose next attempt is due now.
+    due: int = 0
+
+
+class MaintenanceMixin:
+    """Outbox methods that workers and operators run from time to time."""
+
+    engine: sa.Engine
+    policy: RetryPolicy
+    clock: Callable[[], datetime]
+
+    def expire(self) -> int:
+        """Finish rows that must not be sent any more, and return how many.
+
+        Rows past ``expires_at`` become expired. Rows whose worker died while sending and that
+        have used up their attempts become unknown: they may have gone out.
+        """
+        now = self.clock()
+        not_sent = t.c.state.in_([DeliveryState.QUEUED.value, DeliveryState.SENDING.value])
+        idle = sa.or_(t.c.state == DeliveryState.QUEUED.value, t.c.lease_until < now)
+        expired = sa.update(t).where(not_sent, idle, t.c.expires_at <= now)
+        lost = sa.update(t).where(
+            t.c.state == DeliveryState.SENDING.value,
+            t.c.lease_until < now,
+            t.c.attempts >= self.policy.max_attempts,
+        )
+        with self.engine.begin() as conn:
+            n_expired = conn.execute(
+                expired.values(state=DeliveryState.EXPIRED.value, finished_at=now, **_REDACTED)
+            ).rowcount
+            n_lost = conn.execute(
+                lost.values(
+                    state=DeliveryState.UNKNOWN.value,
+                    error="the worker stopped while sending",
+                    error_outcome="unknown",
+                    finished_at=now,
+                    **_REDACTED,
+                )
+            ).rowcount
+        if n_expired or n_lost:
+            log.info("expired %d message(s); %d lost in flight", n_expired, n_lost)
+        return int(n_expired + n_lost)
+
+    def purge(self, retention: timedelta = DEFAULT_RETENTION) -> int:
+        """Delete final rows older than ``retention`` (at least one day) and return how many."""
+        if retention < MIN_RETENTION:
+            raise ValueError("retention must be at least one day (the daily SIM caps use it)")
+        cutoff = self.clock() - retention
+        stmt = sa.delete(t).where(t.c.state.in_(_FINAL), t.c.finished_at < cutoff)
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
+
+    def stats(self) -> QueueStats:
+        """Counts per state, the oldest queued message's age, and how many are due."""
+        now = self.clock()
+        queued = t.c.state == DeliveryState.QUEUED.value
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.state, sa.func.count()).group_by(t.c.state)).all()
+            oldest = conn.execute(sa.select(sa.func.min(t.c.created_at)).where(queued)).scalar()
+            due = conn.execute(
+                sa.select(sa.func.count()).where(queued, t.c.next_attempt_at <= now)
+            ).scalar_one()
+        counts = {state: 0 for state in DeliveryState}
+        counts.update({DeliveryState(state): int(n) for state, n in rows})
+        age = None if oldest is None else now - oldest
+        return QueueStats(counts=counts, oldest_queued_age=age, due=int(due))
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting message becomes claimable (a retry or a lost lease)."""
+        queued = sa.select(sa.func.min(t.c.next_attempt_at)).where(
+            t.c.state == DeliveryState.QUEUED.value
+        )
+        leased = sa.select(sa.func.min(t.c.lease_until)).where(
+            t.c.state == DeliveryState.SENDING.value
+        )
+        with self.engine.connect() as conn:
+            times = [conn.execute(q).scalar() for q in (queued, leased)]
+        present = [x for x in times if x is not None]
+        return min(present) if present else None
+
+    def sent_since(self, modem: str, since: datetime) -> list[tuple[datetime, str]]:
+        """``(sent_at, recipient_key)`` of each message ``modem`` sent since ``since``.
+
+        A restarted worker rebuilds its per-SIM counters from this.
+        """
+        stmt = (
+            sa.select(t.c.sent_at, t.c.recipient_key)
+            .where(t.c.modem == modem, t.c.sent_at >= since)
+            .order_by(t.c.sent_at)
+        )
+        with self.engine.connect() as conn:
+            return [(row.sent_at, row.recipient_key) for row in conn.execute(stmt)]

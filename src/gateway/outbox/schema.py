@@ -1,0 +1,94 @@
+"""The outbox tables, as SQLAlchemy Core metadata.
+
+A host creates them with :meth:`gateway.outbox.Outbox.create_schema`, or includes
+:data:`metadata` in its Alembic ``target_metadata``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+#: Every gateway table; its names all start with ``t2m2fa_``.
+metadata = sa.MetaData()
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend.
+
+    PostgreSQL stores ``timestamptz``. SQLite has no time zones, so the value is stored as naive
+    UTC text, whose fixed format also sorts correctly in ``<`` comparisons.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the outbox; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# SQLite only gives INTEGER PRIMARY KEY its rowid behaviour (autoincrement) for plain INTEGER.
+_Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+outbox_table = sa.Table(
+    "t2m2fa_outbox",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    # Destination and body are needed only until the message is final; then both are cleared.
+    sa.Column("destination", sa.String(32), nullable=True),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("destination_masked", sa.String(32), nullable=False),
+    # Coarse recipient fingerprint for the per-SIM distinct-recipient cap (see masking.py).
+    sa.Column("recipient_key", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    # After a temporary failure, another modem than this one may try at once (failover).
+    sa.Column("failover_from", sa.String(200), nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("modem", sa.String(200), nullable=True),
+    sa.Column("reference", sa.Integer, nullable=True),
+    sa.Column("error", sa.String(200), nullable=True),
+    sa.Column("error_outcome", sa.String(16), nullable=True),
+    sa.Column("cms_code", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Index("ix_t2m2fa_outbox_claim", "state", "next_attempt_at"),
+    sa.Index("ix_t2m2fa_outbox_modem_sent", "modem", "sent_at"),
+    sa.Index("ix_t2m2fa_outbox_finished", "finished_at"),
+)
+
+modems_table = sa.Table(
+    "t2m2fa_gateway_modems",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("worker", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("detail", sa.String(200), nullable=True),
+    sa.Column("signal_dbm", sa.Integer, nullable=True),
+    sa.Column("operator", sa.String(64), nullable=True),
+    sa.Column("last_success_at", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("sent_today", sa.Integer, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

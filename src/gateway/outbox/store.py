@@ -1,0 +1,299 @@
+"""The outbox: web processes enqueue messages, gateway workers claim, send and mark them."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from gateway.errors import SendError
+from gateway.message import DeliveryState, MessageStatus
+from gateway.outbox import maintenance
+from gateway.outbox.claim import ClaimedMessage, claim_statement, to_claimed
+from gateway.outbox.engine import create_outbox_engine
+from gateway.outbox.masking import mask_number, recipient_key
+from gateway.outbox.modems import ModemsMixin
+from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
+from gateway.outbox.schema import metadata
+from gateway.outbox.schema import outbox_table as t
+
+log = logging.getLogger("gateway.outbox")
+
+#: PostgreSQL channel notified (on commit) for every enqueued message; workers LISTEN on it.
+NOTIFY_CHANNEL = "t2m2fa_outbox"
+#: Long enough for the slowest ``AT+CMGS`` answer vendors document (120 s), with a margin.
+DEFAULT_LEASE = timedelta(seconds=150)
+
+_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnknownMessageError(LookupError):
+    """No outbox row has this id (never enqueued, or purged after the retention)."""
+
+
+class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
+    """A durable queue of SMS messages in a SQL database (SQLite or PostgreSQL).
+
+    :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite
+        settings (:func:`~gateway.outbox.engine.create_outbox_engine`).
+    :param policy: how temporary failures are retried.
+    :param clock: returns the current aware UTC time; tests inject their own.
+    """
+
+    metadata = metadata
+
+    def __init__(
+        self,
+        engine_or_url: sa.Engine | str | sa.URL,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        if isinstance(engine_or_url, sa.Engine):
+            self.engine = engine_or_url
+        else:
+            self.engine = create_outbox_engine(engine_or_url)
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create_schema(self) -> None:
+        """Create the gateway's tables if they do not exist yet."""
+        with self.engine.begin() as conn:
+            if self.dialect == "sqlite":
+                # WAL is a property of the database file: set once, every process gets it.
+                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+            metadata.create_all(conn)
+
+    def enqueue(
+        self,
+        to: str,
+        text: str,
+        *,
+        expires_at: datetime | None,
+        kind: str = "code",
+        connection: sa.Connection | None = None,
+    ) -> int:
+        """Queue ``text`` for ``to`` (E.164) and return the message id.
+
+        :param expires_at: the message is never sent after this moment (a login code's expiry).
+        :param connection: run inside the caller's transaction, so that a rolled-back challenge
+            queues nothing; the caller commits. Without it, the message is committed at once.
+        """
+        if not _NUMBER.fullmatch(to):
+            raise ValueError("destination must be a phone number in E.164 form")
+        if not text:
+            raise ValueError("an SMS needs a text")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise ValueError("expires_at must be an aware UTC datetime")
+        now = self.clock()
+        insert = sa.insert(t).values(
+            kind=kind,
+            destination=to,
+            body=text,
+            destination_masked=mask_number(to),
+            recipient_key=recipient_key(to),
+            state=DeliveryState.QUEUED.value,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        if connection is not None:
+            msg_id = self._insert(connection, insert)
+        else:
+            with self.engine.begin() as conn:
+                msg_id = self._insert(conn, insert)
+        log.info("queued message %d (%s) for %s", msg_id, kind, mask_number(to))
+        return msg_id
+
+    @staticmethod
+    def _insert(conn: sa.Connection, insert: sa.Insert) -> int:
+        msg_id = int(conn.execute(insert.returning(t.c.id)).scalar_one())
+        if conn.dialect.name == "postgresql":
+            # Delivered when the caller's transaction commits, and dropped if it rolls back.
+            conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+        return msg_id
+
+    def status(self, msg_id: int) -> MessageStatus:
+        """Where message ``msg_id`` stands, in terms the web app can show.
+
+        :raises UnknownMessageError: no such message (or it was purged).
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.id == msg_id)).one_or_none()
+        if row is None:
+            raise UnknownMessageError(f"no outbox message {msg_id}")
+        m = row._mapping
+        state = DeliveryState(m["state"])
+        reason = m["error"]
+        if state is DeliveryState.EXPIRED and reason is None:
+            reason = "expired before it could be sent"
+        permanent = None if m["error_outcome"] is None else m["error_outcome"] == "permanent"
+        return MessageStatus(
+            id=msg_id,
+            state=state,
+            attempts=m["attempts"],
+            reason=reason,
+            permanent=permanent,
+            sent_at=m["sent_at"],
+            modem=m["modem"],
+        )
+
+    def claim(
+        self,
+        owner: str,
+        modem: str,
+        *,
+        limit: int = 1,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> list[ClaimedMessage]:
+        """Lease up to ``limit`` due messages to ``modem`` of worker ``owner``, oldest first.
+
+        A message whose lease runs out before it is marked (its worker died) is claimed again.
+        Expired messages are never returned.
+        """
+        now = self.clock()
+        stmt = claim_statement(
+            self.dialect,
+            owner=owner,
+            modem=modem,
+            now=now,
+            lease_until=now + lease,
+            limit=limit,
+            max_attempts=self.policy.max_attempts,
+        )
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+        claimed = sorted((to_claimed(row, now) for row in rows), key=lambda c: c.id)
+        for c in claimed:
+            log.debug("message %d claimed by %s (attempt %d)", c.id, modem, c.attempts)
+        return claimed
+
+    def mark_sent(self, msg_id: int, reference: int, modem: str) -> None:
+        """Record that ``modem`` handed message ``msg_id`` to the network; redact it."""
+        now = self.clock()
+        stmt = (
+            sa.update(t)
+            .where(t.c.id == msg_id, t.c.state != DeliveryState.SENT.value)
+            .values(
+                state=DeliveryState.SENT.value,
+                reference=reference,
+                modem=modem,
+                sent_at=now,
+                finished_at=now,
+                **_cleared(),
+            )
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+        log.info("message %d sent by %s (reference %d)", msg_id, modem, reference)
+
+    def mark_failed(
+        self,
+        msg_id: int,
+        error: SendError,
+        *,
+        modem: str | None = None,
+        allow_failover: bool = False,
+    ) -> DeliveryState | None:
+        """Record a failed send and decide what follows (see :func:`.retry.after_failure`).
+
+        :param modem: the modem that failed; when given, the row is changed only while that
+            modem still holds it.
+        :param allow_failover: another modem may retry at once, without waiting for the back-off.
+        :return: the message's new state, or None when the row was no longer being sent.
+        """
+        now = self.clock()
+        with self.engine.begin() as conn:
+            holds = [t.c.id == msg_id, t.c.state == DeliveryState.SENDING.value]
+            if modem is not None:
+                holds.append(t.c.modem == modem)
+            row = conn.execute(sa.select(t.c.attempts, t.c.expires_at).where(*holds)).one_or_none()
+            if row is None:
+                return None
+            verdict = after_failure(error.outcome, row.attempts, now, row.expires_at, self.policy)
+            values = _failure_values(verdict, error, now)
+            if verdict.state is DeliveryState.QUEUED and allow_failover:
+                values["failover_from"] = modem
+            conn.execute(sa.update(t).where(*holds).values(**values))
+        log.warning(
+            "message %d: %s (%s, cms %s) -> %s",
+            msg_id,
+            error.reason,
+            error.outcome.value,
+            error.cms_code,
+            verdict.state.value,
+        )
+        return verdict.state
+
+    def release(self, msg_id: int, modem: str) -> None:
+        """Give back a claimed message that was never handed to the modem; its attempt is undone."""
+        stmt = (
+            sa.update(t)
+            .where(t.c.id == msg_id, t.c.state == DeliveryState.SENDING.value, t.c.modem == modem)
+            .values(
+                state=DeliveryState.QUEUED.value,
+                attempts=t.c.attempts - 1,
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def recover_modem(self, modem: str, owner: str) -> int:
+        """Requeue rows a dead worker left "sending" on ``modem``, which ``owner`` now holds.
+
+        Only one process can hold a serial port, so rows still leased to that modem by another
+        owner belong to a worker that is gone: no need to wait for their leases to run out.
+        The interrupted send may have gone out, so this can repeat it once.
+        """
+        stmt = (
+            sa.update(t)
+            .where(
+                t.c.state == DeliveryState.SENDING.value,
+                t.c.modem == modem,
+                t.c.lease_owner != owner,
+            )
+            .values(state=DeliveryState.QUEUED.value, lease_owner=None, lease_until=None)
+        )
+        with self.engine.begin() as conn:
+            count = conn.execute(stmt).rowcount
+        if count:
+            log.warning("requeued %d message(s) a dead worker left on %s", count, modem)
+        return count
+
+
+def _cleared() -> dict[str, object]:
+    """Column values that end a lease and forget the number and the text."""
+    return {"destination": None, "body": None, "lease_owner": None, "lease_until": None}
+
+
+def _failure_values(verdict: Verdict, error: SendError, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {
+        "state": verdict.state.value,
+        "error": error.reason[:200],
+        "error_outcome": error.outcome.value,
+        "cms_code": error.cms_code,
+        "failover_from": None,
+    }
+    if verdict.state is DeliveryState.QUEUED:
+        assert verdict.next_attempt_at is not None
+        values.update(next_attempt_at=verdict.next_attempt_at, lease_owner=None, lease_until=None)
+    else:
+        values.update(finished_at=now, **_cleared())
+    return values
+
+
+__all__ = ["DEFAULT_LEASE", "NOTIFY_CHANNEL", "Outbox", "UnknownMessageError", "utc_now"]

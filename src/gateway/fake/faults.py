@@ -1,0 +1,69 @@
+"""Faults the loopback modem can inject; each field may change while it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Registration faults and the ``<stat>`` they give for CREG, CGREG and CEREG.
+REGISTRATIONS: dict[str, tuple[int, int, int]] = {
+    "home": (1, 1, 1),
+    "roaming": (5, 5, 5),
+    "none": (0, 0, 0),
+    "searching": (2, 2, 2),
+    "denied": (3, 3, 3),
+    # LTE module: circuit-switched domain not registered, EPS registered (SMS over SGs/IMS).
+    "lte_only": (0, 0, 1),
+    # 27.007 stat 6, "registered for SMS only, home network": only CREG says so.
+    "sms_only": (6, 0, 0),
+}
+
+DEFAULT_SMSC = "+447785016005"
+
+
+@dataclass
+class Faults:
+    """What the loopback modem does wrong, or how its SIM and network behave.
+
+    Fields are read at each command, so changing one on a running modem takes effect on the
+    next command.
+    """
+
+    #: SIM PIN required until given; three wrong tries lock the SIM until the PUK is given.
+    pin: str | None = None
+    puk: str = "12345678"
+    #: Seconds during which SIM-touching commands answer ``+CME ERROR: 14`` after the PIN.
+    sim_busy_after_pin: float = 0.0
+    #: One of :data:`REGISTRATIONS`.
+    registration: str = "home"
+    #: The SIM's SMS centre; ``None`` makes ``AT+CSCA?`` and sends fail with ``+CMS ERROR: 330``.
+    smsc: str | None = DEFAULT_SMSC
+    #: Codes for the next sends: each send pops one and answers ``+CMS ERROR: <code>``.
+    send_errors: list[int] = field(default_factory=list)
+    #: Seconds the network takes to answer a send (late answers are still written).
+    send_delay: float = 0.0
+    #: Prompt ``\r\n>\r\n`` instead of ``\r\n> `` (some SIMCom modules).
+    prompt_without_space: bool = False
+    #: Answer ``+CMGS: <mr>,"<scts>"`` (27.005 with ``+CSMS`` service 1).
+    cmgs_with_scts: bool = False
+    #: Emit a ``+CDSI`` status-report indication between the submit and the ``+CMGS`` answer.
+    urc_during_send: bool = False
+    #: After each send that asked for one, report delivery as ``AT+CNMI`` ``<ds>`` says
+    #: (``+CDSI`` with ds=2, ``+CDS`` with ds=1).
+    status_reports: bool = False
+    #: Read commands but answer nothing at all.
+    mute: bool = False
+    #: ``AT+CSQ`` rssi: 0..31, or 99 for unknown.
+    signal_rssi: int = 20
+    operator: str = "FakeNet"
+    operator_numeric: str = "23415"
+
+    def fail_next(self, code: int, times: int = 1) -> None:
+        """Make the next ``times`` sends fail with ``+CMS ERROR: code``."""
+        self.send_errors.extend([code] * times)
+
+    def registration_stats(self) -> tuple[int, int, int]:
+        """``(creg, cgreg, cereg)`` stats for the current registration fault."""
+        try:
+            return REGISTRATIONS[self.registration]
+        except KeyError:
+            raise ValueError(f"unknown registration {self.registration!r}") from None

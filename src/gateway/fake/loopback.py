@@ -1,0 +1,131 @@
+"""``FakeModem``: the AT engine on a pseudo-terminal, recording into an inbox."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from gateway.fake.at import AtEngine
+from gateway.fake.faults import Faults
+from gateway.fake.inbox import DeliveredMessage, Inbox
+from gateway.fake.pty import PtyTransport
+from gateway.fake.sms import Submitted
+
+
+class FakeModem:
+    """A loopback GSM modem: a real AT peer on a pty that pyserial, python-gsmmodem-new and
+    Gammu drive as they would a USB modem. What it "sends" lands in :attr:`inbox`.
+
+    :param state_dir: where the inbox file lives (created if missing).
+    :param faults: faults to start with; change :attr:`faults` fields at any time.
+    :param name: the modem name recorded with each message (default: the device path).
+    """
+
+    def __init__(
+        self, state_dir: Path | str, faults: Faults | None = None, *, name: str | None = None
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.inbox = Inbox(self.state_dir)
+        self.name = name
+        self.device = ""
+        self._lock = threading.RLock()
+        self._faults = faults if faults is not None else Faults()
+        self._engine = self._new_engine()
+        self._transport: PtyTransport | None = None
+
+    def _new_engine(self) -> AtEngine:
+        return AtEngine(self._faults, self._write, self._deliver)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @property
+    def commands(self) -> list[str]:
+        """Every AT command line received, in order (a copy)."""
+        with self._lock:
+            return list(self._engine.commands)
+
+    @property
+    def running(self) -> bool:
+        return self._transport is not None
+
+    def start(self) -> str:
+        """Create a fresh pty (a new device after :meth:`unplug`) and serve it; return its path."""
+        if self._transport is not None:
+            return self.device
+        with self._lock:
+            self._engine = self._new_engine()  # a device plugged in starts from power-on
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        transport = PtyTransport(self._on_data, self._on_idle, self._next_deadline)
+        self.device = transport.open()
+        self._transport = transport
+        return self.device
+
+    def stop(self) -> None:
+        """Stop serving and close the pty. Safe to call twice."""
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.close()
+
+    def unplug(self) -> None:
+        """Pull the cable: the pty closes and the client's next read or write fails."""
+        self.stop()
+
+    def reset(self) -> None:
+        """Reboot: boot messages, echo back on, CMGF/CMEE/CNMI/CSCS lost, PIN asked again."""
+        with self._lock:
+            self._engine.reset()
+
+    def send_urc(self, line: bytes) -> None:
+        """Write an unsolicited line now (any bytes, e.g. a non-UTF-8 one)."""
+        with self._lock:
+            self._engine.send_urc(line)
+
+    def __enter__(self) -> FakeModem:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _write(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is not None:
+            transport.write(data)
+
+    def _deliver(self, submitted: Submitted, reference: int) -> None:
+        received_at = self._engine.state.now()
+        validity = submitted.validity
+        if validity is not None and not hasattr(validity, "total_seconds"):
+            validity = validity - received_at  # absolute format: time left from now
+        self.inbox.add(
+            DeliveredMessage(
+                to=submitted.to,
+                text=submitted.text,
+                received_at=received_at,
+                reference=reference,
+                encoding=submitted.encoding,
+                validity=validity,  # type: ignore[arg-type]
+                status_report_requested=submitted.status_report_requested,
+                modem=self.name or self.device,
+            )
+        )
+
+    def _on_data(self, data: bytes) -> None:
+        with self._lock:
+            self._engine.feed(data)
+
+    def _on_idle(self) -> None:
+        with self._lock:
+            self._engine.tick()
+
+    def _next_deadline(self) -> float | None:
+        with self._lock:
+            return self._engine.next_deadline()

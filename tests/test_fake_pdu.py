@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from gsmmodem.pdu import encodeSmsSubmitPdu
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.fake.gsm7 import BASIC, EXTENSION
@@ -124,7 +124,12 @@ _BMP_TEXT = st.text(
 @given(text=st.one_of(_GSM7_TEXT, _BMP_TEXT), minutes=st.integers(5, 720))
 def test_round_trips_gsmmodems_encoder(text: str, minutes: int) -> None:
     validity = timedelta(minutes=minutes)
-    parts = encodeSmsSubmitPdu("+32470123456", text, validity=validity, requestStatusReport=False)
+    try:
+        parts = encodeSmsSubmitPdu(
+            "+32470123456", text, validity=validity, requestStatusReport=False
+        )
+    except (TypeError, ValueError):  # gsmmodem's own encoder bugs (e.g. "ÿ"): not ours to test
+        assume(False)
     decoded = [decode_submit(str(part)) for part in parts]
     assert "".join(d.text for d in decoded) == text
     assert all(d.destination == "+32470123456" for d in decoded)

@@ -1,0 +1,189 @@
+"""Account policies, user settings and phones in the database: the admin side of the extension."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from . import audit, keys, phones
+from .config import Settings
+from .models import AccountPolicy, Phone, UserSettings
+from .policy import ENFORCED, Policy
+from .state import State, UserRef
+
+PRIMARY = "primary"
+BACKUP = "backup"
+
+
+def policy_for(state: State, account_id: str) -> Policy:
+    """The account's current policy, or the configured default when it never set one."""
+    row = state.session.get(AccountPolicy, account_id)
+    if row is None:
+        return default_policy(state.settings)
+    return Policy(row.mode, row.enable_for_new_users, row.remember_pc_allowed, row.remember_pc_days)
+
+
+def default_policy(settings: Settings) -> Policy:
+    return Policy(
+        settings.default_mode,
+        settings.default_enable_for_new_users,
+        settings.default_remember_pc_allowed,
+        settings.default_remember_pc_days,
+    )
+
+
+def save_policy(state: State, account_id: str, policy: Policy) -> int:
+    """Store a new version of the account's policy; return the remembered PCs it revoked."""
+    from . import remember  # remember imports accounts
+
+    now = state.now()
+    row = state.session.get(AccountPolicy, account_id)
+    if row is None:
+        row = AccountPolicy(account_id=account_id, version=0)
+        state.session.add(row)
+    row.mode, row.enable_for_new_users = policy.mode, policy.enable_for_new_users
+    row.remember_pc_allowed, row.remember_pc_days = (
+        policy.remember_pc_allowed,
+        policy.remember_pc_days,
+    )
+    row.version, row.updated_at = row.version + 1, now
+    reason = (
+        f"v{row.version} mode={policy.mode} new_users={policy.enable_for_new_users} "
+        f"remember={policy.remember_pc_allowed} days={policy.remember_pc_days}"
+    )
+    audit.record(
+        state.session, "policy_changed", at=now, account_id=account_id, user_id=None, reason=reason
+    )
+    revoked = 0
+    # A shortened expiry needs no revocation: each PC is judged by the current rule at use.
+    if policy.mode == ENFORCED or not policy.remember_pc_allowed:
+        revoked = remember.revoke(state, account_id=account_id, reason="policy_changed")
+    return revoked
+
+
+def settings_of(state: State, user_id: str) -> UserSettings | None:
+    return state.session.get(UserSettings, user_id)
+
+
+def lock_settings(state: State, user_id: str) -> UserSettings | None:
+    """Write the user's settings row first thing, so the transaction holds its lock.
+
+    On PostgreSQL this row lock serialises every verify and send of one user; on SQLite the
+    write takes the database's write lock. Counters read after it are therefore exact.
+    """
+    state.session.execute(
+        sa.update(UserSettings)
+        .where(UserSettings.user_id == user_id)
+        .values(touched_at=state.now())
+    )
+    return state.session.get(UserSettings, user_id, populate_existing=True)
+
+
+def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettings:
+    row = settings_of(state, user.user_id)
+    now = state.now()
+    if row is None:
+        row = UserSettings(
+            user_id=user.user_id,
+            account_id=user.account_id,
+            enabled=enabled,
+            touched_at=now,
+            created_at=now,
+        )
+        state.session.add(row)
+    row.enabled, row.account_id = enabled, user.account_id
+    return row
+
+
+def phone_of(state: State, user_id: str, role: str, *, verified: bool) -> Phone | None:
+    """The user's verified (or pending) number for ``role``."""
+    condition = Phone.verified_at.is_not(None) if verified else Phone.verified_at.is_(None)
+    return state.session.scalars(
+        sa.select(Phone)
+        .where(Phone.user_id == user_id, Phone.role == role, condition)
+        .order_by(Phone.id.desc())
+        .limit(1)
+    ).first()
+
+
+def number_of(state: State, phone: Phone) -> str:
+    """Decrypt a stored number, only to hand it to the sender."""
+    number = keys.decrypt(state.settings.phone_key, phone.number_encrypted, context=phone.user_id)
+    if number is None:
+        raise RuntimeError("cannot decrypt a stored phone number: was T2M2FA_PHONE_KEY changed?")
+    return number
+
+
+def number_digest(state: State, e164: str) -> str:
+    return keys.keyed_digest(state.settings.code_key, "number", e164)
+
+
+def set_phone(state: State, user: UserRef, role: str, text: str, *, verified: bool) -> Phone:
+    """Record a number for ``role``; unverified, it waits beside the verified one until checked.
+
+    :raises phones.PhoneError: not a valid mobile number of an allowed country, or the backup
+        equals the primary.
+    """
+    s = state.settings
+    e164 = phones.normalise(
+        text, default_region=s.default_region, allowed_regions=s.country_allowlist
+    )
+    digest = number_digest(state, e164)
+    other = BACKUP if role == PRIMARY else PRIMARY
+    others = state.session.scalars(
+        sa.select(Phone.number_digest).where(Phone.user_id == user.user_id, Phone.role == other)
+    ).all()
+    if digest in others:
+        raise phones.PhoneError("the backup phone must differ from the primary phone")
+    current = phone_of(state, user.user_id, role, verified=True)
+    if current is not None and current.number_digest == digest:
+        return current
+    now = state.now()
+    replaced = sa.delete(Phone).where(Phone.user_id == user.user_id, Phone.role == role)
+    if not verified:
+        replaced = replaced.where(Phone.verified_at.is_(None))
+    state.session.execute(replaced)
+    phone = Phone(
+        user_id=user.user_id,
+        role=role,
+        masked=phones.mask(e164),
+        number_digest=digest,
+        number_encrypted=keys.encrypt(s.phone_key, e164, context=user.user_id),
+        verified_at=now if verified else None,
+        created_at=now,
+    )
+    state.session.add(phone)
+    state.session.flush()
+    return phone
+
+
+def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
+    """A pending number proved it receives codes: it replaces the verified one of its role."""
+    now = state.now()
+    state.session.execute(
+        sa.delete(Phone).where(
+            Phone.user_id == phone.user_id, Phone.role == phone.role, Phone.id != phone.id
+        )
+    )
+    phone.verified_at = now
+    audit.record(
+        state.session,
+        "phone_verified",
+        at=now,
+        account_id=account_id,
+        user_id=phone.user_id,
+        reason=phone.role,
+        destination=phone.masked,
+    )
+
+
+def unlock(state: State, user: UserRef) -> bool:
+    """Lift a lock; failures before now stop counting. False when the user was not locked."""
+    row = lock_settings(state, user.user_id)
+    if row is None or row.locked_at is None:
+        return False
+    now = state.now()
+    row.locked_at, row.unlocked_at = None, now
+    audit.record(
+        state.session, "user_unlocked", at=now, account_id=user.account_id, user_id=user.user_id
+    )
+    return True

@@ -1,0 +1,208 @@
+"""``TwoFactor``: the extension object a host creates once and sets up with ``init_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response
+from flask_sqlalchemy import SQLAlchemy
+
+from . import accounts, audit, config, handoff, models, remember
+from .phones import PhoneError
+from .policy import Policy
+from .sending import DatabaseOutbox, OutboxSender, SmsSender
+from .state import EXTENSION_KEY, State, get_state
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TwoFactor:
+    """Talk2M-style SMS second factor for a Flask app that uses Flask-Login.
+
+    :param app: set up this app at once (else call :meth:`init_app`).
+    """
+
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        if app is not None:
+            self.init_app(app, **kwargs)
+
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        db: SQLAlchemy,
+        account_of: Callable[[Any], object],
+        is_admin: Callable[[Any], bool],
+        load_user: Callable[[str], Any] | None = None,
+        sender: SmsSender | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Register the extension on ``app``.
+
+        :param db: the host's Flask-SQLAlchemy object; the ``t2m2fa_`` tables join its metadata.
+        :param account_of: returns a user's account (tenant) id.
+        :param is_admin: tells whether a user administers their account.
+        :param load_user: loads a user from the id Flask-Login uses; default: the app's
+            Flask-Login ``user_loader``.
+        :param sender: where codes go; default: the gateway outbox in the host's database, in the
+            same transaction as the challenge.
+        :param clock: returns the current aware UTC time (tests inject a fake one).
+        """
+        for key, value in config.DEFAULTS.items():
+            app.config.setdefault(key, value)
+        settings = config.load(app.config, app_name=app.name)
+        models.register(db.metadata)
+        if sender is None:
+            sender = OutboxSender(DatabaseOutbox(lambda: db.engine), db.session.connection)
+        app.extensions[EXTENSION_KEY] = State(
+            settings=settings,
+            db=db,
+            clock=clock or _utc_now,
+            sender=sender,
+            account_of=account_of,
+            is_admin=is_admin,
+            load_user=load_user,
+        )
+        from .blueprint import bp
+        from .cli import cli
+
+        app.register_blueprint(bp, url_prefix=settings.url_prefix)
+        app.cli.add_command(cli)
+        _exempt_json_from_csrf(app)
+
+    def login(
+        self, user: Any, *, remember_me: bool = False, next_url: str | None = None
+    ) -> Response:
+        """Hand over after the host checked ``user``'s password.
+
+        Logs in at once when 2FA is off for the user or this client holds a valid remembered PC
+        (redirect to ``next_url`` if it is on this site, or JSON ``{"status": "ok"}``); otherwise
+        starts a challenge, sends the code and answers with the code page or JSON.
+
+        :param remember_me: passed to Flask-Login's ``login_user`` once the login completes.
+        """
+        return handoff.login(get_state(), user, remember_me=remember_me, next_url=next_url)
+
+    def set_policy(
+        self,
+        account_id: object,
+        *,
+        mode: str = "standard",
+        enable_for_new_users: bool = False,
+        remember_pc_allowed: bool = True,
+        remember_pc_days: int | None = None,
+    ) -> None:
+        """Set an account's 2FA policy (a new audited version); commits."""
+        state = get_state()
+        policy = Policy(mode, enable_for_new_users, remember_pc_allowed, remember_pc_days)
+        accounts.save_policy(state, str(account_id), policy)
+        state.session.commit()
+
+    def policy_of(self, account_id: object) -> Policy:
+        """The account's current policy (the configured default if it never set one)."""
+        return accounts.policy_for(get_state(), str(account_id))
+
+    def enable_for(
+        self,
+        user: Any,
+        *,
+        primary_phone: str | None = None,
+        backup_phone: str | None = None,
+        verified: bool = False,
+    ) -> None:
+        """Turn 2FA on for ``user`` (an administrator's action); commits.
+
+        Numbers not marked ``verified`` are checked by a code at the user's next login, and never
+        replace a verified number before that. Only pass ``verified=True`` for trusted input
+        (seeding, an administrator who checked the number).
+
+        :raises PhoneError: a number is not a valid mobile of an allowed country, the backup
+            equals the primary, or an administrator would be left without a backup phone.
+        """
+        state = get_state()
+        ref = state.ref(user)
+        if (
+            ref.is_admin
+            and backup_phone is None
+            and not _has_phone(state, ref.user_id, accounts.BACKUP)
+        ):
+            raise PhoneError("an administrator needs a backup phone for two-factor login")
+        accounts.ensure_settings(state, ref, enabled=True)
+        if primary_phone is not None:
+            accounts.set_phone(state, ref, accounts.PRIMARY, primary_phone, verified=verified)
+        if backup_phone is not None:
+            accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
+        audit.record(
+            state.session,
+            "two_factor_enabled",
+            at=state.now(),
+            account_id=ref.account_id,
+            user_id=ref.user_id,
+        )
+        state.session.commit()
+
+    def disable_for(self, user: Any) -> None:
+        """Turn 2FA off for ``user`` and forget their remembered PCs; commits."""
+        state = get_state()
+        ref = state.ref(user)
+        accounts.ensure_settings(state, ref, enabled=False)
+        remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
+        audit.record(
+            state.session,
+            "two_factor_disabled",
+            at=state.now(),
+            account_id=ref.account_id,
+            user_id=ref.user_id,
+        )
+        state.session.commit()
+
+    def unlock(self, user: Any) -> bool:
+        """Lift the lock after too many wrong codes; False if not locked. Commits."""
+        state = get_state()
+        unlocked = accounts.unlock(state, state.ref(user))
+        state.session.commit()
+        return unlocked
+
+    def revoke_remembered_pcs(self, user: Any, *, reason: str = "admin") -> int:
+        """Forget every remembered PC of ``user`` (also the host's password-change hook)."""
+        state = get_state()
+        count = remember.revoke(state, user_id=state.ref(user).user_id, reason=reason)
+        state.session.commit()
+        return count
+
+    def status_of(self, user: Any) -> dict[str, Any]:
+        """What an administrator may see of a user's 2FA: on/off, lock, masked phones."""
+        state = get_state()
+        ref = state.ref(user)
+        row = accounts.settings_of(state, ref.user_id)
+        phones = {}
+        for role in (accounts.PRIMARY, accounts.BACKUP):
+            verified = accounts.phone_of(state, ref.user_id, role, verified=True)
+            waiting = accounts.phone_of(state, ref.user_id, role, verified=False)
+            phones[role] = {
+                "verified": verified.masked if verified else None,
+                "pending": waiting.masked if waiting else None,
+            }
+        return {
+            "enabled": row.enabled if row else None,
+            "locked": bool(row and row.locked_at),
+            "phones": phones,
+        }
+
+
+def _has_phone(state: State, user_id: str, role: str) -> bool:
+    return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
+
+
+def _exempt_json_from_csrf(app: Flask) -> None:
+    """JSON endpoints check content type and origin instead of a CSRF token (see json_api)."""
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        from . import json_api
+
+        for view in (json_api.api_challenge, json_api.api_verify, json_api.api_resend):
+            csrf.exempt(view)

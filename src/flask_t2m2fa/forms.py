@@ -1,0 +1,16 @@
+"""Flask-WTF forms of the code page; each carries its CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField
+
+
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    # No validators: a malformed code must reach the verifier and count as a wrong one.
+    code = StringField("Code", render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    remember_pc = BooleanField("Remember this PC")
+
+
+class ResendForm(FlaskForm):  # type: ignore[misc]
+    destination = HiddenField(default="primary")

@@ -1,0 +1,192 @@
+"""The extension's tables, all prefixed ``t2m2fa_``.
+
+They are declared once, on the extension's own declarative base, and :func:`register` copies
+them into the host's ``db.metadata`` at ``init_app``: ``db.create_all()`` creates them, and
+Flask-Migrate's autogenerate sees them like the host's own models. The classes are plain
+SQLAlchemy 2.0 mapped classes, queried through the host's ``db.session``.
+
+Nothing here holds a code, a token or a phone number in clear: codes and remember-PC validators
+are hashes, numbers are AES-GCM ciphertext plus a keyed digest (to compare) and a masked form
+(to display).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+ID = sa.String(64)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zones: values are stored as naive UTC text, which still sorts and
+    compares correctly.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the extension stores aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class AccountPolicy(Base):
+    """One account's 2FA policy; ``version`` grows with every change (each one audited)."""
+
+    __tablename__ = "t2m2fa_account_policies"
+    account_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    enable_for_new_users: Mapped[bool]
+    remember_pc_allowed: Mapped[bool]
+    remember_pc_days: Mapped[int | None]
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime]
+
+
+class UserSettings(Base):
+    """A user's 2FA switch, lock state and the row every per-user change locks first."""
+
+    __tablename__ = "t2m2fa_user_settings"
+    user_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    enabled: Mapped[bool]
+    locked_at: Mapped[datetime | None]
+    #: Failures before this moment no longer count towards the budgets.
+    unlocked_at: Mapped[datetime | None]
+    #: Written by every verify and send: the write takes the row lock that serialises them.
+    touched_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Phone(Base):
+    """A primary or backup number; a pending (unverified) one never replaces a verified one."""
+
+    __tablename__ = "t2m2fa_phones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, index=True)
+    role: Mapped[str] = mapped_column(sa.String(8))
+    number_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary(128))
+    number_digest: Mapped[str] = mapped_column(sa.String(64))
+    masked: Mapped[str] = mapped_column(sa.String(32))
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Challenge(Base):
+    """One code sent (or due) to one phone, for one purpose of one user."""
+
+    __tablename__ = "t2m2fa_challenges"
+    __table_args__ = (sa.Index("ix_t2m2fa_challenges_user_purpose", "user_id", "purpose"),)
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ID)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    destination: Mapped[str] = mapped_column(sa.String(8))
+    phone_id: Mapped[int | None]
+    #: All challenges of one login share it: the per-login SMS cap counts by it.
+    login_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    consumed_at: Mapped[datetime | None]
+    #: Set when a newer code for the same user and purpose replaced this one.
+    superseded_at: Mapped[datetime | None]
+    sent: Mapped[bool] = mapped_column(default=False)
+    message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    send_failed: Mapped[bool] = mapped_column(default=False)
+    remember_me: Mapped[bool] = mapped_column(default=False)
+    #: The user ticked "Remember this PC" on an earlier step of this login.
+    remember_pc: Mapped[bool] = mapped_column(default=False)
+    next_url: Mapped[str | None] = mapped_column(sa.String(2000))
+
+
+class SentSms(Base):
+    """One SMS handed to the sender, for the cool-down and the per-login/user/number caps."""
+
+    __tablename__ = "t2m2fa_sent_sms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, index=True)
+    login_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    number_digest: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sent_at: Mapped[datetime]
+
+
+class Failure(Base):
+    """One wrong (or malformed) code, for the rolling 24-hour and 30-day budgets."""
+
+    __tablename__ = "t2m2fa_failures"
+    __table_args__ = (sa.Index("ix_t2m2fa_failures_user_at", "user_id", "failed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID)
+    challenge_id: Mapped[str] = mapped_column(sa.String(32))
+    failed_at: Mapped[datetime]
+
+
+class RememberedPc(Base):
+    """A browser or client that stands in for the code; only the validator's hash is kept."""
+
+    __tablename__ = "t2m2fa_remembered_pcs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selector: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    validator_hash: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    label: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """One line of the audit trail. Numbers are masked; codes and tokens never appear."""
+
+    __tablename__ = "t2m2fa_audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    account_id: Mapped[str | None] = mapped_column(ID, index=True)
+    user_id: Mapped[str | None] = mapped_column(ID, index=True)
+    event: Mapped[str] = mapped_column(sa.String(32))
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    destination: Mapped[str | None] = mapped_column(sa.String(32))
+    challenge_id: Mapped[str | None] = mapped_column(sa.String(32))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+
+metadata = Base.metadata
+
+
+def register(target: sa.MetaData) -> None:
+    """Copy the extension's tables into the host's ``db.metadata`` (once)."""
+    for table in metadata.sorted_tables:
+        if table.key not in target.tables:
+            table.to_metadata(target)

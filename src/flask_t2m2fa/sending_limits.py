@@ -1,0 +1,87 @@
+"""When a code may be sent: a cool-down, and caps per login, per user and per number.
+
+Pure functions of ``now`` and the past sends; the service counts the sends in the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps, from the validated configuration."""
+
+    cooldown: timedelta = timedelta(seconds=60)
+    per_login: int = 5
+    per_user_per_day: int = 10
+    per_number_per_day: int = 10
+
+
+class Refusal(enum.Enum):
+    """Why no SMS goes out (kept for the audit trail; the user sees the same page)."""
+
+    COOLDOWN = "cooldown"
+    LOGIN_CAP = "login_cap"
+    USER_CAP = "user_cap"
+    NUMBER_CAP = "number_cap"
+
+
+@dataclass(frozen=True)
+class SendHistory:
+    """Past sends: of this user, to this number (any user), and of this login."""
+
+    user_sends: Sequence[datetime]
+    number_sends: Sequence[datetime]
+    login_sends: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    refusal: Refusal | None
+    #: The earliest moment another send could be allowed.
+    next_send_at: datetime | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+def _day_cap_frees_at(sends: Sequence[datetime], now: datetime, cap: int) -> datetime | None:
+    recent = sorted(at for at in sends if at > now - DAY)
+    if len(recent) < cap:
+        return None
+    return recent[len(recent) - cap] + DAY
+
+
+def decide(now: datetime, history: SendHistory, limits: Limits) -> Decision:
+    """May an SMS go out now? If not, why, and from when on it might."""
+    last = max(history.user_sends, default=None)
+    if history.login_sends >= limits.per_login:
+        return Decision(Refusal.LOGIN_CAP, None)
+    user_free = _day_cap_frees_at(history.user_sends, now, limits.per_user_per_day)
+    if user_free is not None:
+        return Decision(Refusal.USER_CAP, user_free)
+    number_free = _day_cap_frees_at(history.number_sends, now, limits.per_number_per_day)
+    if number_free is not None:
+        return Decision(Refusal.NUMBER_CAP, number_free)
+    if last is not None and now < last + limits.cooldown:
+        return Decision(Refusal.COOLDOWN, last + limits.cooldown)
+    return Decision(None, None)
+
+
+def next_send_at(now: datetime, history: SendHistory, limits: Limits) -> datetime | None:
+    """When the next resend is possible, after the sends in ``history``; None: not in this login.
+
+    Computed the same way whether or not the last request sent anything, so the answer does
+    not tell whether an SMS went out.
+    """
+    decision = decide(now, history, limits)
+    if decision.allowed:
+        return now
+    return decision.next_send_at

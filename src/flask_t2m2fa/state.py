@@ -1,0 +1,99 @@
+"""Per-app state of the extension, kept in ``app.extensions["t2m2fa"]``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Session
+
+from .budgets import Budget
+from .config import Settings
+from .sending import SmsSender
+from .sending_limits import Limits
+
+EXTENSION_KEY = "t2m2fa"
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """What the extension knows of a host user: ids as text, and the host's answers."""
+
+    user_id: str
+    account_id: str
+    is_admin: bool
+
+
+@dataclass
+class State:
+    settings: Settings
+    db: SQLAlchemy
+    clock: Callable[[], datetime]
+    sender: SmsSender | None
+    account_of: Callable[[Any], object]
+    is_admin: Callable[[Any], bool]
+    load_user: Callable[[str], Any] | None
+
+    @property
+    def session(self) -> Session:
+        return self.db.session  # type: ignore[return-value]
+
+    @property
+    def budget(self) -> Budget:
+        s = self.settings
+        return Budget(
+            s.max_attempts_per_challenge, s.max_failures_per_day, s.max_failures_per_30_days
+        )
+
+    @property
+    def limits(self) -> Limits:
+        s = self.settings
+        return Limits(
+            s.resend_cooldown,
+            s.max_sms_per_login,
+            s.max_sms_per_user_per_day,
+            s.max_sms_per_number_per_day,
+        )
+
+    def now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock given to TwoFactor must return aware UTC datetimes")
+        return now
+
+    def ref(self, user: Any) -> UserRef:
+        return UserRef(str(user.get_id()), str(self.account_of(user)), bool(self.is_admin(user)))
+
+    def require_sender(self) -> SmsSender:
+        if self.sender is None:
+            raise RuntimeError(
+                "flask_t2m2fa has no SMS sender: pass sender= to init_app, or install the "
+                "gateway outbox (gateway.outbox) for the default OutboxSender"
+            )
+        return self.sender
+
+    def find_user(self, user_id: str) -> Any:
+        if self.load_user is not None:
+            return self.load_user(user_id)
+        manager = getattr(current_app, "login_manager", None)
+        callback = getattr(manager, "_user_callback", None)
+        if callback is None:
+            raise RuntimeError("flask_t2m2fa needs load_user= or a Flask-Login user_loader")
+        return callback(user_id)
+
+
+def get_state(app: Flask | None = None) -> State:
+    """The extension state of ``app`` (default: the current app)."""
+    app = app or current_app
+    try:
+        state: State = app.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "flask_t2m2fa is not set up on this app. Did you forget to call"
+            " two_factor.init_app(app, db=db, ...)?"
+        ) from None
+    return state

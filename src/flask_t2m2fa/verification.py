@@ -1,0 +1,162 @@
+"""Check a submitted code: gate, count and consume in one atomic database step."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import accounts, audit, budgets, codes
+from .models import Challenge, Failure, UserSettings
+from .state import State
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    WRONG = "invalid_code"
+    #: No live challenge: expired, used, replaced by a resend, or out of attempts.
+    EXPIRED = "code_expired"
+    PAUSED = "try_later"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    challenge: Challenge | None = None
+    attempts_left: int = 0
+    retry_at: datetime | None = None
+
+
+def counted_failures(state: State, settings: UserSettings) -> list[datetime]:
+    """The user's failures that still count: in the last 30 days and after the last unlock."""
+    since = state.now() - budgets.THIRTY_DAYS
+    if settings.unlocked_at is not None and settings.unlocked_at > since:
+        since = settings.unlocked_at
+    return list(
+        state.session.scalars(
+            sa.select(Failure.failed_at)
+            .where(Failure.user_id == settings.user_id, Failure.failed_at > since)
+            .order_by(Failure.failed_at)
+        ).all()
+    )
+
+
+def _claim_attempt(state: State, user_id: str, challenge_id: str) -> Challenge | None:
+    """Spend one attempt of a live challenge, or None when it has none left.
+
+    The conditional UPDATE is the check-and-count: a challenge that is used, replaced, expired
+    or out of attempts matches no row, whatever other requests do at the same time.
+    """
+    now = state.now()
+    cap = state.settings.max_attempts_per_challenge
+    claimed = state.session.execute(
+        sa.update(Challenge)
+        .where(
+            Challenge.id == challenge_id,
+            Challenge.user_id == user_id,
+            Challenge.attempts < cap,
+            Challenge.consumed_at.is_(None),
+            Challenge.superseded_at.is_(None),
+            Challenge.expires_at > now,
+        )
+        .values(attempts=Challenge.attempts + 1)
+        .returning(Challenge.id)
+    ).first()
+    if claimed is None:
+        return None
+    return state.session.get(Challenge, challenge_id, populate_existing=True)
+
+
+def verify(state: State, user_id: str, challenge_id: str, candidate: Any) -> Verdict:
+    """Judge ``candidate`` for the user's challenge. The caller commits.
+
+    Malformed input is a wrong code. A locked or paused user gets the same verdict for a right
+    and a wrong code, and the attempt is not counted.
+    """
+    settings = accounts.lock_settings(state, user_id)
+    if settings is None:
+        return Verdict(Outcome.EXPIRED)
+    now, budget = state.now(), state.budget
+    failures = counted_failures(state, settings)
+    gate = budgets.gate(now, failures, locked=settings.locked_at is not None, budget=budget)
+    if gate is budgets.Gate.LOCKED:
+        return Verdict(Outcome.LOCKED)
+    if gate is budgets.Gate.PAUSED:
+        return Verdict(Outcome.PAUSED, retry_at=budgets.paused_until(now, failures, budget))
+    challenge = _claim_attempt(state, user_id, challenge_id)
+    if challenge is None:
+        return Verdict(Outcome.EXPIRED)
+    right = codes.matches(
+        state.settings.code_key,
+        challenge.code_hash,
+        candidate,
+        length=state.settings.code_length,
+        challenge_id=challenge.id,
+        purpose=challenge.purpose,
+        user_id=user_id,
+    )
+    if right:
+        challenge.consumed_at = now
+        audit.record(
+            state.session,
+            "code_verified",
+            at=now,
+            account_id=challenge.account_id,
+            user_id=user_id,
+            reason=challenge.purpose,
+            destination=challenge.destination,
+            challenge_id=challenge.id,
+        )
+        return Verdict(Outcome.OK, challenge)
+    return _count_failure(state, settings, challenge, failures, candidate)
+
+
+def _count_failure(
+    state: State,
+    settings: UserSettings,
+    challenge: Challenge,
+    failures: list[datetime],
+    candidate: Any,
+) -> Verdict:
+    now, budget = state.now(), state.budget
+    state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
+    well_formed = codes.is_well_formed(candidate, state.settings.code_length)
+    left = budgets.attempts_left(challenge.attempts, budget)
+    account_id, user_id = challenge.account_id, settings.user_id
+    audit.record(
+        state.session,
+        "code_failed",
+        at=now,
+        account_id=account_id,
+        user_id=user_id,
+        outcome="failed",
+        reason=f"{'wrong' if well_formed else 'malformed'} attempt={challenge.attempts}",
+        challenge_id=challenge.id,
+    )
+    if left == 0:
+        audit.record(
+            state.session,
+            "challenge_exhausted",
+            at=now,
+            account_id=account_id,
+            user_id=user_id,
+            outcome="failed",
+            challenge_id=challenge.id,
+        )
+    if budgets.must_lock(now, [*failures, now], budget):
+        settings.locked_at = now
+        audit.record(
+            state.session,
+            "user_locked",
+            at=now,
+            account_id=account_id,
+            user_id=user_id,
+            outcome="locked",
+            reason="30-day failure budget spent",
+        )
+        return Verdict(Outcome.LOCKED, challenge)
+    return Verdict(Outcome.WRONG, challenge, attempts_left=left)

@@ -1,0 +1,63 @@
+"""Fixtures for the extension's tests: a tiny host app, a fake clock and a recording sender."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from t2m2fa_support import BACKUP, PRIMARY, FakeClock, Host, RecordingSender, build_app
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sms() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, database_url: str, clock: FakeClock, sms: RecordingSender
+) -> Iterator[Flask]:
+    marker = request.node.get_closest_marker("options")
+    options = dict(marker.args[0]) if marker else {}
+    app = build_app(database_url, clock, sms, options)
+    with app.app_context():
+        yield app
+        app.extensions["test_host"].db.session.remove()
+        app.extensions["test_host"].db.engine.dispose()
+
+
+@pytest.fixture
+def host(app: Flask) -> Host:
+    host: Host = app.extensions["test_host"]
+    return host
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def alice(host: Host) -> Any:
+    """A user with 2FA on and verified primary and backup phones."""
+    user = host.add_user("alice")
+    host.two_factor.enable_for(user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    return user

@@ -1,0 +1,147 @@
+"""Helpers for the extension's tests: a tiny host app, a fake clock and a recording sender."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, jsonify, request
+from flask_login import LoginManager, UserMixin, current_user, login_required
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flask_t2m2fa import TwoFactor
+from gateway.message import DeliveryState, MessageStatus
+
+PRIMARY = "+32470123467"
+BACKUP = "+32470987621"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Sent:
+    to: str
+    text: str
+    expires_at: datetime
+    kind: str
+
+    @property
+    def code(self) -> str:
+        found = re.search(r"\b([0-9]{4,8})\b", self.text)
+        assert found, self.text
+        return found.group(1)
+
+
+@dataclass
+class RecordingSender:
+    """Keeps what would have gone out; can fail at once or report a later failure."""
+
+    messages: list[Sent] = field(default_factory=list)
+    fail_next: bool = False
+    failed_ids: set[str] = field(default_factory=set)
+
+    def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("gateway down")
+        self.messages.append(Sent(to, text, expires_at, kind))
+        return str(len(self.messages))
+
+    def status(self, message_id: str) -> MessageStatus | None:
+        state = DeliveryState.FAILED if message_id in self.failed_ids else DeliveryState.QUEUED
+        return MessageStatus(id=int(message_id), state=state)
+
+    @property
+    def last(self) -> Sent:
+        return self.messages[-1]
+
+
+class Host:
+    """The host app's pieces the tests reach for."""
+
+    def __init__(self, db: SQLAlchemy, two_factor: TwoFactor, user_model: Any) -> None:
+        self.db = db
+        self.two_factor = two_factor
+        self.User = user_model
+
+    def add_user(self, name: str, *, account: str = "acme", admin: bool = False) -> Any:
+        user = self.User(username=name, account_id=account, is_admin=admin)
+        self.db.session.add(user)
+        self.db.session.commit()
+        return user
+
+
+def build_app(database_url: str, clock: FakeClock, sender: Any, options: dict[str, Any]) -> Flask:
+    db = SQLAlchemy()
+    login_manager = LoginManager()
+    two_factor = TwoFactor()
+
+    class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = "host_users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        username: Mapped[str]
+        account_id: Mapped[str]
+        is_admin: Mapped[bool]
+
+    app = Flask("hostapp")
+    app.config.update(
+        SECRET_KEY="test-secret-key-with-enough-entropy-0123456789",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        T2M2FA_REMEMBER_COOKIE_SECURE=False,
+        **options,
+    )
+    db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "login"
+    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    two_factor.init_app(
+        app,
+        db=db,
+        account_of=lambda u: u.account_id,
+        is_admin=lambda u: u.is_admin,
+        sender=sender,
+        clock=clock,
+    )
+
+    @app.post("/login")
+    def login() -> Any:
+        data = request.get_json(silent=True) or request.form
+        user = db.session.scalars(db.select(User).filter_by(username=data["username"])).first()
+        if user is None:
+            return jsonify({"status": "bad_credentials"}), 401
+        return two_factor.login(
+            user, remember_me=bool(data.get("remember")), next_url=request.args.get("next")
+        )
+
+    @app.get("/private")
+    @login_required
+    def private() -> Any:
+        return jsonify({"user": current_user.username})
+
+    @app.get("/")
+    def home() -> Any:
+        return "home"
+
+    with app.app_context():
+        db.create_all()
+    app.extensions["test_host"] = Host(db, two_factor, User)
+    return app
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert found, "no CSRF token in page"
+    return found.group(1)

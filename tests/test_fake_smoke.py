@@ -9,6 +9,7 @@ from gateway.fake import FakeModem
 
 def test_gsmmodem_connects_and_sends_pdu_and_ucs2(fake_modem: FakeModem) -> None:
     modem = GsmModem(fake_modem.device)
+    modem.timeout = 0.05  # serial read timeout of its reader thread, joined by close()
     modem.connect()
     try:
         first = modem.sendSms("+447700900123", "Your code is 4821")
@@ -26,6 +27,7 @@ def test_gsmmodem_connects_and_sends_pdu_and_ucs2(fake_modem: FakeModem) -> None
 
 def test_gsmmodem_sends_in_text_mode(fake_modem: FakeModem) -> None:
     modem = GsmModem(fake_modem.device)
+    modem.timeout = 0.05  # serial read timeout of its reader thread, joined by close()
     modem.smsTextMode = True
     modem.connect()
     try:

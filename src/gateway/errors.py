@@ -40,6 +40,10 @@ class SimLockedError(ModemError):
     """The SIM needs its PUK (or another unlock code we do not handle)."""
 
 
+class SimBusyError(ModemError):
+    """The SIM stayed busy (``+CME ERROR: 14``) longer than the configured wait."""
+
+
 class SimNotInsertedError(ModemError):
     """The modem reports no SIM card."""
 

@@ -1,0 +1,310 @@
+"""A synchronous AT-command channel over a serial port.
+
+There is no reader thread: the caller reads only while it waits for an answer, so an
+unsolicited line can never be taken for, or slip into, another command. Bytes are decoded
+tolerantly, a ``>`` prompt is accepted with or without its space, and after any timeout the
+channel is resynchronised (ESC, then a marker command) before it is used again, so a late
+answer is drained instead of being read as the next command's reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import serial
+
+from gateway.errors import ModemDisconnectedError
+
+log = logging.getLogger("gateway.modem")
+
+ESC = b"\x1b"
+CTRL_Z = b"\x1a"
+
+# Lines a modem prints by itself when it (re)starts (SIMCom, Quectel, Cinterion...).
+_BOOT_LINES = frozenset({"RDY", "SMS Ready", "Call Ready", "PB DONE", "^SYSSTART", "+CFUN: 1"})
+# Prefixes of unsolicited lines, for commands whose answer has no prefix of its own.
+_URC_PREFIXES = (
+    "+CMTI:", "+CMT:", "+CDSI:", "+CDS:", "+CBM", "+CREG:", "+CGREG:", "+CEREG:", "RING",
+    "+CRING:", "+CLIP:", "+CUSD:", "+CIEV:", "+CGEV:", "+CPIN:", "+QIND:", "^",
+)  # fmt: skip
+_ERROR_LINES = frozenset({"ERROR", "COMMAND NOT SUPPORT", "TOO MANY PARAMETERS"})
+_CODED_ERROR = re.compile(r"\+(CME|CMS) ERROR: *(.*)")
+_HEX_DATA = re.compile(r"[0-9A-Fa-f\x1a]{16,}")
+_MARKER = "AT+CMEE?"
+
+
+class SerialPort(Protocol):
+    """What the channel needs from a port; :class:`serial.Serial` has it."""
+
+    def read(self, size: int = 1) -> bytes: ...
+    def write(self, data: bytes, /) -> int | None: ...
+    @property
+    def in_waiting(self) -> int: ...
+    def close(self) -> None: ...
+
+
+class AtTimeout(Exception):
+    """No final result in time. ``lines`` holds the answer lines read so far."""
+
+    def __init__(self, command: str, lines: list[str]) -> None:
+        super().__init__(f"no answer to {_redact(command)}")
+        self.lines = lines
+
+
+class AtCommandError(Exception):
+    """The modem ended a command with an error result.
+
+    :param kind: ``"CME"``, ``"CMS"`` or None for a plain ``ERROR``.
+    :param code: the numeric code, None when there is none (plain or verbose errors).
+    """
+
+    def __init__(self, line: str, kind: str | None, code: int | None) -> None:
+        super().__init__(line)
+        self.kind = kind
+        self.code = code
+
+
+@dataclass(frozen=True)
+class _Final:
+    ok: bool
+    line: str
+
+
+class AtChannel:
+    """Commands and answers, one at a time, on one serial port.
+
+    ``reset_seen`` turns True when the modem shows signs of having restarted (boot lines, an
+    unsolicited ``+CPIN:``, or the echo of a command once echo was switched off); the owner
+    re-initialises the modem and clears it. ``dirty`` is True after a timeout until
+    :meth:`resync` succeeds.
+    """
+
+    def __init__(self, port: SerialPort, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._port = port
+        self._clock = clock
+        self._buffer = bytearray()
+        self._markers_outstanding = 0
+        self.echo_expected = True
+        self.reset_seen = False
+        self.dirty = False
+        self.late_references: list[int] = []
+
+    def command(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
+        """Send ``command`` and return its answer lines (without the final ``OK``).
+
+        :param prefix: answer lines start with it; other lines are unsolicited and skipped.
+            Without it every line that does not look unsolicited is part of the answer.
+        :raise AtCommandError: on ``ERROR``, ``+CME ERROR`` or ``+CMS ERROR``.
+        :raise AtTimeout: when no final result came in time.
+        """
+        self.write(command.encode("ascii") + b"\r")
+        return self.collect(command, timeout, prefix=prefix)
+
+    def collect(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
+        """Read the answer to ``command`` (already written) up to its final result."""
+        deadline = self._clock() + timeout
+        lines: list[str] = []
+        while True:
+            line = self._read_line(deadline)
+            if line is None:
+                self.dirty = True
+                raise AtTimeout(command, lines)
+            if self._is_echo(line, command):
+                continue
+            final = _final_result(line)
+            if final is not None:
+                if final.ok:
+                    return lines
+                raise _command_error(line)
+            if _belongs(line, prefix):
+                lines.append(line)
+            else:
+                self._unsolicited(line)
+
+    def wait_prompt(self, command: str, timeout: float) -> None:
+        """Wait for the ``>`` prompt (a space after it is optional) that ``AT+CMGS`` asks for."""
+        deadline = self._clock() + timeout
+        while True:
+            self._skip_separators()
+            if self._buffer.startswith(b">"):
+                del self._buffer[: 2 if self._buffer.startswith(b"> ") else 1]
+                return
+            line = self._pop_line()
+            if line is not None:
+                if not self._is_echo(line, command):
+                    if _final_result(line) is not None:
+                        raise _command_error(line)
+                    self._unsolicited(line)
+                continue
+            if self._clock() >= deadline:
+                self.dirty = True
+                raise AtTimeout(command, [])
+            self._fill()
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except serial.SerialTimeoutException as exc:
+            self.dirty = True
+            raise AtTimeout("write", []) from exc
+        except (serial.SerialException, OSError) as exc:
+            raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
+
+    def drain(self) -> None:
+        """Handle what the modem said while nobody was asking, without waiting."""
+        if self._waiting():
+            self._fill()
+        while (line := self._pop_line()) is not None:
+            self._stray(line)
+
+    def resync(self, timeout: float) -> int:
+        """Cancel any prompt and skip everything up to the answer of a marker command.
+
+        Each marker (``AT+CMEE?``) is answered by a ``+CMEE:`` line and a final result, in order,
+        so a late ``+CMGS``/``OK`` from an earlier command is recognised and dropped. Markers
+        from a failed resync are still counted and waited for.
+
+        :return: the ``+CMEE`` mode the modem reports (0 after a reset).
+        """
+        self.write(ESC + b"\r")  # ESC leaves a pending prompt; CR ends a half-typed line
+        self.write(_MARKER.encode("ascii") + b"\r")
+        self._markers_outstanding += 1
+        deadline = self._clock() + timeout
+        cmee, in_marker = -1, False
+        while self._markers_outstanding:
+            line = self._read_line(deadline)
+            if line is None:
+                self.dirty = True
+                raise AtTimeout("resync", [])
+            if line.startswith("+CMEE:"):
+                in_marker, cmee = True, _int_or(line[6:].strip(), -1)
+            elif in_marker and _final_result(line) is not None:
+                in_marker = False
+                self._markers_outstanding -= 1
+            elif not self._is_echo(line, _MARKER):
+                self._stray(line)
+        self.dirty = False
+        return cmee
+
+    def close(self) -> None:
+        try:
+            self._port.close()
+        except (serial.SerialException, OSError):
+            log.debug("closing the serial port failed", exc_info=True)
+
+    def _is_echo(self, line: str, command: str) -> bool:
+        if line.upper() != command.upper():
+            return False
+        if not self.echo_expected:
+            log.warning("the modem echoes commands again: it has probably been reset")
+            self.reset_seen = True
+        return True
+
+    def _unsolicited(self, line: str) -> None:
+        if line in _BOOT_LINES or line.startswith("+CPIN:"):
+            log.warning("the modem printed %r: it has probably been reset", line)
+            self.reset_seen = True
+        else:
+            log.debug("unsolicited: %s", _loggable(line))
+
+    def _stray(self, line: str) -> None:
+        """A line that answers no current command: a late answer or an unsolicited line."""
+        if line.startswith("+CMGS:"):
+            reference = _int_or(line[6:].split(",")[0].strip(), -1)
+            log.warning("late +CMGS: message reference %d was accepted after all", reference)
+            self.late_references.append(reference)
+        elif _final_result(line) is not None:
+            log.debug("dropped a late final result: %s", line)
+        else:
+            self._unsolicited(line)
+
+    def _read_line(self, deadline: float) -> str | None:
+        while True:
+            line = self._pop_line()
+            if line is not None:
+                return line
+            if self._clock() >= deadline:
+                return None
+            self._fill()
+
+    def _pop_line(self) -> str | None:
+        while True:
+            self._skip_separators()
+            ends = [i for i in (self._buffer.find(b"\r"), self._buffer.find(b"\n")) if i >= 0]
+            if not ends:
+                return None
+            end = min(ends)
+            raw = bytes(self._buffer[:end])
+            del self._buffer[: end + 1]
+            # Tolerant decoding: one bad byte must not cost more than one character.
+            line = raw.decode("utf-8", errors="replace").strip()
+            # A late prompt glued to the next line; no answer line starts with ">".
+            line = line.lstrip("> ") if line.startswith(">") else line
+            if line:
+                return line
+
+    def _skip_separators(self) -> None:
+        start = 0
+        while start < len(self._buffer) and self._buffer[start] in b"\r\n":
+            start += 1
+        del self._buffer[:start]
+
+    def _fill(self) -> None:
+        """Read what is there, or wait for one byte at most the port's read timeout."""
+        try:
+            data = self._port.read(1)
+            if data:
+                waiting = self._port.in_waiting
+                if waiting:
+                    data += self._port.read(waiting)
+        except (serial.SerialException, OSError) as exc:
+            raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
+        self._buffer += data
+
+    def _waiting(self) -> int:
+        try:
+            return self._port.in_waiting
+        except (serial.SerialException, OSError) as exc:
+            raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
+
+
+def _final_result(line: str) -> _Final | None:
+    if line == "OK":
+        return _Final(True, line)
+    if line in _ERROR_LINES or _CODED_ERROR.fullmatch(line):
+        return _Final(False, line)
+    return None
+
+
+def _command_error(line: str) -> AtCommandError:
+    match = _CODED_ERROR.fullmatch(line)
+    if match is None:
+        return AtCommandError(line, None, None)
+    code = match.group(2).strip()
+    return AtCommandError(line, match.group(1), int(code) if code.isdigit() else None)
+
+
+def _belongs(line: str, prefix: str | None) -> bool:
+    """Whether a line answers the command (else it is unsolicited)."""
+    if prefix is not None:
+        return line.startswith(prefix)
+    return line not in _BOOT_LINES and not line.startswith(_URC_PREFIXES)
+
+
+def _int_or(text: str, default: int) -> int:
+    return int(text) if text.isdigit() else default
+
+
+def _redact(command: str) -> str:
+    """Never show a PIN in an error or a log."""
+    return "AT+CPIN=<PIN>" if command.upper().startswith("AT+CPIN=") else command
+
+
+def _loggable(line: str) -> str:
+    """PDUs carry the number and the text (the code): never log them."""
+    return _HEX_DATA.sub(lambda m: f"<{len(m.group())} hex chars>", line)

@@ -1,0 +1,287 @@
+"""Our modem driver: one GSM modem on a serial port, sending SMS in PDU mode.
+
+The AT dialogue is driven here, synchronously, on pyserial (see :mod:`gateway.at_channel`);
+python-gsmmodem-new only encodes the PDU (:mod:`gateway.sms_pdu`).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+
+import serial
+
+from gateway import sim
+from gateway.at_channel import CTRL_Z, ESC, AtChannel, AtCommandError, AtTimeout, SerialPort
+from gateway.errors import (
+    ModemDisconnectedError,
+    ModemError,
+    ModemNotRespondingError,
+    Outcome,
+    PortUnavailableError,
+    SendError,
+    classify_cms_error,
+)
+from gateway.modem_setup import ModemSetup
+from gateway.registration import REGISTERED_NAMES
+from gateway.sms_pdu import SubmitPdu, build_submit_pdu
+
+log = logging.getLogger("gateway.modem")
+
+#: How long one blocking read may wait: the granularity of every timeout.
+READ_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class ModemSettings:
+    """Timeouts (seconds) and sending options of a :class:`Modem`.
+
+    :param command_timeout: answer to an ordinary command, and the ``>`` prompt.
+    :param registration_timeout: network registration at open.
+    :param send_timeout: the network's answer to a submitted message. Vendors give up to 120 s;
+        past it the outcome is *unknown* (the message may have gone out).
+    :param sim_ready_timeout: how long a busy SIM (``+CME ERROR: 14``) is waited for.
+    :param poll_interval: pause between two looks at a SIM or registration still changing.
+    :param validity: validity period put in each SMS (the code's lifetime), None for the SMS
+        centre's default. Rounded down to what TP-VP can say, and at least 5 minutes.
+    :param delivery_report: request a status report (operators may charge for them).
+    :param smsc: SMS centre to set with ``AT+CSCA`` when the SIM has none.
+    """
+
+    command_timeout: float = 10.0
+    registration_timeout: float = 60.0
+    send_timeout: float = 120.0
+    sim_ready_timeout: float = 20.0
+    poll_interval: float = 0.5
+    validity: timedelta | None = timedelta(minutes=5)
+    delivery_report: bool = False
+    smsc: str | None = None
+
+
+@dataclass(frozen=True)
+class ModemHealth:
+    """What :meth:`Modem.health` reports.
+
+    :param signal_dbm: received signal strength, None when the modem does not know.
+    :param registration: ``home``, ``roaming``, ``home (SMS only)``, ``searching``, ``denied``,
+        ``not registered``, ...
+    :param operator: network name, None when not registered.
+    :param sim: ``ready``, ``PIN required``, ``PUK required``, ``not inserted``, ``busy``, ...
+    """
+
+    signal_dbm: int | None
+    registration: str
+    operator: str | None
+    sim: str
+
+    @property
+    def registered(self) -> bool:
+        return self.registration in REGISTERED_NAMES
+
+
+class Modem:
+    """A GSM modem on a serial port.
+
+    One instance is used by one thread: it reads the port only while it waits for an answer,
+    and a second thread calling it at the same time gets :class:`RuntimeError`. The port is
+    locked exclusively, so no other process can talk to the modem meanwhile.
+
+    :param port: serial device, e.g. ``/dev/serial/by-id/usb-...``.
+    :param pin: SIM PIN (4-8 digits), sent at most once and never after the SIM refused it.
+    :param serial_factory: opens the port; defaults to :class:`serial.Serial`.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        baudrate: int = 115200,
+        pin: str | None = None,
+        settings: ModemSettings = ModemSettings(),  # frozen, so sharing it is safe
+        serial_factory: Callable[..., SerialPort] = serial.Serial,
+    ) -> None:
+        sim.check_pin(pin)
+        self.port = port
+        self.baudrate = baudrate
+        self.settings = settings
+        self.smsc: str | None = None
+        self._pin = pin
+        self._serial_factory = serial_factory
+        self._channel: AtChannel | None = None
+        self._setup: ModemSetup | None = None
+        self._in_use = threading.Lock()
+
+    def open(self, *, wait_for_service: bool = True) -> None:
+        """Open the port and initialise the modem.
+
+        :param wait_for_service: unlock the SIM, wait for the network and read the SMS centre.
+            Without it only the AT link is set up, enough for :meth:`health`; the rest is done
+            by the first :meth:`send`.
+        :raise PortUnavailableError, PinRequiredError, WrongPinError, SimLockedError,
+            SimNotInsertedError, SimBusyError, NoNetworkError, NoSmsCentreError,
+            ModemNotRespondingError, ModemDisconnectedError:
+        """
+        if self._channel is not None:
+            raise RuntimeError("the modem is already open")
+        channel = AtChannel(self._open_port())
+        self._channel = channel
+        self._setup = ModemSetup(channel, self.port, self._pin, self.settings)
+        try:
+            with self._exclusive_use():
+                self._setup.start()
+                if wait_for_service:
+                    self.smsc = self._setup.prepare_service()
+        except BaseException:
+            self.close()
+            raise
+
+    def send(self, number: str, text: str, *, validity: timedelta | None = None) -> int:
+        """Send one SMS and return the network's message reference (TP-MR, 0-255).
+
+        GSM-7 text goes as is, other text as UCS-2; it must fit one SMS.
+
+        :param number: destination, international (``+32470123456``) or national digits.
+        :param validity: overrides :attr:`ModemSettings.validity` for this message.
+        :raise SendError: the message was refused (``outcome`` temporary or permanent, with the
+            ``+CMS ERROR`` code) or may have gone out (``outcome`` unknown: do not resend).
+        :raise ModemError: the modem failed (disconnected, or reset and not re-initialised).
+        """
+        pdu = build_submit_pdu(
+            number,
+            text,
+            validity=validity if validity is not None else self.settings.validity,
+            status_report=self.settings.delivery_report,
+        )
+        with self._exclusive_use() as setup:
+            self.smsc = setup.ensure_service()
+            return self._submit(pdu)
+
+    def health(self) -> ModemHealth:
+        """Signal, registration, operator and SIM state, read now."""
+        with self._exclusive_use() as setup:
+            setup.ensure_link()
+            return ModemHealth(
+                signal_dbm=setup.signal_dbm(),
+                registration=setup.registration().describe(),
+                operator=setup.operator(),
+                sim=sim.describe(setup.sim_state()),
+            )
+
+    def close(self) -> None:
+        """Release the port. Safe to call twice."""
+        channel, self._channel, self._setup = self._channel, None, None
+        if channel is not None:
+            channel.close()
+
+    def __enter__(self) -> Modem:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _submit(self, pdu: SubmitPdu) -> int:
+        channel = self._require_channel()
+        command = f"AT+CMGS={pdu.tpdu_length}"
+        channel.write(command.encode("ascii") + b"\r")
+        try:
+            channel.wait_prompt(command, self.settings.command_timeout)
+        except AtTimeout:
+            channel.write(ESC)
+            raise SendError(
+                "no '>' prompt from the modem; nothing was sent", outcome=Outcome.TEMPORARY
+            ) from None
+        except AtCommandError as exc:
+            raise self._refusal(exc) from None
+        channel.write(pdu.hex.encode("ascii") + CTRL_Z)
+        try:
+            lines = channel.collect(command, self.settings.send_timeout, prefix="+CMGS:")
+        except AtTimeout as exc:
+            channel.write(ESC)
+            if exc.lines:  # the reference came, only the final OK is missing: it went out
+                return _reference(exc.lines)
+            raise SendError(
+                f"no answer within {self.settings.send_timeout:g} s: the message may have gone out",
+                outcome=Outcome.UNKNOWN,
+            ) from None
+        except AtCommandError as exc:
+            raise self._refusal(exc) from None
+        return _reference(lines)
+
+    def _refusal(self, exc: AtCommandError) -> SendError:
+        if exc.kind == "CMS" and exc.code is not None:
+            return SendError(
+                f"the modem refused the message (+CMS ERROR: {exc.code})",
+                outcome=classify_cms_error(exc.code),
+                cms_code=exc.code,
+            )
+        if exc.kind is None:  # numeric errors were switched on: the modem may have been reset
+            self._require_channel().reset_seen = True
+        return SendError(f"the modem refused the message ({exc})", outcome=Outcome.TEMPORARY)
+
+    @contextmanager
+    def _exclusive_use(self) -> Iterator[ModemSetup]:
+        if not self._in_use.acquire(blocking=False):
+            raise RuntimeError("a Modem is used by one thread at a time; give each thread its own")
+        try:
+            if self._setup is None:
+                raise ModemError("the modem is not open")
+            yield self._setup
+        except ModemDisconnectedError:
+            self.close()
+            raise
+        except AtTimeout as exc:
+            raise ModemNotRespondingError(
+                f"the modem on {self.port} stopped answering ({exc})"
+            ) from None
+        finally:
+            self._in_use.release()
+
+    def _require_channel(self) -> AtChannel:
+        if self._channel is None:
+            raise ModemError("the modem is not open")
+        return self._channel
+
+    def _open_port(self) -> SerialPort:
+        try:
+            return self._serial_factory(
+                self.port,
+                baudrate=self.baudrate,
+                timeout=READ_POLL,
+                write_timeout=self.settings.command_timeout,
+                exclusive=True,
+            )
+        except (serial.SerialException, OSError) as exc:
+            raise PortUnavailableError(_port_problem(self.port, exc)) from None
+
+
+def _reference(lines: list[str]) -> int:
+    """The TP-MR of ``+CMGS: <mr>[,<scts>|<ackpdu>]``."""
+    field = lines[-1][len("+CMGS:") :].split(",")[0].strip()
+    if not field.isdigit():
+        raise SendError(
+            "the message was accepted but its reference is unreadable", outcome=Outcome.UNKNOWN
+        )
+    return int(field)
+
+
+def _port_problem(port: str, exc: BaseException) -> str:
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOENT:
+        return f"no serial device {port}"
+    if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY):
+        return f"{port} is in use by another process"
+    if code == errno.EACCES:
+        return f"no permission to open {port}"
+    return f"cannot open {port}: {exc}"

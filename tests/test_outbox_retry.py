@@ -50,6 +50,12 @@ def test_retry_after_expiry_expires_instead() -> None:
     assert after_failure(Outcome.TEMPORARY, 2, NOW, expires, POLICY).state is DeliveryState.EXPIRED
 
 
+def test_retry_after_expiry_waits_for_failover_when_allowed() -> None:
+    expires = NOW + timedelta(seconds=9)
+    verdict = after_failure(Outcome.TEMPORARY, 2, NOW, expires, POLICY, failover=True)
+    assert verdict == Verdict(DeliveryState.QUEUED, expires)
+
+
 @pytest.mark.parametrize(
     ("attempts", "base", "cap"),
     [(0, 5, 10), (1, 0, 10), (1, 20, 10)],

@@ -7,6 +7,7 @@ different rows without waiting. SQLite has one writer at a time, so a single
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,8 @@ class ClaimedMessage:
     destination: str
     body: str
     kind: str
+    #: :func:`gateway.outbox.recipient_key` of the destination, for the per-SIM caps.
+    recipient_key: str
     #: Sends tried so far, counting this one.
     attempts: int
     expires_at: datetime | None
@@ -63,16 +66,18 @@ def claim_statement(
     lease_until: datetime,
     limit: int,
     max_attempts: int,
+    recipients: Collection[str] | None = None,
 ) -> sa.Update:
-    """The ``UPDATE … RETURNING`` that leases up to ``limit`` rows to ``owner`` on ``modem``."""
+    """The ``UPDATE … RETURNING`` that leases up to ``limit`` rows to ``owner`` on ``modem``.
+
+    :param recipients: only rows for these recipient keys (a SIM at its distinct-recipient cap).
+    """
     if dialect not in SUPPORTED_DIALECTS:
         raise ValueError(f"the outbox supports {', '.join(SUPPORTED_DIALECTS)}, not {dialect}")
-    pick = (
-        sa.select(t.c.id)
-        .where(eligible(now, modem, max_attempts))
-        .order_by(t.c.next_attempt_at, t.c.id)
-        .limit(limit)
-    )
+    pick = sa.select(t.c.id).where(eligible(now, modem, max_attempts))
+    if recipients is not None:
+        pick = pick.where(t.c.recipient_key.in_(sorted(recipients)))
+    pick = pick.order_by(t.c.next_attempt_at, t.c.id).limit(limit)
     if dialect == "postgresql":
         chosen = pick.with_for_update(skip_locked=True).cte("chosen")
         where: sa.ColumnElement[bool] = t.c.id == chosen.c.id
@@ -94,6 +99,7 @@ def claim_statement(
             t.c.destination,
             t.c.body,
             t.c.kind,
+            t.c.recipient_key,
             t.c.attempts,
             t.c.expires_at,
             t.c.next_attempt_at,
@@ -109,6 +115,7 @@ def to_claimed(row: sa.Row[tuple[object, ...]], now: datetime) -> ClaimedMessage
         destination=str(m["destination"]),
         body=str(m["body"]),
         kind=str(m["kind"]),
+        recipient_key=str(m["recipient_key"]),
         attempts=int(m["attempts"]),
         expires_at=m["expires_at"],
         failover=m["next_attempt_at"] > now,

@@ -55,12 +55,15 @@ def after_failure(
     now: datetime,
     expires_at: datetime | None,
     policy: RetryPolicy,
+    *,
+    failover: bool = False,
 ) -> Verdict:
     """Decide what becomes of a message whose ``attempts``-th send failed with ``outcome``.
 
     A send that may have gone out (:attr:`Outcome.UNKNOWN`) is never repeated: a duplicate login
     code is worse than asking the user for a fresh one. A retry that could only happen after the
-    message expired is not scheduled: the message expires instead.
+    message expired is not scheduled: the message expires instead, unless another modem may
+    take it over at once (``failover``).
     """
     if outcome is Outcome.UNKNOWN:
         return Verdict(DeliveryState.UNKNOWN)
@@ -68,5 +71,7 @@ def after_failure(
         return Verdict(DeliveryState.FAILED)
     retry_at = now + backoff_delay(attempts, policy)
     if expires_at is not None and retry_at >= expires_at:
+        if failover:
+            return Verdict(DeliveryState.QUEUED, expires_at)
         return Verdict(DeliveryState.EXPIRED)
     return Verdict(DeliveryState.QUEUED, retry_at)

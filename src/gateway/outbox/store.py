@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from gateway.message import DeliveryState, MessageStatus
 from gateway.outbox import maintenance
 from gateway.outbox.claim import ClaimedMessage, claim_statement, to_claimed
 from gateway.outbox.engine import create_outbox_engine
+from gateway.outbox.leases import LeasesMixin
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemsMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
@@ -38,7 +39,7 @@ class UnknownMessageError(LookupError):
     """No outbox row has this id (never enqueued, or purged after the retention)."""
 
 
-class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
+class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
     """A durable queue of SMS messages in a SQL database (SQLite or PostgreSQL).
 
     :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite
@@ -157,12 +158,17 @@ class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
         *,
         limit: int = 1,
         lease: timedelta = DEFAULT_LEASE,
+        recipients: Collection[str] | None = None,
     ) -> list[ClaimedMessage]:
         """Lease up to ``limit`` due messages to ``modem`` of worker ``owner``, oldest first.
 
         A message whose lease runs out before it is marked (its worker died) is claimed again.
         Expired messages are never returned.
+
+        :param recipients: take only messages for these :func:`.recipient_key` values.
         """
+        if recipients is not None and not recipients:
+            return []
         now = self.clock()
         stmt = claim_statement(
             self.dialect,
@@ -172,6 +178,7 @@ class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
             lease_until=now + lease,
             limit=limit,
             max_attempts=self.policy.max_attempts,
+            recipients=recipients,
         )
         with self.engine.begin() as conn:
             rows = conn.execute(stmt).all()
@@ -222,9 +229,12 @@ class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
             row = conn.execute(sa.select(t.c.attempts, t.c.expires_at).where(*holds)).one_or_none()
             if row is None:
                 return None
-            verdict = after_failure(error.outcome, row.attempts, now, row.expires_at, self.policy)
+            failover = allow_failover and modem is not None
+            verdict = after_failure(
+                error.outcome, row.attempts, now, row.expires_at, self.policy, failover=failover
+            )
             values = _failure_values(verdict, error, now)
-            if verdict.state is DeliveryState.QUEUED and allow_failover:
+            if verdict.state is DeliveryState.QUEUED and failover:
                 values["failover_from"] = modem
             conn.execute(sa.update(t).where(*holds).values(**values))
         log.warning(
@@ -236,43 +246,6 @@ class Outbox(maintenance.MaintenanceMixin, ModemsMixin):
             verdict.state.value,
         )
         return verdict.state
-
-    def release(self, msg_id: int, modem: str) -> None:
-        """Give back a claimed message that was never handed to the modem; its attempt is undone."""
-        stmt = (
-            sa.update(t)
-            .where(t.c.id == msg_id, t.c.state == DeliveryState.SENDING.value, t.c.modem == modem)
-            .values(
-                state=DeliveryState.QUEUED.value,
-                attempts=t.c.attempts - 1,
-                lease_owner=None,
-                lease_until=None,
-            )
-        )
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
-
-    def recover_modem(self, modem: str, owner: str) -> int:
-        """Requeue rows a dead worker left "sending" on ``modem``, which ``owner`` now holds.
-
-        Only one process can hold a serial port, so rows still leased to that modem by another
-        owner belong to a worker that is gone: no need to wait for their leases to run out.
-        The interrupted send may have gone out, so this can repeat it once.
-        """
-        stmt = (
-            sa.update(t)
-            .where(
-                t.c.state == DeliveryState.SENDING.value,
-                t.c.modem == modem,
-                t.c.lease_owner != owner,
-            )
-            .values(state=DeliveryState.QUEUED.value, lease_owner=None, lease_until=None)
-        )
-        with self.engine.begin() as conn:
-            count = conn.execute(stmt).rowcount
-        if count:
-            log.warning("requeued %d message(s) a dead worker left on %s", count, modem)
-        return count
 
 
 def _cleared() -> dict[str, object]:

@@ -1,0 +1,304 @@
+"""One modem, one thread: claim a message, send it, record the outcome, again.
+
+Only this thread ever talks to its modem, so AT exchanges never interleave. A modem that fails
+is closed and reopened with back-off; one that keeps failing rests for a while (cool-down); one
+over a per-SIM cap waits. Meanwhile the other modems' threads keep sending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from gateway.errors import GatewayError, Outcome
+from gateway.outbox import DEFAULT_LEASE, ClaimedMessage, Outbox, mask_number
+from gateway.worker.caps import DAY, SimCaps, SimUsage, cap_state
+from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
+from gateway.worker.dbretry import DatabaseUnavailableError, retry_db
+from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
+from gateway.worker.sender import ModemSpec, Sender
+from gateway.worker.slot_report import SlotReporter
+from gateway.worker.wakeup import Wakeup
+
+log = logging.getLogger("gateway.worker")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SlotConfig:
+    """How a modem thread paces itself.
+
+    :param lease: how long a claimed message stays reserved; longer than the slowest send.
+    :param idle_poll: seconds between queue checks when nothing wakes the thread.
+    :param heartbeat: seconds between health checks and reports while idle.
+    :param mark_grace: seconds a stopping thread keeps trying to record a finished send
+        while the database is down.
+    """
+
+    lease: timedelta = DEFAULT_LEASE
+    idle_poll: float = 1.0
+    heartbeat: float = 30.0
+    mark_grace: float = 30.0
+    caps: SimCaps = field(default_factory=SimCaps)
+    cooldown: CoolDownPolicy = field(default_factory=CoolDownPolicy)
+
+
+class ModemSlot:
+    """The thread that owns one modem. Start it with :meth:`start`; it stops with ``stopping``."""
+
+    def __init__(
+        self,
+        spec: ModemSpec,
+        outbox: Outbox,
+        wakeup: Wakeup,
+        stopping: threading.Event,
+        *,
+        owner: str,
+        config: SlotConfig,
+    ) -> None:
+        self.name = spec.name
+        self._factory = spec.factory
+        self._outbox = outbox
+        self._wakeup = wakeup
+        self._stopping = stopping
+        self._owner = owner
+        self._config = config
+        self._sender: Sender | None = None
+        self._open_failures = 0
+        self._needs_check = False
+        self._needs_operator = False
+        self._streak = FailureStreak(config.cooldown)
+        self._usage = SimUsage()
+        self.report = SlotReporter(spec.name, owner, outbox)
+        self.sent = 0
+        self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            since = self._outbox.clock() - DAY
+            sends = self._db(lambda: self._outbox.sent_since(self.name, since), "reading usage")
+            self._usage = SimUsage(sends)
+            while not self._stopping.is_set() and not self._needs_operator:
+                self._step()
+        except DatabaseUnavailableError:
+            log.warning("%s: stopping while the database is unavailable", self.name)
+        finally:
+            self._close()
+            self.report.set("stopped", self.report.detail if self._needs_operator else None)
+
+    def _step(self) -> None:
+        try:
+            if self._sender is None:
+                self._open()
+            elif self._needs_check:
+                self._check_health()
+            else:
+                self._claim_and_send()
+        except DatabaseUnavailableError:
+            raise
+        except Exception:  # a bug must not silence the modem: log, reopen, carry on
+            log.exception("%s: unexpected error; reopening the modem", self.name)
+            self._drop_sender("unexpected error")
+            self._stopping.wait(self._config.cooldown.reopen_base.total_seconds())
+
+    def _claim_and_send(self) -> None:
+        now = self._outbox.clock()
+        if self._streak.resting(now):
+            assert self._streak.resting_until is not None
+            self.report.set(
+                "cooldown", f"failing; resting until {_hms(self._streak.resting_until)}"
+            )
+            self._wait_until(self._streak.resting_until)
+            return
+        limits = cap_state(self._config.caps, self._usage.recent(now), now)
+        if limits.blocked_until is not None:
+            self.report.set(
+                "capped", f"{limits.reason} reached; waits until {_hms(limits.blocked_until)}"
+            )
+            self._wait_until(limits.blocked_until)
+            return
+        generation = self._wakeup.generation
+        claimed = self._db(
+            lambda: self._outbox.claim(
+                self._owner, self.name, lease=self._config.lease, recipients=limits.only_to
+            ),
+            "claiming a message",
+        )
+        if claimed:
+            self._deliver(claimed[0])
+        else:
+            self.report.set("capped" if limits.reason else "ready", _cap_detail(limits.reason))
+            self._idle(generation)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _deliver(self, message: ClaimedMessage) -> None:
+        now = self._outbox.clock()
+        validity = None if message.expires_at is None else message.expires_at - now
+        if self._stopping.is_set() or (validity is not None and validity <= timedelta(0)):
+            # Never started: give it back (an expired one is then swept as expired).
+            self._mark(lambda: self._outbox.release(message.id, self.name), "releasing")
+            return
+        assert self._sender is not None
+        self.report.set("sending")
+        log.info(
+            "%s: sending message %d to %s", self.name, message.id, mask_number(message.destination)
+        )
+        try:
+            reference = self._sender.send(message.destination, message.body, validity=validity)
+        except Exception as exc:
+            self._send_failed(message, exc)
+        else:
+            self._sent(message, reference)
+        self.report.set("ready")
+
+    def _sent(self, message: ClaimedMessage, reference: int) -> None:
+        now = self._outbox.clock()
+        self._mark(
+            lambda: self._outbox.mark_sent(message.id, reference, self.name), "recording a send"
+        )
+        self._usage.record(now, message.recipient_key)
+        self._streak.success()
+        self.sent += 1
+        self.report.success(now, len(self._usage.recent(now)))
+
+    def _send_failed(self, message: ClaimedMessage, exc: Exception) -> None:
+        failure = classify_send_exception(exc)
+        error = failure.error
+        if not isinstance(exc, GatewayError):
+            log.error("%s: bug while sending message %d", self.name, message.id, exc_info=exc)
+        self._mark(
+            lambda: self._outbox.mark_failed(
+                message.id, error, modem=self.name, allow_failover=not message.failover
+            ),
+            "recording a failed send",
+        )
+        self.report.error(error.reason)
+        if failure.modem_broken:
+            self._drop_sender(error.reason)
+        elif error.outcome is Outcome.UNKNOWN:
+            self._needs_check = True  # make sure the modem answers before the next message
+        if blames_modem(error):
+            rest_until = self._streak.failure(self._outbox.clock())
+            if rest_until is not None:
+                log.warning("%s: failing repeatedly; set aside until %s", self.name, rest_until)
+        self._wakeup.notify()  # another modem may take the message over at once
+
+    # -- the modem --------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self.report.set("opening", self.report.detail if self._open_failures else None)
+        sender = self._factory()
+        try:
+            sender.open()
+        except NEEDS_OPERATOR as exc:
+            log.error("%s: %s; not retrying (needs an operator)", self.name, type(exc).__name__)
+            self.report.set("stopped", f"{type(exc).__name__}: needs an operator")
+            self._needs_operator = True
+            _close_quietly(sender)
+            return
+        except Exception as exc:
+            self._open_failed(sender, exc)
+            return
+        self._sender, self._open_failures = sender, 0
+        log.info("%s: modem open", self.name)
+        self._db(lambda: self._outbox.recover_modem(self.name, self._owner), "recovering")
+        self._check_health()
+
+    def _open_failed(self, sender: Sender, exc: Exception) -> None:
+        _close_quietly(sender)
+        self._open_failures += 1
+        delay = reopen_delay(self._open_failures, self._config.cooldown).total_seconds()
+        reason = f"{type(exc).__name__}; retrying in {delay:g} s"
+        if self._open_failures == 1:
+            log.warning("%s: cannot open the modem: %s", self.name, reason)
+        self.report.set("opening", reason)
+        self._stopping.wait(delay)
+
+    def _check_health(self) -> None:
+        assert self._sender is not None
+        try:
+            health = self._sender.health()
+        except Exception as exc:
+            self._drop_sender(f"health check failed ({type(exc).__name__})")
+            return
+        self._needs_check = False
+        self.report.health(health.signal_dbm, health.operator)
+        self.report.set("ready")
+
+    def _drop_sender(self, reason: str) -> None:
+        if self._sender is not None:
+            log.warning("%s: closing the modem: %s", self.name, reason)
+        self._close()
+        self.report.set("opening", reason)
+
+    def _close(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            _close_quietly(sender)
+
+    # -- waiting and the database -----------------------------------------------------------
+
+    def _idle(self, generation: int) -> None:
+        timeout = self._config.idle_poll
+        due = self._db(self._outbox.next_due, "looking for retries")
+        now = self._outbox.clock()
+        if due is not None and due > now:
+            timeout = min(timeout, (due - now).total_seconds())
+        if not self._wakeup.wait(generation, timeout) and self.report.heartbeat_due(
+            self._config.heartbeat
+        ):
+            self._check_health()
+
+    def _wait_until(self, moment: datetime) -> None:
+        seconds = (moment - self._outbox.clock()).total_seconds()
+        self._stopping.wait(min(max(seconds, 0.0), self._config.heartbeat))
+
+    def _db(self, fn: Callable[[], T], what: str) -> T:
+        return retry_db(fn, what=what, give_up=self._stopping.is_set)
+
+    def _mark(self, fn: Callable[[], object], what: str) -> None:
+        """Record an outcome; keep trying a while after a stop: the send did happen."""
+        grace = self._config.mark_grace
+        deadline: list[float] = []
+
+        def give_up() -> bool:
+            if not self._stopping.is_set():
+                return False
+            if not deadline:
+                deadline.append(time.monotonic() + grace)
+            return time.monotonic() > deadline[0]
+
+        retry_db(fn, what=what, give_up=give_up)
+
+
+def _close_quietly(sender: Sender) -> None:
+    try:
+        sender.close()
+    except Exception:
+        log.debug("error while closing a modem", exc_info=True)
+
+
+def _hms(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S UTC")
+
+
+def _cap_detail(reason: str | None) -> str | None:
+    return None if reason is None else f"{reason} reached; only earlier recipients"

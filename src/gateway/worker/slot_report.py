@@ -1,0 +1,74 @@
+"""A modem thread's state, as ``t2m2fa-gateway status`` shows it (written to the database)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from gateway.outbox import ModemReport, Outbox
+
+log = logging.getLogger("gateway.worker")
+
+
+class SlotReporter:
+    """Keeps one modem's state and writes it to the outbox database when it changes.
+
+    Writing is best effort: a database outage must never stop a modem from sending.
+    """
+
+    def __init__(self, name: str, worker: str, outbox: Outbox) -> None:
+        self.name = name
+        self.worker = worker
+        self.state = "starting"
+        self.detail: str | None = None
+        self.signal_dbm: int | None = None
+        self.operator: str | None = None
+        self.last_success_at: datetime | None = None
+        self.last_error: str | None = None
+        self.sent_today: int | None = None
+        self._outbox = outbox
+        self._written_at = 0.0
+
+    def set(self, state: str, detail: str | None = None) -> None:
+        if (state, detail) != (self.state, self.detail):
+            if state != "sending":
+                log.info("%s: %s%s", self.name, state, f" ({detail})" if detail else "")
+            self.state, self.detail = state, detail
+            self._write()
+
+    def success(self, at: datetime, sent_today: int) -> None:
+        self.last_success_at, self.sent_today = at, sent_today
+
+    def error(self, reason: str) -> None:
+        self.last_error = reason
+
+    def health(self, signal_dbm: int | None, operator: str | None) -> None:
+        self.signal_dbm, self.operator = signal_dbm, operator
+        self._write()
+
+    def heartbeat_due(self, interval: float) -> bool:
+        return time.monotonic() - self._written_at >= interval
+
+    def snapshot(self) -> ModemReport:
+        return ModemReport(
+            name=self.name,
+            worker=self.worker,
+            state=self.state,
+            updated_at=self._outbox.clock(),
+            detail=self.detail,
+            signal_dbm=self.signal_dbm,
+            operator=self.operator,
+            last_success_at=self.last_success_at,
+            last_error=self.last_error,
+            sent_today=self.sent_today,
+        )
+
+    def _write(self) -> None:
+        self._written_at = time.monotonic()
+        try:
+            self._outbox.report_modem(self.snapshot())
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            log.debug("%s: could not record the modem state", self.name, exc_info=True)

@@ -1,0 +1,145 @@
+"""The gateway worker: one thread per modem, a wake-up source, and periodic housekeeping."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import TracebackType
+
+import sqlalchemy as sa
+
+from gateway.outbox import DEFAULT_RETENTION, Outbox
+from gateway.worker.modem_slot import ModemSlot, SlotConfig
+from gateway.worker.sender import ModemSpec
+from gateway.worker.wakeup import Wakeup, start_wakeup_source
+
+log = logging.getLogger("gateway.worker")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """:param housekeeping_interval: seconds between sweeps of expired messages.
+    :param retention: final messages are purged after this long.
+    :param purge_interval: seconds between purges.
+    """
+
+    slot: SlotConfig = field(default_factory=SlotConfig)
+    housekeeping_interval: float = 10.0
+    retention: timedelta = DEFAULT_RETENTION
+    purge_interval: float = 3600.0
+
+
+def default_worker_id() -> str:
+    """Host, process and a random suffix: unique even when a pid is reused after a crash."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    """Sends the outbox's messages through ``modems``, each from its own thread.
+
+    :param outbox: the shared outbox.
+    :param modems: the modems this process owns (a serial port belongs to one process).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        modems: Sequence[ModemSpec],
+        *,
+        config: WorkerConfig | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        if not modems:
+            raise ValueError("a worker needs at least one modem")
+        if len({m.name for m in modems}) != len(modems):
+            raise ValueError("modem names must be unique")
+        self.outbox = outbox
+        self.config = config or WorkerConfig()
+        self.worker_id = worker_id or default_worker_id()
+        self.wakeup = Wakeup()
+        self._stopping = threading.Event()
+        self.slots = [
+            ModemSlot(
+                spec,
+                outbox,
+                self.wakeup,
+                self._stopping,
+                owner=self.worker_id,
+                config=self.config.slot,
+            )
+            for spec in modems
+        ]
+        self._source: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the wake-up source and every modem thread."""
+        self._source = start_wakeup_source(self.outbox, self.wakeup)
+        for slot in self.slots:
+            slot.start()
+        log.info("worker %s started with %d modem(s)", self.worker_id, len(self.slots))
+
+    def stop(self) -> None:
+        """Ask every thread to stop after the message it is sending (safe from a signal handler)."""
+        self._stopping.set()
+        self.wakeup.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the modem threads; True once all have ended."""
+        for slot in self.slots:
+            slot.join(timeout)
+        if self._source is not None:
+            self._source.join(timeout)
+        return not any(slot.is_alive() for slot in self.slots)
+
+    def run(self) -> bool:
+        """Start, keep house until :meth:`stop` (or every modem gave up), then wait for threads.
+
+        :return: False when the worker ended because no modem could be used.
+        """
+        self.start()
+        next_purge = 0.0
+        while not self._stopping.wait(self.config.housekeeping_interval):
+            if not any(slot.is_alive() for slot in self.slots):
+                log.error("no modem left that can send; stopping")
+                self.stop()
+                self.join()
+                return False
+            next_purge = self.housekeep(next_purge)
+        self.join()
+        log.info("worker %s stopped", self.worker_id)
+        return True
+
+    def housekeep(self, next_purge: float) -> float:
+        """Sweep expired messages, and purge old ones when ``next_purge`` (monotonic) is past."""
+        try:
+            self.outbox.expire()
+            if next_purge <= time.monotonic():
+                self.outbox.purge(self.config.retention)
+                next_purge = time.monotonic() + self.config.purge_interval
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            log.warning("housekeeping skipped: database unavailable (%s)", type(exc).__name__)
+        return next_purge
+
+    def __enter__(self) -> Worker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        self.join()

@@ -1,0 +1,190 @@
+"""Cost per login of the SMS second factor: flask_t2m2fa next to Flask-Security, same run.
+
+Install the bench-only dependency first::
+
+    .venv/bin/pip install -e '.[bench]'      # flask-security, cryptography
+
+Run::
+
+    .venv/bin/python bench/web_2fa.py [--logins 300] [--rounds 5] [--no-postgres]
+
+What is measured, for each framework and each database (a SQLite file; PostgreSQL too when the
+server named by ``T2M2FA_TEST_POSTGRES_URL`` answers, in a private schema dropped afterwards):
+
+* ``2fa login``: a JSON login with the password, the SMS code captured from an in-memory sender,
+  then the code posted to the verify endpoint (``/t2m2fa/api/verify``, ``/tf-validate``), each
+  login in a fresh ``app.test_client()``;
+* ``password only``: the same JSON login for a user without 2FA, on the same app.
+
+Both sides store passwords in plain text (Flask-Security's ``plaintext`` scheme; a plain
+comparison in the t2m2fa host), so no password hashing is in any figure, and the 2FA step is
+``2fa login - password only``: challenge creation, the SMS hand-off, one more HTTP request and
+the code check. Rounds interleave the four measurements; each figure is the median over rounds.
+flask_t2m2fa runs with an injected clock that moves 3 h per login, so its per-user SMS caps never
+refuse a send (Flask-Security has no caps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+import web_2fa_fs as fs
+import web_2fa_t2m2fa as t2
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+USERS = 50
+
+LoginFn = Callable[[FlaskClient, int], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    framework: str
+    kind: str
+    app: Flask
+    login: LoginFn
+
+
+def run_batch(case: Case, logins: int) -> float:
+    """Seconds per login over ``logins`` logins, users taken in turn."""
+    started = time.perf_counter()
+    for n in range(logins):
+        case.login(case.app.test_client(), n % USERS)
+    return (time.perf_counter() - started) / logins
+
+
+def measure(cases: list[Case], logins: int, rounds: int) -> dict[tuple[str, str], float]:
+    """Median seconds per login of each case, the cases interleaved round by round."""
+    for case in cases:  # warm-up: imports, template and statement caches, connection pool
+        run_batch(case, 20)
+    samples: dict[tuple[str, str], list[float]] = {(c.framework, c.kind): [] for c in cases}
+    per_round = max(1, logins // rounds)
+    for _ in range(rounds):
+        for case in cases:
+            samples[(case.framework, case.kind)].append(run_batch(case, per_round))
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def report(database: str, result: dict[tuple[str, str], float]) -> None:
+    print(f"\n== {database}")
+    print(f"{'':37}{'ms/login':>9} {'logins/s':>9}")
+    steps: dict[str, float] = {}
+    for framework in ("flask_t2m2fa", "Flask-Security"):
+        full, base = result[(framework, "2fa")], result[(framework, "plain")]
+        steps[framework] = full - base
+        for label, seconds in (
+            ("2fa login", full),
+            ("password only", base),
+            ("2FA step (difference)", full - base),
+        ):
+            rate = f"{1 / seconds:9.0f}" if seconds > 0 else f"{'-':>9}"
+            print(f"{framework:<15}{label:<22}{seconds * 1e3:>9.2f} {rate}")
+    ratio_step = steps["flask_t2m2fa"] / steps["Flask-Security"]
+    ratio_full = result[("flask_t2m2fa", "2fa")] / result[("Flask-Security", "2fa")]
+    print(
+        f"ratio flask_t2m2fa / Flask-Security: 2FA step {ratio_step:.2f}x, "
+        f"whole 2FA login {ratio_full:.2f}x (below 1: flask_t2m2fa is cheaper)"
+    )
+
+
+def bench_database(
+    label: str, url_for: Callable[[], Generator[str]], logins: int, rounds: int
+) -> None:
+    with _two_urls(url_for) as (fs_url, t2_url):
+        fs_app = fs.create_app(fs_url, USERS)
+        t2_app = t2.create_app(t2_url, USERS)
+        try:
+            cases = [
+                Case("flask_t2m2fa", "2fa", t2_app, t2.login_two_factor),
+                Case("flask_t2m2fa", "plain", t2_app, t2.login_password_only),
+                Case("Flask-Security", "2fa", fs_app, fs.login_two_factor),
+                Case("Flask-Security", "plain", fs_app, fs.login_password_only),
+            ]
+            report(label, measure(cases, logins, rounds))
+        finally:
+            fs.drop_all(fs_app)
+            t2.drop_all(t2_app)
+
+
+@contextmanager
+def _two_urls(url_for: Callable[[], Generator[str]]) -> Iterator[tuple[str, str]]:
+    """Two empty databases of the same kind: one per framework, so their tables never clash."""
+    first, second = url_for(), url_for()
+    try:
+        yield next(first), next(second)
+    finally:
+        for gen in (first, second):
+            gen.close()
+
+
+def sqlite_urls(directory: str) -> Callable[[], Generator[str]]:
+    def make() -> Generator[str]:
+        yield f"sqlite:///{os.path.join(directory, secrets.token_hex(4))}.sqlite3"
+
+    return make
+
+
+def postgres_urls(server: str) -> Callable[[], Generator[str]]:
+    """Each URL sees a fresh private schema, dropped afterwards (as in tests/conftest.py)."""
+
+    def make() -> Generator[str]:
+        schema = f"bench_{secrets.token_hex(6)}"
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in server else "?"
+        try:
+            yield f"{server}{sep}options=-csearch_path%3D{schema}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    return make
+
+
+def postgres_server() -> str | None:
+    url = os.environ.get("T2M2FA_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({type(exc).__name__}): SQLite only", file=sys.stderr)
+        return None
+    return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--logins", type=int, default=300, help="logins per case (all rounds)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    print(
+        f"Python {sys.version.split()[0]}, {args.logins} logins per case in {args.rounds} "
+        "rounds, plaintext passwords on both sides"
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        bench_database("SQLite file", sqlite_urls(directory), args.logins, args.rounds)
+    server = None if args.no_postgres else postgres_server()
+    if server is not None:
+        bench_database("PostgreSQL", postgres_urls(server), args.logins, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

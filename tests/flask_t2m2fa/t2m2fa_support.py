@@ -84,7 +84,13 @@ class Host:
         return user
 
 
-def build_app(database_url: str, clock: FakeClock, sender: Any, options: dict[str, Any]) -> Flask:
+def build_app(
+    database_url: str,
+    clock: FakeClock,
+    sender: Any,
+    options: dict[str, Any],
+    before: Any = None,
+) -> Flask:
     db = SQLAlchemy()
     login_manager = LoginManager()
     two_factor = TwoFactor()
@@ -103,6 +109,8 @@ def build_app(database_url: str, clock: FakeClock, sender: Any, options: dict[st
         T2M2FA_REMEMBER_COOKIE_SECURE=False,
         **options,
     )
+    if before is not None:
+        before(app)
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "login"
@@ -145,3 +153,20 @@ def csrf_token(html: str) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert found, "no CSRF token in page"
     return found.group(1)
+
+
+def json_login(client: Any, username: str, **headers: str) -> Any:
+    return client.post("/login", json={"username": username}, headers=headers)
+
+
+def json_verify(client: Any, code: Any, **extra: Any) -> Any:
+    return client.post("/t2m2fa/api/verify", json={"code": code, **extra})
+
+
+def json_resend(client: Any, destination: str = "primary") -> Any:
+    return client.post("/t2m2fa/api/resend", json={"destination": destination})
+
+
+def wrong(code: str) -> str:
+    """A well-formed code that is not ``code``."""
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"

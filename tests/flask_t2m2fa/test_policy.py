@@ -1,0 +1,88 @@
+"""Account policy: who needs 2FA and whether a remembered PC is valid, judged at each use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flask_t2m2fa.policy import (
+    Policy,
+    Rejection,
+    cookie_max_age,
+    remember_offered,
+    remembered_pc_rejection,
+    two_factor_required,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_enforced_requires_2fa_for_everyone() -> None:
+    assert two_factor_required(Policy("enforced"), user_enabled=False)
+    assert two_factor_required(Policy("enforced"), user_enabled=None)
+
+
+def test_standard_follows_the_user_then_the_new_user_default() -> None:
+    assert not two_factor_required(Policy(), user_enabled=False)
+    assert two_factor_required(Policy(), user_enabled=True)
+    assert not two_factor_required(Policy(), user_enabled=None)
+    assert two_factor_required(Policy(enable_for_new_users=True), user_enabled=None)
+
+
+def test_remember_offered_only_under_standard_when_allowed() -> None:
+    assert remember_offered(Policy())
+    assert not remember_offered(Policy(remember_pc_allowed=False))
+    assert not remember_offered(Policy("enforced", remember_pc_allowed=True))
+
+
+def test_standard_remembered_pc_never_expires() -> None:
+    old = NOW - timedelta(days=3650)
+    assert remembered_pc_rejection(Policy(), created_at=old, revoked=False, now=NOW) is None
+
+
+def test_enforced_never_valid() -> None:
+    got = remembered_pc_rejection(Policy("enforced"), created_at=NOW, revoked=False, now=NOW)
+    assert got is Rejection.ENFORCED
+
+
+def test_custom_days_from_creation() -> None:
+    policy = Policy(remember_pc_days=30)
+    edge = NOW - timedelta(days=30)
+    assert (
+        remembered_pc_rejection(
+            policy, created_at=edge + timedelta(seconds=1), revoked=False, now=NOW
+        )
+        is None
+    )
+    assert (
+        remembered_pc_rejection(policy, created_at=edge, revoked=False, now=NOW)
+        is Rejection.EXPIRED
+    )
+
+
+def test_disallowed_and_revoked() -> None:
+    assert (
+        remembered_pc_rejection(
+            Policy(remember_pc_allowed=False), created_at=NOW, revoked=False, now=NOW
+        )
+        is Rejection.NOT_ALLOWED
+    )
+    assert (
+        remembered_pc_rejection(Policy(), created_at=NOW, revoked=True, now=NOW)
+        is Rejection.REVOKED
+    )
+
+
+def test_cookie_max_age_capped_at_400_days() -> None:
+    assert cookie_max_age(Policy(), created_at=NOW, now=NOW) == timedelta(days=400)
+    left = cookie_max_age(Policy(remember_pc_days=30), created_at=NOW - timedelta(days=10), now=NOW)
+    assert left == timedelta(days=20)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"mode": "lenient"}, {"remember_pc_days": 0}, {"remember_pc_days": 401}]
+)
+def test_invalid_policies_are_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Policy(**kwargs)  # type: ignore[arg-type]

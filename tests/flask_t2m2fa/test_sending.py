@@ -1,0 +1,149 @@
+"""Sending codes: cool-down, caps per login/user/number, same answer, failures, destinations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from t2m2fa_support import (
+    BACKUP,
+    PRIMARY,
+    FakeClock,
+    Host,
+    RecordingSender,
+    csrf_token,
+    json_login,
+    json_resend,
+    json_verify,
+)
+
+from flask_t2m2fa.models import AuditEvent
+
+
+def test_resend_within_cooldown_sends_nothing_and_answers_alike(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    clock.advance(seconds=59)
+    refused = json_resend(client)
+    assert len(sms.messages) == 1
+    clock.advance(seconds=1)
+    allowed = json_resend(client)
+    assert len(sms.messages) == 2
+    assert refused.status_code == allowed.status_code == 200
+    assert refused.json.keys() == allowed.json.keys()
+    assert {k: v for k, v in refused.json.items() if k != "resend_available_at"} == {
+        k: v for k, v in allowed.json.items() if k != "resend_available_at"
+    }
+
+
+def test_at_most_five_sms_per_login(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    for _ in range(6):
+        clock.advance(seconds=61)
+        answer = json_resend(client)
+    assert len(sms.messages) == 5
+    assert answer.json["resend_available_at"] is None
+
+
+def test_at_most_ten_sms_per_user_per_rolling_day(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    for _ in range(12):
+        clock.advance(seconds=61)
+        json_login(app.test_client(), "alice")
+    assert len(sms.messages) == 10
+    clock.advance(hours=24)
+    json_login(app.test_client(), "alice")
+    assert len(sms.messages) == 11
+
+
+def test_at_most_ten_sms_per_number_per_rolling_day(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
+    for name in ("ann", "ben", "cat"):
+        user = host.add_user(name)
+        host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+    for _ in range(4):
+        clock.advance(seconds=61)
+        for name in ("ann", "ben", "cat"):
+            json_login(app.test_client(), name)
+    assert len(sms.messages) == 10
+
+
+def test_login_answer_is_the_same_when_throttled(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    first = json_login(app.test_client(), "alice").json
+    throttled = json_login(app.test_client(), "alice").json  # within the cool-down
+    assert len(sms.messages) == 1
+    assert first.keys() == throttled.keys()
+    assert throttled["status"] == "2fa_required" and throttled["sent_to"] == first["sent_to"]
+
+
+def test_resend_to_backup_goes_to_the_backup_phone(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    clock.advance(seconds=61)
+    answer = json_resend(client, "backup")
+    assert answer.json["sent_to"] == "+32 ••• ••• •21"
+    assert sms.last.to == BACKUP
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+
+
+def test_codes_go_only_to_verified_numbers(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
+    carl = host.add_user("carl")
+    host.two_factor.enable_for(carl, primary_phone=PRIMARY, verified=True)
+    host.two_factor.enable_for(carl, backup_phone=BACKUP)  # pending, never verified
+    client = app.test_client()
+    assert json_login(client, "carl").json["backup_available"] is False
+    clock.advance(seconds=61)
+    client.post("/t2m2fa/api/resend", json={"destination": "backup", "to": BACKUP})
+    assert [m.to for m in sms.messages] == [PRIMARY]  # never to the pending backup
+
+
+def test_send_failure_at_once_is_shown(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    sms.fail_next = True
+    answer = json_login(client, "alice").json
+    assert answer["send_failed"] is True
+    page = client.get("/t2m2fa/code").text
+    assert "could not send the SMS — try your backup phone" in page
+
+
+def test_failure_reported_later_by_the_gateway_is_shown(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    json_login(client, "alice")
+    assert client.get("/t2m2fa/api/challenge").json["send_failed"] is False
+    sms.failed_ids.add("1")
+    assert client.get("/t2m2fa/api/challenge").json["send_failed"] is True
+    assert "try your backup phone" in client.get("/t2m2fa/code").text
+
+
+def test_html_resend_answers_alike(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock, host: Host
+) -> None:
+    client.post("/login", data={"username": "alice"})
+    token = csrf_token(client.get("/t2m2fa/code").text)
+    refused = client.post(
+        "/t2m2fa/resend", data={"csrf_token": token, "destination": "backup"}, follow_redirects=True
+    )
+    clock.advance(seconds=61)
+    allowed = client.post(
+        "/t2m2fa/resend", data={"csrf_token": token, "destination": "backup"}, follow_redirects=True
+    )
+    assert [m.to for m in sms.messages] == [PRIMARY, BACKUP]
+    note = "If the limits allow it, a new code was sent to +32 ••• ••• •21."
+    assert note in refused.text and note in allowed.text
+    reasons = host.db.session.scalars(
+        host.db.select(AuditEvent.reason).filter_by(event="send_throttled")
+    ).all()
+    assert reasons == ["cooldown"]

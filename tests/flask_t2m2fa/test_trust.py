@@ -1,0 +1,35 @@
+"""Remember-PC tokens: at least 128 random bits, only a hash kept, one cookie name per user."""
+
+from __future__ import annotations
+
+import base64
+
+from flask_t2m2fa import trust
+
+
+def test_token_has_256_random_bits_and_only_its_hash_is_kept() -> None:
+    new = trust.new_token()
+    selector, validator = new.token.split(".")
+    assert selector == new.selector
+    assert len(base64.urlsafe_b64decode(validator + "=")) * 8 >= 128
+    assert validator not in new.validator_hash
+    assert trust.validator_matches(validator, new.validator_hash)
+    assert not trust.validator_matches(validator[:-1] + "A", new.validator_hash)
+
+
+def test_tokens_differ() -> None:
+    assert len({trust.new_token().token for _ in range(100)}) == 100
+
+
+def test_split_rejects_malformed() -> None:
+    token = trust.new_token().token
+    assert trust.split(token) is not None
+    for bad in ["", "x.y", token + "a", token.upper(), 42, None, token.replace(".", "")]:
+        assert trust.split(bad) is None
+
+
+def test_cookie_name_is_per_user_and_keyed() -> None:
+    key = b"k" * 32
+    one, two = trust.cookie_name(key, "p_", "1"), trust.cookie_name(key, "p_", "2")
+    assert one != two and one.startswith("p_")
+    assert one != trust.cookie_name(b"j" * 32, "p_", "1")

@@ -1,0 +1,213 @@
+"""Verifying codes: lifetime, single use, binding, budgets and locks, each through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from t2m2fa_support import (
+    FakeClock,
+    Host,
+    RecordingSender,
+    json_login,
+    json_resend,
+    json_verify,
+    wrong,
+)
+
+from flask_t2m2fa.models import Failure
+
+
+def test_code_lives_five_minutes(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    clock.advance(minutes=5, seconds=-1)
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+
+
+def test_code_dead_after_five_minutes(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    clock.advance(minutes=5)
+    response = json_verify(client, sms.last.code)
+    assert response.status_code == 401
+    assert response.json["status"] == "code_expired"
+
+
+@pytest.mark.options({"T2M2FA_CODE_LIFETIME": 120, "T2M2FA_CODE_LENGTH": 6})
+def test_lifetime_and_length_are_configurable(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    assert len(sms.last.code) == 6
+    clock.advance(minutes=2)
+    assert json_verify(client, sms.last.code).json["status"] == "code_expired"
+
+
+def test_code_is_single_use(
+    app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    json_login(client, "alice")
+    code = sms.last.code
+    with client.session_transaction() as saved:
+        pending = dict(saved)
+    assert json_verify(client, code).json["status"] == "ok"
+    replay = app.test_client()
+    with replay.session_transaction() as session:
+        session.update(pending)  # a copy of the half-logged-in cookie, replayed
+    assert json_verify(replay, code).json["status"] == "code_expired"
+
+
+def test_resend_kills_the_old_code(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    json_login(client, "alice")
+    old = sms.last.code
+    clock.advance(seconds=61)
+    json_resend(client)
+    assert len(sms.messages) == 2
+    if old != sms.last.code:
+        assert json_verify(client, old).json["status"] == "invalid_code"
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+
+
+def test_new_login_kills_the_code_of_the_previous_one(
+    app: Flask, alice: Any, sms: RecordingSender
+) -> None:
+    first, second = app.test_client(), app.test_client()
+    json_login(first, "alice")
+    old = sms.last.code
+    json_login(second, "alice")
+    assert json_verify(first, old).json["status"] == "code_expired"
+
+
+def test_code_works_only_for_its_own_user(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    bob = host.add_user("bob")
+    host.two_factor.enable_for(bob, primary_phone="+32470555511", verified=True)
+    a, b = app.test_client(), app.test_client()
+    json_login(a, "alice")
+    alice_code = sms.last.code
+    json_login(b, "bob")
+    bob_code = sms.last.code
+    if alice_code != bob_code:
+        assert json_verify(b, alice_code).json["status"] == "invalid_code"
+    assert json_verify(b, bob_code).json["status"] == "ok"
+
+
+def test_three_wrong_codes_per_challenge(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    json_login(client, "alice")
+    code = sms.last.code
+    lefts = [json_verify(client, wrong(code)).json.get("attempts_left") for _ in range(3)]
+    assert lefts == [2, 1, 0]
+    assert json_verify(client, code).json["status"] == "code_expired"
+
+
+def test_malformed_input_counts_as_a_wrong_code(
+    app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    json_login(client, "alice")
+    code = sms.last.code
+    fullwidth = "".join(chr(ord(d) + 0xFEE0) for d in code)
+    for bad in [fullwidth, f" {code}", 1234]:
+        assert json_verify(client, bad).status_code == 401
+    assert json_verify(client, code).json["status"] == "code_expired"
+    assert app.extensions["test_host"].db.session.query(Failure).count() == 3
+
+
+def fail_logins(app: Flask, sms: RecordingSender, clock: FakeClock, wrong_codes: int) -> None:
+    """Spend ``wrong_codes`` wrong codes over as many logins as needed (3 per login)."""
+    while wrong_codes > 0:
+        clock.advance(seconds=61)
+        client = app.test_client()
+        json_login(client, "alice")
+        for _ in range(min(3, wrong_codes)):
+            json_verify(client, wrong(sms.last.code))
+            wrong_codes -= 1
+
+
+def test_ten_wrong_codes_per_rolling_day(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    fail_logins(app, sms, clock, 10)
+    client = app.test_client()
+    clock.advance(seconds=61)
+    json_login(client, "alice")
+    right = json_verify(client, sms.last.code)
+    assert right.status_code == 429
+    assert right.json["status"] == "try_later"
+    assert json_verify(client, wrong(sms.last.code)).json == right.json
+    assert app.extensions["test_host"].db.session.query(Failure).count() == 10
+    clock.advance(hours=24)
+    client = app.test_client()
+    json_login(client, "alice")
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+
+
+def test_twenty_wrong_codes_in_thirty_days_lock_despite_successes(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    for _ in range(2):
+        fail_logins(app, sms, clock, 9)
+        client = app.test_client()
+        clock.advance(seconds=61)
+        json_login(client, "alice")
+        assert json_verify(client, sms.last.code).json["status"] == "ok"  # no reset
+        clock.advance(days=1)
+    fail_logins(app, sms, clock, 1)
+    client = app.test_client()
+    clock.advance(seconds=61)
+    json_login(client, "alice")
+    last = json_verify(client, wrong(sms.last.code))
+    assert last.status_code == 403
+    assert last.json == {"status": "locked"}
+    assert host.two_factor.status_of(alice)["locked"] is True
+
+
+def test_locked_user_gets_the_same_answer_and_nothing_is_counted(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    client = app.test_client()
+    json_login(client, "alice")
+    code = sms.last.code
+    fail_until_locked(app, host, alice)
+    right, bad = json_verify(client, code), json_verify(client, wrong(code))
+    assert (
+        (right.status_code, right.json)
+        == (bad.status_code, bad.json)
+        == (403, {"status": "locked"})
+    )
+    assert host.db.session.query(Failure).count() == 20
+    assert client.get("/private").status_code == 302
+
+
+def fail_until_locked(app: Flask, host: Host, user: Any) -> None:
+    from flask_t2m2fa.models import UserSettings
+
+    settings = host.db.session.get(UserSettings, str(user.id))
+    assert settings is not None
+    now = app.extensions["t2m2fa"].now()
+    for _ in range(20):
+        host.db.session.add(Failure(user_id=str(user.id), challenge_id="x", failed_at=now))
+    settings.locked_at = now
+    host.db.session.commit()
+
+
+def test_locked_user_gets_no_sms_and_admin_unlock_restores(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    fail_until_locked(app, host, alice)
+    client = app.test_client()
+    before = len(sms.messages)
+    assert json_login(client, "alice").json == {"status": "locked"}
+    assert len(sms.messages) == before
+    assert host.two_factor.unlock(alice) is True
+    json_login(client, "alice")
+    assert json_verify(client, sms.last.code).json["status"] == "ok"

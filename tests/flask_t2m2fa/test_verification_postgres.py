@@ -1,0 +1,79 @@
+"""The check, count and consume of a code is one atomic step: proven with parallel requests on
+PostgreSQL (SQLite serialises writers, so it cannot prove it)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from t2m2fa_support import FakeClock, RecordingSender, json_login, json_verify, wrong
+
+from flask_t2m2fa.models import Failure
+
+pytestmark = pytest.mark.postgres
+PARALLEL = 12
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    return postgres_url
+
+
+def in_parallel(app: Flask, cookie: dict[str, Any], make_body: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(PARALLEL)
+    results: list[Any] = [None] * PARALLEL
+
+    def submit(index: int) -> None:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session.update(cookie)
+        barrier.wait(timeout=30)
+        response = json_verify(client, make_body(index))
+        results[index] = (response.status_code, response.json["status"])
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def half_logged_in(app: Flask) -> dict[str, Any]:
+    client = app.test_client()
+    json_login(client, "alice")
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def test_parallel_right_codes_give_exactly_one_success(
+    app: Flask, alice: Any, sms: RecordingSender
+) -> None:
+    cookie = half_logged_in(app)
+    results = in_parallel(app, cookie, lambda _: sms.last.code)
+    assert sorted(status for _, status in results).count("ok") == 1
+    assert all(status in ("ok", "code_expired") for _, status in results)
+
+
+def test_parallel_wrong_codes_evaluate_at_most_three(
+    app: Flask, alice: Any, sms: RecordingSender
+) -> None:
+    cookie = half_logged_in(app)
+    code = sms.last.code
+    results = in_parallel(app, cookie, lambda _: wrong(code))
+    assert sum(status == "invalid_code" for _, status in results) == 3
+    db = app.extensions["test_host"].db
+    db.session.rollback()
+    assert db.session.query(Failure).count() == 3
+
+
+def test_postgres_stores_aware_utc(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    client = app.test_client()
+    json_login(client, "alice")
+    clock.advance(minutes=4, seconds=59)
+    assert json_verify(client, sms.last.code).json["status"] == "ok"

@@ -165,10 +165,13 @@ def test_sim_busy_for_too_long(fake_modem: FakeModem) -> None:
     assert pin_attempts(fake_modem) == 1
 
 
-@pytest.mark.parametrize("registration", ["none", "searching", "denied"])
-def test_no_network_in_time(fake_modem: FakeModem, registration: str) -> None:
+@pytest.mark.parametrize(
+    ("registration", "described"),
+    [("none", "not registered"), ("searching", "searching"), ("denied", "denied")],
+)
+def test_no_network_in_time(fake_modem: FakeModem, registration: str, described: str) -> None:
     fake_modem.faults.registration = registration
-    with pytest.raises(NoNetworkError, match="no network after 0.3 s"):
+    with pytest.raises(NoNetworkError, match=rf"after 0\.3 s \(registration: {described}\)"):
         Modem(fake_modem.device, settings=FAST).open()
 
 

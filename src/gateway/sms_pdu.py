@@ -39,6 +39,11 @@ class SubmitPdu:
     encoding: str
 
 
+def is_valid_number(number: str) -> bool:
+    """Digits, optionally after ``+``: what an SMS destination address can carry."""
+    return _NUMBER.fullmatch(number) is not None
+
+
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM-7 default alphabet or its extension table."""
     try:
@@ -58,7 +63,7 @@ def build_submit_pdu(
         ``None`` leaves the centre's default.
     :raise SendError: (permanent) for a malformed number or a text that needs more than one SMS.
     """
-    if not _NUMBER.fullmatch(number):
+    if not is_valid_number(number):
         raise SendError("invalid destination number", outcome=Outcome.PERMANENT)
     encoding = _check_text(text)
     pdus = encodeSmsSubmitPdu(

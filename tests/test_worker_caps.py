@@ -80,7 +80,7 @@ def test_send_exceptions_map_to_outcomes() -> None:
     unplugged = classify_send_exception(ModemDisconnectedError("gone"))
     assert (unplugged.error.outcome, unplugged.modem_broken) == (Outcome.TEMPORARY, True)
     silent = classify_send_exception(ModemNotRespondingError("no answer"))
-    assert (silent.error.outcome, silent.modem_broken) == (Outcome.UNKNOWN, True)
+    assert (silent.error.outcome, silent.modem_broken) == (Outcome.TEMPORARY, True)
     bug = classify_send_exception(RuntimeError("oops"))
     assert bug.error.outcome is Outcome.UNKNOWN
     assert bug.error.reason == "unexpected RuntimeError while sending"

@@ -31,19 +31,19 @@ class SendFailure:
 def classify_send_exception(exc: Exception) -> SendFailure:
     """Turn whatever ``send`` raised into the outcome the outbox records.
 
-    The network's own answer (:class:`SendError`) is kept. A modem that vanished
-    (unplugged) had not finished the exchange, so another modem may try the message again,
-    accepting at most one duplicate as with any crash. Any other modem failure during a send
-    leaves it unknown whether the message went out: it is not sent again.
+    The network's own answer (:class:`SendError`) is kept; a driver reports a submitted message
+    that got no answer as :attr:`Outcome.UNKNOWN`, which is never sent again. Any other
+    :class:`ModemError` means the modem failed before the message was handed over (or, if it
+    vanished mid-exchange, as a crash would): another modem may try it at once, accepting at
+    most one duplicate. Anything else is a bug whose effect is unknown: not sent again.
     """
     if isinstance(exc, SendError):
         return SendFailure(exc, modem_broken=False)
+    name = type(exc).__name__
     if isinstance(exc, ModemDisconnectedError):
         error = SendError("modem disconnected while sending", outcome=Outcome.TEMPORARY)
-        return SendFailure(error, modem_broken=True)
-    name = type(exc).__name__
-    if isinstance(exc, ModemError):
-        error = SendError(f"modem failed while sending ({name})", outcome=Outcome.UNKNOWN)
+    elif isinstance(exc, ModemError):
+        error = SendError(f"modem failed before sending ({name})", outcome=Outcome.TEMPORARY)
     else:
         error = SendError(f"unexpected {name} while sending", outcome=Outcome.UNKNOWN)
     return SendFailure(error, modem_broken=True)

@@ -21,9 +21,11 @@ class Health(Protocol):
 class Sender(Protocol):
     """A modem the worker owns: ``gateway.modem.Modem`` satisfies it.
 
-    ``send`` returns the network's message reference; it raises
-    :class:`~gateway.errors.SendError` when the network refused the message (or may not have
-    taken it), and :class:`~gateway.errors.ModemError` when the modem itself failed.
+    ``send`` returns the network's message reference. It raises
+    :class:`~gateway.errors.SendError` when the network refused the message, or with
+    :attr:`~gateway.errors.Outcome.UNKNOWN` when the message was submitted but not answered;
+    it raises :class:`~gateway.errors.ModemError` when the modem failed before the message was
+    handed over (or vanished, as unplugged, during the exchange).
     """
 
     def open(self) -> None: ...

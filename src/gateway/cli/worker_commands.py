@@ -1,0 +1,165 @@
+"""``t2m2fa-gateway run``: the gateway worker, sending the outbox through its modems."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+import click
+import sqlalchemy as sa
+
+from gateway.cli.fake_commands import DEFAULT_STATE_DIR, OneLineErrorCommand
+from gateway.cli.worker_modems import loopback_modems, serial_modems
+from gateway.modem import ModemSettings
+from gateway.outbox import Outbox, RetryPolicy
+from gateway.worker import ModemSpec, SimCaps, SlotConfig, Worker, WorkerConfig
+
+database_option = click.option(
+    "--database",
+    required=True,
+    envvar="T2M2FA_GATEWAY_DATABASE",
+    metavar="URL",
+    help="SQLAlchemy URL of the outbox: sqlite:///path or postgresql+psycopg://... "
+    "[env T2M2FA_GATEWAY_DATABASE]",
+)
+
+
+def _cap(value: int) -> int | None:
+    return value or None
+
+
+@click.command("run", cls=OneLineErrorCommand)
+@database_option
+@click.option("--modem", "ports", multiple=True, metavar="DEV", help="Serial device; repeatable.")
+@click.option(
+    "--pin",
+    envvar="T2M2FA_GATEWAY_PIN",
+    help="SIM PIN; prefer the environment variable T2M2FA_GATEWAY_PIN (argv is public).",
+)
+@click.option("--fake", type=click.IntRange(0, 16), default=0, help="Run N loopback modems.")
+@click.option(
+    "--fake-state",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE_DIR,
+    show_default=True,
+    help="Inbox directory of the loopback modems (read it with `inbox`).",
+)
+@click.option(
+    "--fake-send-delay",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Network delay of each loopback send.",
+)
+@click.option(
+    "--cap-per-minute",
+    type=click.IntRange(min=0),
+    default=SimCaps().per_minute,
+    show_default=True,
+    help="Messages per SIM per minute. 0: no cap.",
+)
+@click.option(
+    "--cap-per-day",
+    type=click.IntRange(min=0),
+    default=SimCaps().per_day,
+    show_default=True,
+    help="Messages per SIM per 24 h. 0: no cap.",
+)
+@click.option(
+    "--cap-recipients-per-day",
+    type=click.IntRange(min=0),
+    default=SimCaps().recipients_per_day,
+    show_default=True,
+    help="Distinct recipients per SIM per 24 h (operators bar SIMs above ~300). 0: no cap.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=RetryPolicy().max_attempts,
+    show_default=True,
+    help="Sends tried per message when the network refuses it temporarily.",
+)
+@click.option(
+    "--send-timeout",
+    type=click.FloatRange(min=1),
+    default=ModemSettings().send_timeout,
+    show_default=True,
+    help="Seconds to wait for the network's answer to a send (vendors: up to 120).",
+)
+@click.option("--log-level", default="INFO", show_default=True)
+def run_command(
+    database: str,
+    ports: tuple[str, ...],
+    pin: str | None,
+    fake: int,
+    fake_state: Path,
+    fake_send_delay: float,
+    cap_per_minute: int,
+    cap_per_day: int,
+    cap_recipients_per_day: int,
+    max_attempts: int,
+    send_timeout: float,
+    log_level: str,
+) -> None:
+    """Send queued SMS through the modems until SIGTERM (which finishes the send in flight)."""
+    if not ports and not fake:
+        raise click.UsageError("give at least one --modem DEV, or --fake N")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = ModemSettings(send_timeout=send_timeout)
+    caps = SimCaps(_cap(cap_per_minute), _cap(cap_per_day), _cap(cap_recipients_per_day))
+    # The lease outlives the slowest send, so a live worker never loses a message it is sending.
+    lease = timedelta(seconds=send_timeout + 4 * settings.command_timeout)
+    config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps))
+    outbox = _open_outbox(database, RetryPolicy(max_attempts=max_attempts))
+    with ExitStack() as stack:
+        modems: list[ModemSpec] = serial_modems(ports, pin=pin, settings=settings)
+        if fake:
+            loopbacks = loopback_modems(
+                fake, fake_state, send_delay=fake_send_delay, settings=settings
+            )
+            modems += stack.enter_context(loopbacks)
+            click.echo(f"{fake} loopback modem(s); inbox in {fake_state}", err=True)
+        worker = Worker(outbox, modems, config=config)
+        with _stop_on_signals(worker):
+            ok = worker.run()
+    outbox.engine.dispose()
+    if not ok:
+        raise click.ClickException("no modem could be used; see the log")
+
+
+def _open_outbox(database: str, policy: RetryPolicy) -> Outbox:
+    try:
+        outbox = Outbox(database, policy=policy)
+        outbox.create_schema()
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--database") from None
+    except sa.exc.OperationalError as exc:
+        raise click.ClickException(f"cannot reach the database: {exc.orig}") from None
+    return outbox
+
+
+@contextmanager
+def _stop_on_signals(worker: Worker) -> Iterator[None]:
+    """SIGTERM and SIGINT stop the worker after the message in flight."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def register(group: click.Group) -> None:
+    """Add ``run`` to the gateway's command group."""
+    group.add_command(run_command)

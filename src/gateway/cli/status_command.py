@@ -10,16 +10,21 @@ import click
 
 from gateway.cli.fake_commands import OneLineErrorCommand
 from gateway.cli.modem_errors import BadArguments, modem_errors, port_option
+from gateway.cli.outbox_status import database_status_option, print_outbox_status
 from gateway.modem import Modem, ModemHealth
 
 
 @click.command("status", cls=OneLineErrorCommand)
 @port_option
-def status_command(port: str | None) -> None:
-    """Print the health of a modem (--port)."""
-    if not port:
-        raise BadArguments("status: give --port DEV")
-    _print_modem_status(port)
+@database_status_option
+def status_command(port: str | None, database: str | None) -> None:
+    """Print the health of a modem (--port) and of the outbox and its workers (--database)."""
+    if not port and not database:
+        raise BadArguments("status: give --port DEV or --database URL")
+    if database:
+        print_outbox_status(database)
+    if port:
+        _print_modem_status(port)
 
 
 def _print_modem_status(port: str) -> None:

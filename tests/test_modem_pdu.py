@@ -49,7 +49,7 @@ def test_validity_is_clamped_and_rounded_down(asked: timedelta, sent: timedelta)
 
 def test_gsm7_extension_characters_count_twice() -> None:
     assert is_gsm7("{€}")
-    assert not is_gsm7("a\x1bb")  # ESC would corrupt the extension escapes: sent as UCS-2
+    assert not is_gsm7("a\x1bb")  # ESC would corrupt the extension escapes
     build_submit_pdu("+32470123456", "€" * 80, validity=None, status_report=False)
     with pytest.raises(SendError, match="161 GSM-7 septets"):
         build_submit_pdu("+32470123456", "€" * 80 + "a", validity=None, status_report=False)
@@ -62,6 +62,7 @@ def test_gsm7_extension_characters_count_twice() -> None:
         ("", "hi"),
         ("+32470123456", "é" * 160 + "Ж"),  # UCS-2, 161 characters
         ("+32470123456", "code 🔑 1234"),  # outside the BMP
+        ("+32470123456", "a\x1bb"),
     ],
 )
 def test_unsendable_input_is_a_permanent_send_error(number: str, text: str) -> None:

@@ -46,12 +46,18 @@ def is_valid_number(number: str) -> bool:
 
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM-7 default alphabet or its extension table."""
-    try:
-        encodeGsm7(text)
-    except ValueError:
-        return False
+    return _gsm7_septets(text) is not None
+
+
+def _gsm7_septets(text: str) -> int | None:
+    """Septets the text takes in GSM-7 (extension characters take two), None if it cannot."""
     # The library's table holds ESC itself, which would corrupt the extension escapes.
-    return "\x1b" not in text
+    if "\x1b" in text:
+        return None
+    try:
+        return len(encodeGsm7(text))
+    except ValueError:
+        return None
 
 
 def build_submit_pdu(
@@ -78,8 +84,10 @@ def build_submit_pdu(
 
 
 def _check_text(text: str) -> str:
-    if is_gsm7(text):
-        septets = len(encodeGsm7(text))
+    if "\x1b" in text:  # the library would put it in GSM-7 as is, garbling what follows
+        raise SendError("text contains an ESC character", outcome=Outcome.PERMANENT)
+    septets = _gsm7_septets(text)
+    if septets is not None:
         if septets > GSM7_MAX_SEPTETS:
             raise SendError(
                 f"text needs {septets} GSM-7 septets; one SMS holds {GSM7_MAX_SEPTETS}",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.test import TestResponse
 
 from flask_t2m2fa import TwoFactor
 from gateway.message import DeliveryState, MessageStatus
@@ -69,6 +72,17 @@ class RecordingSender:
         return self.messages[-1]
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never reuse the test's own app context.
+
+    Each request then gets its own ``g`` and its own database session, as in production.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response: TestResponse = contextvars.Context().run(super().open, *args, **kwargs)
+        return response
+
+
 class Host:
     """The host app's pieces the tests reach for."""
 
@@ -103,11 +117,14 @@ def build_app(
         is_admin: Mapped[bool]
 
     app = Flask("hostapp")
+    app.test_client_class = IsolatedClient
     app.config.update(
-        SECRET_KEY="test-secret-key-with-enough-entropy-0123456789",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        T2M2FA_REMEMBER_COOKIE_SECURE=False,
-        **options,
+        {
+            "SECRET_KEY": "test-secret-key-with-enough-entropy-0123456789",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "T2M2FA_REMEMBER_COOKIE_SECURE": False,
+            **options,
+        }
     )
     if before is not None:
         before(app)

@@ -35,14 +35,16 @@ def _message(text: str = "Your code is 4821") -> DeliveredMessage:
 
 
 def test_inbox_masks_numbers_by_default(tmp_path: Path) -> None:
-    Inbox(tmp_path).add(_message())
+    with Inbox(tmp_path) as inbox:
+        inbox.add(_message())
     result = CliRunner().invoke(main, ["inbox", "--state", str(tmp_path)])
     assert result.exit_code == 0
     assert result.output == "2026-11-28 18:00:00Z  +•••56  ref 7  gsm7  Your code is 4821\n"
 
 
 def test_inbox_json_with_full_numbers(tmp_path: Path) -> None:
-    Inbox(tmp_path).add(_message("Ваш код 4821"))
+    with Inbox(tmp_path) as inbox:
+        inbox.add(_message("Ваш код 4821"))
     result = CliRunner().invoke(
         main, ["inbox", "--state", str(tmp_path), "--json", "--full-numbers"]
     )
@@ -55,7 +57,8 @@ def test_inbox_json_with_full_numbers(tmp_path: Path) -> None:
 
 
 def test_inbox_clear_and_empty(tmp_path: Path) -> None:
-    Inbox(tmp_path).add(_message())
+    with Inbox(tmp_path) as inbox:
+        inbox.add(_message())
     runner = CliRunner()
     assert runner.invoke(main, ["inbox", "--state", str(tmp_path), "--clear"]).exit_code == 0
     result = runner.invoke(main, ["inbox", "--state", str(tmp_path)])
@@ -104,10 +107,8 @@ def test_fake_modem_serves_until_sigterm_and_shares_the_default_state(tmp_path: 
             device = process.stdout.readline().decode().strip()  # printed and flushed at once
             assert device.startswith("/dev/pts/")
             _send_raw(device)
-            shown = subprocess.run(
-                [*CLI, "inbox"], cwd=tmp_path, env=env, capture_output=True, text=True
-            )
-            assert "Your code is 4821" in shown.stdout
+            [message] = Inbox(tmp_path / "var" / "fake-modem").messages()  # the default --state
+            assert message.text == "Your code is 4821"
             assert (tmp_path / "var" / "fake-modem" / "device").read_text().strip() == device
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0
@@ -129,3 +130,13 @@ def _send_raw(device: str) -> None:
             answer += os.read(fd, 1024)
     finally:
         os.close(fd)
+
+
+def test_inbox_defaults_to_the_fake_modems_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("T2M2FA_FAKE_MODEM_STATE", raising=False)
+    with Inbox(tmp_path / "var" / "fake-modem") as inbox:
+        inbox.add(_message())
+    assert "Your code is 4821" in CliRunner().invoke(main, ["inbox"]).output

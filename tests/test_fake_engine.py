@@ -334,3 +334,11 @@ def test_reset_asks_for_the_pin_again(modem: Harness) -> None:
     modem.out.clear()
     modem.engine.reset()
     assert "+CPIN: SIM PIN" in modem.out.decode()
+
+
+def test_reset_during_a_send_delivers_it_without_an_answer(modem: Harness) -> None:
+    modem.faults.send_delay = 5.0
+    modem.send_pdu()
+    modem.engine.reset()
+    assert len(modem.delivered) == 1
+    assert modem.advance(10.0) == ""  # the late answer died with the reboot

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,30 @@ def test_inbox_is_readable_from_another_process(fake_modem: FakeModem, client: R
 def test_wait_for_times_out(tmp_path: Path) -> None:
     with pytest.raises(TimeoutError):
         Inbox(tmp_path).wait_for(1, timeout=0.05)
+
+
+def test_absolute_validity_is_stored_as_time_left(fake_modem: FakeModem, client: RawClient) -> None:
+    # VPF=11: valid until 2099-01-01 00:00 UTC, far after "now".
+    pdu = "0019000B916407281553F80000991010000000000AE8329BFD4697D9EC37"
+    client.at(f"AT+CMGS={len(pdu) // 2 - 1}")
+    client.write(pdu.encode() + b"\x1a")
+    assert b"+CMGS: 1" in client.read(3.0)
+    [message] = fake_modem.inbox.messages()
+    assert message.validity is not None
+    expected = datetime(2099, 1, 1, tzinfo=UTC) - message.received_at
+    assert abs(message.validity - expected) < timedelta(seconds=1)
+
+
+def test_unplug_keeps_the_sim_and_the_command_log(fake_modem: FakeModem) -> None:
+    fake_modem.faults.pin = "1234"
+    first = RawClient(fake_modem.device)
+    for _ in range(3):
+        first.at('AT+CPIN="0000"')
+    first.close()
+    fake_modem.unplug()
+    second = RawClient(fake_modem.start())
+    try:
+        assert b"+CPIN: SIM PUK" in second.at("AT+CPIN?")
+    finally:
+        second.close()
+    assert fake_modem.commands.count('AT+CPIN="0000"') == 3

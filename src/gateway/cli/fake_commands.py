@@ -19,7 +19,6 @@ from typing import Any
 import click
 
 from gateway.fake import REGISTRATIONS, DeliveredMessage, FakeModem, Faults, Inbox
-from gateway.outbox.masking import mask_number
 
 DEFAULT_STATE_DIR = Path("var/fake-modem")
 DEVICE_FILE = "device"
@@ -190,6 +189,12 @@ def _format(message: DeliveredMessage, *, as_json: bool, full_numbers: bool) -> 
         )
     when = message.received_at.strftime("%Y-%m-%d %H:%M:%SZ")
     return f"{when}  {to}  ref {message.reference}  {message.encoding}  {message.text}"
+
+
+def mask_number(number: str) -> str:
+    """Keep the last two digits only (``+32470123456`` -> ``+•••56``), as the outbox does."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return ("+" if number.startswith("+") else "") + "•••" + digits[-2:]
 
 
 def register(group: click.Group) -> None:

@@ -92,8 +92,11 @@ class AtEngine:
         held, self._held = bytes(self._held), bytearray()
         self.feed(held)
 
-    def reset(self) -> None:
-        """Reboot: settings lost, boot messages sent. A send in flight is delivered silently."""
+    def reset(self, *, announce: bool = True) -> None:
+        """Reboot: settings lost, boot messages sent (``announce``), SIM counters kept.
+
+        A send in flight is delivered silently: the network had it, the answer is lost.
+        """
         if self._pending is not None and self._pending.error is None:
             self._deliver(self._pending.submitted, self.state.take_reference())
         self._pending = None
@@ -101,7 +104,7 @@ class AtEngine:
         self._body.clear()
         self._held.clear()
         self.state.reboot()
-        for urc in BOOT_URCS:
+        for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
 
     def send_urc(self, line: bytes) -> None:

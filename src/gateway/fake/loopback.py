@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -11,6 +13,8 @@ from gateway.fake.faults import Faults
 from gateway.fake.inbox import DeliveredMessage, Inbox
 from gateway.fake.pty import PtyTransport
 from gateway.fake.sms import Submitted
+
+logger = logging.getLogger(__name__)
 
 
 class FakeModem:
@@ -31,11 +35,9 @@ class FakeModem:
         self.device = ""
         self._lock = threading.RLock()
         self._faults = faults if faults is not None else Faults()
-        self._engine = self._new_engine()
+        self._engine = AtEngine(self._faults, self._write, self._deliver)
         self._transport: PtyTransport | None = None
-
-    def _new_engine(self) -> AtEngine:
-        return AtEngine(self._faults, self._write, self._deliver)
+        self._started_once = False
 
     @property
     def faults(self) -> Faults:
@@ -55,8 +57,12 @@ class FakeModem:
         """Create a fresh pty (a new device after :meth:`unplug`) and serve it; return its path."""
         if self._transport is not None:
             return self.device
-        with self._lock:
-            self._engine = self._new_engine()  # a device plugged in starts from power-on
+        if self._started_once:
+            # Plugged in again: powered on afresh, but the SIM keeps its PIN tries and the
+            # message reference counter. Boot messages went out before anyone had the port open.
+            with self._lock:
+                self._engine.reset(announce=False)
+        self._started_once = True
         self.state_dir.mkdir(parents=True, exist_ok=True)
         transport = PtyTransport(self._on_data, self._on_idle, self._next_deadline)
         self.device = transport.open()
@@ -68,6 +74,7 @@ class FakeModem:
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()
+        self.inbox.close()
 
     def unplug(self) -> None:
         """Pull the cable: the pty closes and the client's next read or write fails."""
@@ -103,7 +110,7 @@ class FakeModem:
     def _deliver(self, submitted: Submitted, reference: int) -> None:
         received_at = self._engine.state.now()
         validity = submitted.validity
-        if validity is not None and not hasattr(validity, "total_seconds"):
+        if isinstance(validity, datetime):
             validity = validity - received_at  # absolute format: time left from now
         self.inbox.add(
             DeliveredMessage(
@@ -112,7 +119,7 @@ class FakeModem:
                 received_at=received_at,
                 reference=reference,
                 encoding=submitted.encoding,
-                validity=validity,  # type: ignore[arg-type]
+                validity=validity,
                 status_report_requested=submitted.status_report_requested,
                 modem=self.name or self.device,
             )
@@ -120,7 +127,10 @@ class FakeModem:
 
     def _on_data(self, data: bytes) -> None:
         with self._lock:
-            self._engine.feed(data)
+            try:
+                self._engine.feed(data)
+            except Exception:  # a bug in the fake must not silently kill its reader thread
+                logger.exception("fake modem failed on input %r", data[:80])
 
     def _on_idle(self) -> None:
         with self._lock:

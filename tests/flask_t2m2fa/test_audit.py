@@ -1,0 +1,142 @@
+"""Audit trail and signals: every event recorded and signalled, never a code, token or number."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from t2m2fa_support import (
+    BACKUP,
+    PRIMARY,
+    FakeClock,
+    Host,
+    RecordingSender,
+    json_login,
+    json_resend,
+    json_verify,
+    wrong,
+)
+
+from flask_t2m2fa import signals
+from flask_t2m2fa.models import AuditEvent
+
+
+@pytest.fixture
+def received() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    receivers = []
+    for name, signal in signals.BY_EVENT.items():
+
+        def receiver(sender: Any, _name: str = name, **kwargs: Any) -> None:
+            seen.append((_name, kwargs))
+
+        receivers.append(receiver)
+        signal.connect(receiver)
+    yield seen
+    for signal, receiver in zip(signals.BY_EVENT.values(), receivers, strict=True):
+        signal.disconnect(receiver)
+
+
+def play_every_event(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> list[str]:
+    """Drive a story that raises each audit event at least once; return the tokens issued."""
+    client = app.test_client()
+    json_login(client, "alice")  # challenge_created, code_sent
+    for _ in range(3):
+        json_verify(client, wrong(sms.last.code))  # code_failed x3, challenge_exhausted
+    clock.advance(seconds=61)
+    sms.fail_next = True
+    json_resend(client, "primary")  # send_failed
+    json_resend(client, "backup")  # send_throttled (cool-down)
+    clock.advance(seconds=61)
+    json_resend(client, "backup")
+    token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
+    json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_used
+    host.two_factor.set_policy("acme", remember_pc_days=30)  # policy_changed
+    host.two_factor.revoke_remembered_pcs(alice)  # pcs_revoked
+    json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected
+    carl = host.add_user("carl", admin=True)
+    host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
+    client = app.test_client()
+    json_login(client, "carl")
+    json_verify(client, sms.last.code)  # phone_verified (primary)
+    json_verify(client, sms.last.code)  # phone_verified (backup)
+    for _ in range(7):  # lock alice: 3 failures so far, 17 more
+        clock.advance(days=1)
+        client = app.test_client()
+        json_login(client, "alice")
+        for _ in range(3):
+            json_verify(client, wrong(sms.last.code))
+    host.two_factor.unlock(alice)
+    host.two_factor.disable_for(alice)
+    return [token]
+
+
+def test_every_event_is_recorded_and_signalled(
+    app: Flask,
+    host: Host,
+    alice: Any,
+    sms: RecordingSender,
+    clock: FakeClock,
+    received: list[tuple[str, dict[str, Any]]],
+) -> None:
+    play_every_event(app, host, alice, sms, clock)
+    events = set(host.db.session.scalars(sa.select(AuditEvent.event)))
+    assert events == set(signals.BY_EVENT)
+    assert {name for name, _ in received} == events
+    for _, kwargs in received:
+        assert set(kwargs) == {
+            "account_id",
+            "user_id",
+            "outcome",
+            "reason",
+            "destination",
+            "challenge_id",
+        }
+
+
+def test_no_code_token_or_number_in_audit_signals_or_logs(
+    app: Flask,
+    host: Host,
+    alice: Any,
+    sms: RecordingSender,
+    clock: FakeClock,
+    received: list[tuple[str, dict[str, Any]]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tokens = play_every_event(app, host, alice, sms, clock)
+    secrets = {m.code for m in sms.messages} | set(tokens) | {t.split(".")[1] for t in tokens}
+    numbers = {PRIMARY, BACKUP, "+32470555511", "+32470555522"}
+    numbers |= {n.lstrip("+") for n in numbers} | {n[3:] for n in numbers}
+    rows = [repr(tuple(r)) for r in host.db.session.execute(sa.select(AuditEvent)).all()]
+    texts = rows + [repr(kwargs) for _, kwargs in received] + [caplog.text]
+    for text in texts:
+        for number in numbers:
+            assert number not in text
+        for secret in secrets:
+            if len(secret) > 4:
+                assert secret not in text
+    for row in host.db.session.scalars(sa.select(AuditEvent)):
+        for field in (row.reason, row.destination):
+            assert field is None or not any(code == field for code in secrets)
+
+
+def test_no_phone_number_in_any_table(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    json_verify(app.test_client(), "0000")
+    client = app.test_client()
+    json_login(client, "alice")
+    json_verify(client, sms.last.code, remember_pc=True)
+    dump = []
+    for table in host.db.metadata.sorted_tables:
+        dump += [repr(tuple(r)) for r in host.db.session.execute(sa.select(table)).all()]
+    text = "\n".join(dump)
+    for number in (PRIMARY, BACKUP):
+        assert number not in text and number[3:] not in text

@@ -127,36 +127,45 @@ def test_error_instead_of_prompt_is_raised() -> None:
     assert caught.value.code == 330
 
 
-def test_timeout_marks_the_channel_dirty() -> None:
-    channel, _ = make_channel(table({}))
-    with pytest.raises(AtTimeout):
-        channel.command("AT", 0.5)
-    assert channel.dirty
-
-
 def test_resync_drops_a_late_answer_so_the_next_command_gets_its_own() -> None:
     late = b"\r\n+CMGS: 42\r\n\r\nOK\r\n"
     marker = b"\r\n+CMEE: 1\r\n\r\nOK\r\n"
     channel, port = make_channel(
-        table({b"AT+CMEE?\r": late + marker, b"AT+CSQ\r": b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n"})
+        table(
+            {
+                b"\x1b\rAT+CMEE?\r": late + marker,
+                b"AT+CSQ\r": b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n",
+            }
+        )
     )
-    channel.dirty = True
     assert channel.resync(1.0) == 1
     assert channel.late_references == [42]
-    assert not channel.dirty
-    assert port.written[0] == b"\x1b\r"
+    assert port.written[0].startswith(b"\x1b\r")
     assert channel.command("AT+CSQ", 1.0, prefix="+CSQ:") == ["+CSQ: 20,99"]
 
 
-def test_a_marker_from_a_failed_resync_is_still_waited_for() -> None:
-    answers = iter([b"", b"\r\n+CMEE: 1\r\n\r\nOK\r\n\r\n+CMEE: 1\r\n\r\nOK\r\n"])
-    channel, port = make_channel(lambda data: next(answers) if data == b"AT+CMEE?\r" else b"")
+def test_a_marker_answer_after_its_resync_gave_up_is_skipped() -> None:
+    answers = iter([b"", b"\r\n+CMEE: 1\r\n\r\nOK\r\n"])
+    channel, port = make_channel(lambda data: next(answers) if b"AT+CMEE?" in data else b"")
     with pytest.raises(AtTimeout):
         channel.resync(0.5)
-    channel.resync(0.5)
-    port.feed(b"\r\nOK\r\n")  # only now the answer of the next command
-    assert channel.command("AT", 0.5) == []
+    channel.resync(0.5)  # takes the first marker answer for its own...
+    port.feed(b"\r\n+CMEE: 1\r\n\r\nOK\r\n")  # ...so its own comes later, before the CSQ's
+    port.feed(b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n")
+    assert channel.command("AT+CSQ", 0.5, prefix="+CSQ:") == ["+CSQ: 20,99"]
     assert port.incoming == b""
+
+
+def test_a_late_marker_answer_is_no_prompt_either() -> None:
+    channel, port = make_channel(table({}))
+    port.feed(b"\r\n+CMEE: 1\r\n\r\nOK\r\n\r\n> ")
+    channel.wait_prompt("AT+CMGS=20", 0.5)
+
+
+def test_a_late_marker_answer_is_not_the_answer_of_a_command_without_prefix() -> None:
+    channel, port = make_channel(table({b"ATI\r": b"\r\nFakeModemCo FM-1\r\n\r\nOK\r\n"}))
+    port.feed(b"\r\n+CMEE: 1\r\n\r\nOK\r\n")
+    assert channel.command("ATI", 0.5) == ["FakeModemCo FM-1"]
 
 
 def test_echo_after_echo_was_switched_off_means_a_reset() -> None:
@@ -172,28 +181,40 @@ def test_echo_before_ate0_is_expected() -> None:
     assert not channel.reset_seen
 
 
+MARKER_ANSWER = b"\r\n+CMEE: 1\r\n\r\nOK\r\n"
+
+
+def answer_marker(data: bytes) -> bytes:
+    return MARKER_ANSWER if data.endswith(b"AT+CMEE?\r") else b""
+
+
 @pytest.mark.parametrize("boot_line", [b"RDY", b"SMS Ready", b"+CPIN: SIM PIN", b"+CFUN: 1"])
-def test_boot_lines_read_while_idle_mean_a_reset(boot_line: bytes) -> None:
-    channel, port = make_channel(table({}))
+def test_boot_lines_read_before_the_marker_mean_a_reset(boot_line: bytes) -> None:
+    channel, port = make_channel(answer_marker)
     port.feed(b"\r\n" + boot_line + b"\r\n")
-    channel.drain()
+    assert channel.resync(1.0) == 1
     assert channel.reset_seen
 
 
-def test_drain_records_a_late_reference() -> None:
-    channel, port = make_channel(table({}))
+def test_numeric_errors_switched_off_are_reported_by_the_marker() -> None:
+    channel, _ = make_channel(table({b"\x1b\rAT+CMEE?\r": b"\r\n+CMEE: 0\r\n\r\nOK\r\n"}))
+    assert channel.resync(1.0) == 0
+
+
+def test_resync_records_a_late_reference() -> None:
+    channel, port = make_channel(answer_marker)
     port.feed(b'\r\n+CMGS: 9,"26/11/28,10:00:00+00"\r\n\r\nOK\r\n')
-    channel.drain()
+    channel.resync(1.0)
     assert channel.late_references == [9]
     assert not channel.reset_seen
 
 
 def test_pdu_echo_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     pdu = b"0011000B912374101432F60000001131D98C56B3DD70B97018"
-    channel, port = make_channel(table({}))
+    channel, port = make_channel(answer_marker)
     port.feed(pdu + b"\x1a\r\n")
     with caplog.at_level("DEBUG", logger="gateway.modem"):
-        channel.drain()
+        channel.resync(1.0)
     assert pdu.decode() not in caplog.text
 
 

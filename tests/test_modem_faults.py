@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from gateway import sim
-from gateway.errors import ModemDisconnectedError, Outcome, SendError
+from gateway.errors import ModemDisconnectedError, ModemNotRespondingError, Outcome, SendError
 from gateway.fake import FakeModem
 from gateway.modem import Modem, ModemSettings
 
@@ -58,13 +58,13 @@ def test_cms_errors_keep_their_code_and_outcome(
 def test_send_timeout_is_unknown_and_the_late_answer_is_not_the_next_ones(
     fake_modem: FakeModem, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake_modem.faults.send_delay = 1.0
+    fake_modem.faults.send_delay = 1.5
     settings = replace(FAST, send_timeout=0.3)
     with Modem(fake_modem.device, settings=settings) as modem:
         started = time.monotonic()
         with pytest.raises(SendError) as caught:
             modem.send(NUMBER, "slow network")
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 1.4  # it did not wait for the late answer
         assert caught.value.outcome is Outcome.UNKNOWN
         assert caught.value.cms_code is None
         fake_modem.faults.send_delay = 0.0
@@ -126,8 +126,8 @@ def test_modem_reset_is_detected_and_the_modem_re_initialised(
     before = len(fake_modem.commands)
     assert modem.send(NUMBER, "after the reset") == 2
     again = fake_modem.commands[before:]
-    assert {"ATE0", "AT+CMEE=1", "AT+CMGF=0"} <= set(again)
-    assert again.index("AT+CMGF=0") < again.index(next(c for c in again if c.startswith("AT+CMGS")))
+    cmgs = next(i for i, command in enumerate(again) if command.startswith("AT+CMGS"))
+    assert {"ATE0", "AT+CMEE=1", "AT+CMGF=0"} <= set(again[:cmgs])
 
 
 def test_reset_while_idle_asks_for_the_pin_once_more(fake_modem: FakeModem) -> None:
@@ -139,15 +139,14 @@ def test_reset_while_idle_asks_for_the_pin_once_more(fake_modem: FakeModem) -> N
     assert sum(c.startswith("AT+CPIN=") for c in fake_modem.commands) == 2
 
 
-def test_prompt_timeout_is_temporary_and_leaves_no_prompt(fake_modem: FakeModem) -> None:
+def test_modem_silent_for_a_while_then_back(fake_modem: FakeModem) -> None:
     settings = replace(FAST, command_timeout=0.3)
     with Modem(fake_modem.device, settings=settings) as modem:
-        fake_modem.faults.mute = True
-        with pytest.raises(SendError) as caught:
+        fake_modem.faults.mute = True  # it reads our commands and loses them
+        with pytest.raises(ModemNotRespondingError):
             modem.send(NUMBER, "into the void")
-        assert caught.value.outcome is Outcome.TEMPORARY
         fake_modem.faults.mute = False
-        assert modem.send(NUMBER, "back again") >= 1
+        assert modem.send(NUMBER, "back again") == 1
     assert [m.text for m in fake_modem.inbox.messages()] == ["back again"]
 
 

@@ -2,9 +2,9 @@
 
 There is no reader thread: the caller reads only while it waits for an answer, so an
 unsolicited line can never be taken for, or slip into, another command. Bytes are decoded
-tolerantly, a ``>`` prompt is accepted with or without its space, and after any timeout the
-channel is resynchronised (ESC, then a marker command) before it is used again, so a late
-answer is drained instead of being read as the next command's reply.
+tolerantly, a ``>`` prompt is accepted with or without its space, and :meth:`AtChannel.resync`
+(ESC, then a marker command, before every operation) drains a late answer left by a timeout
+instead of letting it be read as the next command's reply.
 """
 
 from __future__ import annotations
@@ -80,18 +80,16 @@ class AtChannel:
 
     ``reset_seen`` turns True when the modem shows signs of having restarted (boot lines, an
     unsolicited ``+CPIN:``, or the echo of a command once echo was switched off); the owner
-    re-initialises the modem and clears it. ``dirty`` is True after a timeout until
-    :meth:`resync` succeeds.
+    re-initialises the modem and clears it.
     """
 
     def __init__(self, port: SerialPort, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._port = port
         self._clock = clock
         self._buffer = bytearray()
-        self._markers_outstanding = 0
+        self._in_stray_marker = False
         self.echo_expected = True
         self.reset_seen = False
-        self.dirty = False
         self.late_references: list[int] = []
 
     def command(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
@@ -112,9 +110,8 @@ class AtChannel:
         while True:
             line = self._read_line(deadline)
             if line is None:
-                self.dirty = True
                 raise AtTimeout(command, lines)
-            if self._is_echo(line, command):
+            if self._is_stray_marker(line) or self._is_echo(line, command):
                 continue
             final = _final_result(line)
             if final is not None:
@@ -136,13 +133,12 @@ class AtChannel:
                 return
             line = self._pop_line()
             if line is not None:
-                if not self._is_echo(line, command):
+                if not (self._is_stray_marker(line) or self._is_echo(line, command)):
                     if _final_result(line) is not None:
                         raise _command_error(line)
                     self._unsolicited(line)
                 continue
             if self._clock() >= deadline:
-                self.dirty = True
                 raise AtTimeout(command, [])
             self._fill()
 
@@ -150,52 +146,51 @@ class AtChannel:
         try:
             self._port.write(data)
         except serial.SerialTimeoutException as exc:
-            self.dirty = True
             raise AtTimeout("write", []) from exc
         except (serial.SerialException, OSError) as exc:
             raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
 
-    def drain(self) -> None:
-        """Handle what the modem said while nobody was asking, without waiting."""
-        if self._waiting():
-            self._fill()
-        while (line := self._pop_line()) is not None:
-            self._stray(line)
-
     def resync(self, timeout: float) -> int:
         """Cancel any prompt and skip everything up to the answer of a marker command.
 
-        Each marker (``AT+CMEE?``) is answered by a ``+CMEE:`` line and a final result, in order,
-        so a late ``+CMGS``/``OK`` from an earlier command is recognised and dropped. Markers
-        from a failed resync are still counted and waited for.
+        The marker (``AT+CMEE?``) is the only command we send whose answer has a ``+CMEE:`` line,
+        and a modem answers in order: what comes before that line (a late ``+CMGS``/``OK``,
+        boot lines) is dropped. A marker answer that arrives later still (its resync timed out)
+        is recognised and skipped wherever it turns up.
 
         :return: the ``+CMEE`` mode the modem reports (0 after a reset).
         """
-        self.write(ESC + b"\r")  # ESC leaves a pending prompt; CR ends a half-typed line
-        self.write(_MARKER.encode("ascii") + b"\r")
-        self._markers_outstanding += 1
+        # ESC leaves a pending prompt; CR ends a half-typed line.
+        self.write(ESC + b"\r" + _MARKER.encode("ascii") + b"\r")
         deadline = self._clock() + timeout
-        cmee, in_marker = -1, False
-        while self._markers_outstanding:
+        cmee = None
+        while True:
             line = self._read_line(deadline)
             if line is None:
-                self.dirty = True
                 raise AtTimeout("resync", [])
             if line.startswith("+CMEE:"):
-                in_marker, cmee = True, _int_or(line[6:].strip(), -1)
-            elif in_marker and _final_result(line) is not None:
-                in_marker = False
-                self._markers_outstanding -= 1
+                cmee = _int_or(line[6:].strip(), -1)
+            elif cmee is not None and _final_result(line) is not None:
+                self._in_stray_marker = False
+                return cmee
             elif not self._is_echo(line, _MARKER):
                 self._stray(line)
-        self.dirty = False
-        return cmee
 
     def close(self) -> None:
         try:
             self._port.close()
         except (serial.SerialException, OSError):
             log.debug("closing the serial port failed", exc_info=True)
+
+    def _is_stray_marker(self, line: str) -> bool:
+        """Whether a line belongs to the answer of a marker whose resync gave up waiting."""
+        if line.startswith("+CMEE:"):
+            self._in_stray_marker = True
+            return True
+        if self._in_stray_marker and _final_result(line) is not None:
+            self._in_stray_marker = False
+            return True
+        return self._is_echo(line, _MARKER)
 
     def _is_echo(self, line: str, command: str) -> bool:
         if line.upper() != command.upper():
@@ -265,12 +260,6 @@ class AtChannel:
         except (serial.SerialException, OSError) as exc:
             raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
         self._buffer += data
-
-    def _waiting(self) -> int:
-        try:
-            return self._port.in_waiting
-        except (serial.SerialException, OSError) as exc:
-            raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
 
 
 def _final_result(line: str) -> _Final | None:

@@ -7,7 +7,6 @@ python-gsmmodem-new only encodes the PDU (:mod:`gateway.sms_pdu`).
 from __future__ import annotations
 
 import errno
-import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,8 +30,6 @@ from gateway.errors import (
 from gateway.modem_setup import ModemSetup
 from gateway.registration import REGISTERED_NAMES
 from gateway.sms_pdu import SubmitPdu, build_submit_pdu
-
-log = logging.getLogger("gateway.modem")
 
 #: How long one blocking read may wait: the granularity of every timeout.
 READ_POLL = 0.05
@@ -94,7 +91,8 @@ class Modem:
 
     :param port: serial device, e.g. ``/dev/serial/by-id/usb-...``.
     :param pin: SIM PIN (4-8 digits), sent at most once and never after the SIM refused it.
-    :param serial_factory: opens the port; defaults to :class:`serial.Serial`.
+    :param serial_factory: opens the port, called as ``factory(port, baudrate=..., timeout=...,
+        write_timeout=..., exclusive=True)``; defaults to :class:`serial.Serial`.
     """
 
     def __init__(

@@ -92,10 +92,14 @@ class ModemSetup:
         return self._smsc
 
     def ensure_link(self) -> None:
-        """Drain unsolicited input, resync after a timeout, re-initialise after a reset."""
+        """Resync (ESC, then a marker command) and re-initialise the modem if it was reset.
+
+        Done before every operation, as Gammu does: it cancels a prompt left open, drains a
+        late answer, and whatever the modem printed before answering the marker (boot lines,
+        echo) is read before we decide, so a reset is seen before the next send, not during.
+        """
         channel = self._channel
-        channel.drain()
-        if channel.dirty and channel.resync(self._settings.command_timeout) != 1:
+        if channel.resync(self._settings.command_timeout) != 1:
             channel.reset_seen = True  # numeric errors are off again: settings were lost
         if channel.reset_seen:
             log.warning("re-initialising the modem on %s after a reset", self._device)

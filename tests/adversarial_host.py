@@ -1,0 +1,189 @@
+"""A small host app for the adversarial tests (tests/test_adversarial_*.py).
+
+Kept apart from the extension's own test helpers on purpose: these tests attack the extension
+only through what a host and a client can reach (``TwoFactor`` and HTTP), never its internals,
+except to count what it evaluated.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, jsonify, request
+from flask.testing import FlaskClient
+from flask_login import LoginManager, UserMixin, current_user, login_required
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flask_t2m2fa import TwoFactor
+from gateway.message import DeliveryState, MessageStatus
+
+PASSWORD = "correct horse battery staple"
+PRIMARY = "+32470112358"
+BACKUP = "+32470314159"
+START = datetime(2031, 5, 4, 8, 0, tzinfo=UTC)
+API = "/t2m2fa/api"
+
+
+class FakeClock:
+    """The extension's clock; tests move it by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str
+    text: str
+    at: datetime
+
+    @property
+    def code(self) -> str:
+        found = re.search(r"\b([0-9]{4,8})\b", self.text)
+        assert found is not None, "no code in the SMS"
+        return found.group(1)
+
+
+@dataclass
+class RecordingSender:
+    """Every SMS the extension hands over, with the fake time it was handed over at."""
+
+    clock: FakeClock
+    messages: list[Sms] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
+        with self._lock:
+            self.messages.append(Sms(to, text, self.clock()))
+            return str(len(self.messages))
+
+    def status(self, message_id: str) -> MessageStatus | None:
+        return MessageStatus(id=int(message_id), state=DeliveryState.QUEUED)
+
+    def last_to(self, number: str) -> Sms:
+        return [m for m in self.messages if m.to == number][-1]
+
+
+@dataclass
+class Host:
+    app: Flask
+    db: SQLAlchemy
+    two_factor: TwoFactor
+    user_model: Any
+    clock: FakeClock
+    sms: RecordingSender
+
+    def add_user(
+        self,
+        name: str,
+        *,
+        two_factor: bool = True,
+        admin: bool = False,
+        primary: str = PRIMARY,
+        backup: str | None = BACKUP,
+    ) -> Any:
+        """A user in account ``acme``, with 2FA and verified phones unless told otherwise."""
+        with self.app.app_context():
+            user = self.user_model(
+                username=name, password=PASSWORD, account_id="acme", is_admin=admin
+            )
+            self.db.session.add(user)
+            self.db.session.commit()
+            if two_factor:
+                self.two_factor.enable_for(
+                    user, primary_phone=primary, backup_phone=backup, verified=True
+                )
+            return user.id
+
+    def user(self, user_id: int) -> Any:
+        return self.db.session.get(self.user_model, user_id)
+
+
+def build_host(
+    database_url: str,
+    *,
+    engine_options: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Host:
+    """A Flask-Login host with passwords checked in plain text (what is attacked is the code)."""
+    db = SQLAlchemy(engine_options=engine_options or {})
+    login_manager = LoginManager()
+    two_factor = TwoFactor()
+
+    class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = "adv_users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        username: Mapped[str]
+        password: Mapped[str]
+        account_id: Mapped[str]
+        is_admin: Mapped[bool]
+
+    app = Flask("adversarial_host")
+    app.config.update(
+        SECRET_KEY="adversarial-test-secret-key-0123456789abcdef",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        T2M2FA_REMEMBER_COOKIE_SECURE=False,
+        **(config or {}),
+    )
+    db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "login"
+    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    clock = FakeClock()
+    sms = RecordingSender(clock)
+    two_factor.init_app(
+        app,
+        db=db,
+        account_of=lambda u: u.account_id,
+        is_admin=lambda u: u.is_admin,
+        sender=sms,
+        clock=clock,
+    )
+
+    @app.post("/login")
+    def login() -> Any:
+        data = request.get_json(silent=True) or request.form
+        user = db.session.scalars(db.select(User).filter_by(username=data.get("username"))).first()
+        if user is None or not hmac.compare_digest(user.password, str(data.get("password"))):
+            return jsonify({"status": "bad_credentials"}), 401
+        return two_factor.login(user, remember_me=False, next_url=request.args.get("next"))
+
+    @app.get("/private")
+    @login_required  # type: ignore[untyped-decorator]
+    def private() -> Any:
+        return jsonify({"user": current_user.username})
+
+    with app.app_context():
+        db.create_all()
+    return Host(app, db, two_factor, User, clock, sms)
+
+
+def json_login(client: FlaskClient, username: str, *, remember_token: str | None = None) -> Any:
+    """Password step as a JSON client; returns the JSON answer."""
+    body: dict[str, Any] = {"username": username, "password": PASSWORD}
+    if remember_token is not None:
+        body["remember_token"] = remember_token
+    answer = client.post("/login", json=body)
+    assert answer.status_code in (200, 403), answer.data
+    return answer.get_json()
+
+
+def verify(client: FlaskClient, code: Any, *, remember_pc: bool = False) -> Any:
+    """Post a code to the JSON verify endpoint; returns the response."""
+    return client.post(f"{API}/verify", json={"code": code, "remember_pc": remember_pc})
+
+
+def resend(client: FlaskClient, destination: str) -> Any:
+    return client.post(f"{API}/resend", json={"destination": destination})

@@ -1,7 +1,156 @@
-"""``flask t2m2fa ...``: create the tables, and the administrator's commands."""
+"""``flask t2m2fa ...``: tables, and the administrator's commands.
+
+User commands take the host's user id (what Flask-Login's ``get_id`` returns) and load the user
+with the host's loader.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from . import migrations
+from .models import AuditEvent, metadata
+from .phones import PhoneError
+from .state import get_state
+
 cli = AppGroup("t2m2fa", help="Two-factor login: tables, policies, users, audit.")
+user_group = AppGroup("user", help="Per-user administration.")
+policy_group = AppGroup("policy", help="Account policies.")
+audit_group = AppGroup("audit", help="The audit trail.")
+cli.add_command(user_group)
+cli.add_command(policy_group)
+cli.add_command(audit_group)
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create the t2m2fa_ tables (and the outbox's) for apps without migrations."""
+    state = get_state()
+    metadata.create_all(state.db.engine)
+    create_outbox = getattr(getattr(state.sender, "outbox", None), "create_schema", None)
+    if callable(create_outbox):  # the default sender queues in the gateway outbox
+        create_outbox()
+    click.echo("t2m2fa tables ready")
+
+
+@cli.command("upgrade")
+@click.argument("revision", default="heads")
+def upgrade(revision: str) -> None:
+    """Run the extension's Alembic migrations (own version table t2m2fa_alembic_version)."""
+    migrations.upgrade(get_state().db.engine, revision)
+    click.echo(f"t2m2fa tables upgraded to {revision}")
+
+
+def _user(user_id: str) -> Any:
+    user = get_state().find_user(user_id)
+    if user is None:
+        raise click.ClickException(f"no user with id {user_id!r}")
+    return user
+
+
+def _two_factor() -> Any:
+    from .extension import TwoFactor
+
+    return TwoFactor()  # stateless: every method works on the current app
+
+
+@policy_group.command("set")
+@click.argument("account_id")
+@click.option("--mode", type=click.Choice(["standard", "enforced"]), default="standard")
+@click.option("--new-users/--no-new-users", default=False, help="2FA on for new users.")
+@click.option("--remember-pc/--no-remember-pc", default=True, help="Offer Remember this PC.")
+@click.option(
+    "--remember-days",
+    type=click.IntRange(1, 400),
+    default=None,
+    help="Remembered PCs expire after N days (default: never).",
+)
+def policy_set(
+    account_id: str, mode: str, new_users: bool, remember_pc: bool, remember_days: int | None
+) -> None:
+    """Set the 2FA policy of ACCOUNT_ID."""
+    _two_factor().set_policy(
+        account_id,
+        mode=mode,
+        enable_for_new_users=new_users,
+        remember_pc_allowed=remember_pc,
+        remember_pc_days=remember_days,
+    )
+    click.echo(f"policy of {account_id}: {mode}")
+
+
+@policy_group.command("show")
+@click.argument("account_id")
+def policy_show(account_id: str) -> None:
+    """Show the current 2FA policy of ACCOUNT_ID."""
+    click.echo(repr(_two_factor().policy_of(account_id)))
+
+
+@user_group.command("enable")
+@click.argument("user_id")
+@click.option("--primary", help="Primary mobile number (verified at the next login).")
+@click.option("--backup", help="Backup mobile number, different from the primary.")
+def user_enable(user_id: str, primary: str | None, backup: str | None) -> None:
+    """Turn 2FA on for USER_ID."""
+    try:
+        _two_factor().enable_for(_user(user_id), primary_phone=primary, backup_phone=backup)
+    except PhoneError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"2FA enabled for {user_id}")
+
+
+@user_group.command("disable")
+@click.argument("user_id")
+def user_disable(user_id: str) -> None:
+    """Turn 2FA off for USER_ID (and forget their remembered PCs)."""
+    _two_factor().disable_for(_user(user_id))
+    click.echo(f"2FA disabled for {user_id}")
+
+
+@user_group.command("unlock")
+@click.argument("user_id")
+def user_unlock(user_id: str) -> None:
+    """Unlock USER_ID after too many wrong codes."""
+    done = _two_factor().unlock(_user(user_id))
+    click.echo(f"{user_id} unlocked" if done else f"{user_id} was not locked")
+
+
+@user_group.command("revoke-pcs")
+@click.argument("user_id")
+def user_revoke_pcs(user_id: str) -> None:
+    """Forget every remembered PC of USER_ID."""
+    count = _two_factor().revoke_remembered_pcs(_user(user_id))
+    click.echo(f"{count} remembered PC(s) revoked for {user_id}")
+
+
+@user_group.command("show")
+@click.argument("user_id")
+def user_show(user_id: str) -> None:
+    """Show USER_ID's 2FA state and masked phones."""
+    status = _two_factor().status_of(_user(user_id))
+    phones = status["phones"]
+    click.echo(f"enabled={status['enabled']} locked={status['locked']}")
+    for role, numbers in phones.items():
+        click.echo(f"{role}: verified={numbers['verified']} pending={numbers['pending']}")
+
+
+@audit_group.command("list")
+@click.option("--user", "user_id", help="Only this user id.")
+@click.option("--account", "account_id", help="Only this account id.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50)
+def audit_list(user_id: str | None, account_id: str | None, limit: int) -> None:
+    """List the latest audit events, newest first."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    if account_id is not None:
+        query = query.where(AuditEvent.account_id == account_id)
+    for event in get_state().session.scalars(query):
+        click.echo(
+            f"{event.at.isoformat()} {event.event} {event.outcome} account={event.account_id} "
+            f"user={event.user_id} reason={event.reason or '-'} to={event.destination or '-'}"
+        )

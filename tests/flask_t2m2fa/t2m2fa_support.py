@@ -104,6 +104,7 @@ def build_app(
     sender: Any,
     options: dict[str, Any],
     before: Any = None,
+    create_tables: bool = True,
 ) -> Flask:
     db = SQLAlchemy()
     login_manager = LoginManager()
@@ -160,8 +161,9 @@ def build_app(
     def home() -> Any:
         return "home"
 
-    with app.app_context():
-        db.create_all()
+    if create_tables:
+        with app.app_context():
+            db.create_all()
     app.extensions["test_host"] = Host(db, two_factor, User)
     return app
 

@@ -105,5 +105,5 @@ def test_an_undocumented_answer_is_caught(spec: OpenAPI, client: FlaskClient, al
     json_login(client, "alice")
     response = client.get("/t2m2fa/api/challenge")
     response.set_data(b'{"status": "2fa_required", "sent_to": "+32470123467"}')
-    with pytest.raises(Exception, match="(?i)invalid|validat"):
+    with pytest.raises(Exception, match=r"(?i)invalid|validat"):
         check(spec, response)

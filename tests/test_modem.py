@@ -107,6 +107,17 @@ def test_health_without_service_shows_what_is_missing(fake_modem: FakeModem) -> 
     assert pin_attempts(fake_modem) == 0
 
 
+def test_send_after_a_light_open_finishes_the_set_up(fake_modem: FakeModem) -> None:
+    modem = Modem(fake_modem.device, settings=FAST)
+    modem.open(wait_for_service=False)
+    try:
+        assert modem.smsc is None
+        assert modem.send(NUMBER, "set up on the way") == 1
+        assert modem.smsc == "+447785016005"
+    finally:
+        modem.close()
+
+
 def test_pin_unlocks_the_sim(fake_modem: FakeModem) -> None:
     fake_modem.faults.pin = "1234"
     with Modem(fake_modem.device, pin="1234", settings=FAST) as modem:

@@ -139,7 +139,7 @@ def test_resync_drops_a_late_answer_so_the_next_command_gets_its_own() -> None:
         )
     )
     assert channel.resync(1.0) == 1
-    assert channel.late_references == [42]
+    assert list(channel.late_references) == [42]
     assert port.written[0].startswith(b"\x1b\r")
     assert channel.command("AT+CSQ", 1.0, prefix="+CSQ:") == ["+CSQ: 20,99"]
 
@@ -205,7 +205,7 @@ def test_resync_records_a_late_reference() -> None:
     channel, port = make_channel(answer_marker)
     port.feed(b'\r\n+CMGS: 9,"26/11/28,10:00:00+00"\r\n\r\nOK\r\n')
     channel.resync(1.0)
-    assert channel.late_references == [9]
+    assert list(channel.late_references) == [9]
     assert not channel.reset_seen
 
 

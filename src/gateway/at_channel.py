@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -90,7 +91,8 @@ class AtChannel:
         self._in_stray_marker = False
         self.echo_expected = True
         self.reset_seen = False
-        self.late_references: list[int] = []
+        #: References of messages whose ``+CMGS`` came after we gave up waiting (the latest few).
+        self.late_references: deque[int] = deque(maxlen=32)
 
     def command(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
         """Send ``command`` and return its answer lines (without the final ``OK``).

@@ -95,6 +95,8 @@ class Request:
     remember_me: bool = False
     remember_pc: bool = False
     next_url: str | None = None
+    #: The next step after a correct code: the cool-down does not apply (the caps do).
+    follows_success: bool = False
 
 
 def issue(
@@ -109,7 +111,9 @@ def issue(
     now = state.now()
     login_id = request.login_id or secrets.token_hex(16)
     history = _history(state, user.user_id, request.phone.number_digest, login_id)
-    decision = sending_limits.decide(now, history, state.limits)
+    decision = sending_limits.decide(
+        now, history, state.limits, cooldown=not request.follows_success
+    )
     if not decision.allowed:
         reason = decision.refusal.value if decision.refusal else None
         audit.record(

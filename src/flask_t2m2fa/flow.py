@@ -137,6 +137,7 @@ def after_success(state: State, user: UserRef, challenge: Challenge) -> CodeStep
         remember_me=challenge.remember_me,
         remember_pc=challenge.remember_pc,
         next_url=challenge.next_url,
+        follows_success=True,
     )
     follow_up = challenges.issue(state, user, request)
     assert follow_up is not None

@@ -59,8 +59,14 @@ def _day_cap_frees_at(sends: Sequence[datetime], now: datetime, cap: int) -> dat
     return recent[len(recent) - cap] + DAY
 
 
-def decide(now: datetime, history: SendHistory, limits: Limits) -> Decision:
-    """May an SMS go out now? If not, why, and from when on it might."""
+def decide(
+    now: datetime, history: SendHistory, limits: Limits, *, cooldown: bool = True
+) -> Decision:
+    """May an SMS go out now? If not, why, and from when on it might.
+
+    :param cooldown: False for the next step of a login right after a correct code (verifying
+        a new number): it cannot be repeated at will, so only the caps apply.
+    """
     last = max(history.user_sends, default=None)
     if history.login_sends >= limits.per_login:
         return Decision(Refusal.LOGIN_CAP, None)
@@ -70,7 +76,7 @@ def decide(now: datetime, history: SendHistory, limits: Limits) -> Decision:
     number_free = _day_cap_frees_at(history.number_sends, now, limits.per_number_per_day)
     if number_free is not None:
         return Decision(Refusal.NUMBER_CAP, number_free)
-    if last is not None and now < last + limits.cooldown:
+    if cooldown and last is not None and now < last + limits.cooldown:
         return Decision(Refusal.COOLDOWN, last + limits.cooldown)
     return Decision(None, None)
 

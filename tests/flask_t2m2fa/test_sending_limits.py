@@ -53,3 +53,9 @@ def test_next_send_at_is_now_when_allowed() -> None:
     assert next_send_at(NOW, history(), L) == NOW
     assert next_send_at(NOW, history([ago(seconds=10)]), L) == ago(seconds=10) + L.cooldown
     assert next_send_at(NOW, history([ago(hours=1)], login=5), L) is None
+
+
+def test_step_after_a_correct_code_skips_only_the_cooldown() -> None:
+    assert decide(NOW, history([ago(seconds=5)]), L, cooldown=False).allowed
+    capped = history([ago(seconds=5)], login=5)
+    assert decide(NOW, capped, L, cooldown=False).refusal is Refusal.LOGIN_CAP

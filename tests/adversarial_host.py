@@ -1,5 +1,8 @@
 """A small host app for the adversarial tests (tests/test_adversarial_*.py).
 
+Every JSON answer the helpers below receive is checked against the shipped ``openapi.yaml``, so
+the adversarial runs also prove the error answers match the document.
+
 Kept apart from the extension's own test helpers on purpose: these tests attack the extension
 only through what a host and a client can reach (``TwoFactor`` and HTTP), never its internals,
 except to count what it evaluated.
@@ -7,17 +10,24 @@ except to count what it evaluated.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
+import yaml  # type: ignore[import-untyped]
 from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_sqlalchemy import SQLAlchemy
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.datatypes import RequestParameters
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flask_t2m2fa import TwoFactor
@@ -62,10 +72,15 @@ class RecordingSender:
 
     clock: FakeClock
     messages: list[Sms] = field(default_factory=list)
+    #: The next send raises, as a gateway that cannot even queue the message.
+    fail_next: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
         with self._lock:
+            if self.fail_next:
+                self.fail_next = False
+                raise ConnectionError("gateway unreachable")
             self.messages.append(Sms(to, text, self.clock()))
             return str(len(self.messages))
 
@@ -175,15 +190,67 @@ def json_login(client: FlaskClient, username: str, *, remember_token: str | None
     body: dict[str, Any] = {"username": username, "password": PASSWORD}
     if remember_token is not None:
         body["remember_token"] = remember_token
-    answer = client.post("/login", json=body)
+    answer = check_contract(client.post("/login", json=body))
     assert answer.status_code in (200, 403), answer.data
     return answer.get_json()
 
 
 def verify(client: FlaskClient, code: Any, *, remember_pc: bool = False) -> Any:
-    """Post a code to the JSON verify endpoint; returns the response."""
-    return client.post(f"{API}/verify", json={"code": code, "remember_pc": remember_pc})
+    """Post a code to the JSON verify endpoint; returns the response, checked against the spec."""
+    return check_contract(
+        client.post(f"{API}/verify", json={"code": code, "remember_pc": remember_pc})
+    )
 
 
 def resend(client: FlaskClient, destination: str) -> Any:
-    return client.post(f"{API}/resend", json={"destination": destination})
+    return check_contract(client.post(f"{API}/resend", json={"destination": destination}))
+
+
+@dataclass
+class _SentRequest:
+    """What openapi-core needs of a request already sent (its body was consumed)."""
+
+    method: str
+    host_url: str
+    path: str
+    content_type: str
+    body: bytes | None = None
+    parameters: RequestParameters = field(default_factory=RequestParameters)
+
+
+@functools.cache
+def _openapi_text() -> str:
+    return (resources.files("flask_t2m2fa") / "openapi.yaml").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _spec() -> OpenAPI:
+    return OpenAPI.from_dict(yaml.safe_load(_openapi_text()))
+
+
+@functools.cache
+def _host_login_schema() -> jsonschema.Draft202012Validator:
+    """The host's login answers, as the document's description names them."""
+    document = yaml.safe_load(_openapi_text())
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in ("LoginOk", "CodeStep", "Problem")]
+    return jsonschema.Draft202012Validator({**document, "oneOf": refs})
+
+
+def check_contract(response: Any) -> Any:
+    """Validate an answer of the JSON API (or of the host's JSON login) against openapi.yaml.
+
+    Answers of other paths (HTML pages) are returned unchecked.
+    """
+    sent = response.request
+    if sent.path.startswith(f"{API}/"):
+        request = _SentRequest(
+            sent.method.lower(),
+            sent.host_url.rstrip("/"),
+            sent.path,
+            sent.mimetype or "application/json",
+        )
+        _spec().validate_response(request, WerkzeugOpenAPIResponse(response))
+    elif sent.path == "/login" and response.status_code != 401:  # 401: the host's own refusal
+        assert response.mimetype == "application/json", response.mimetype
+        _host_login_schema().validate(response.get_json())
+    return response

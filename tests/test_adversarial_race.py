@@ -133,3 +133,48 @@ def test_parallel_resends_send_at_most_one_sms(host: Host) -> None:
     since = host.clock() - timedelta(days=1)
     sent = sa.select(sa.func.count()).where(SentSms.user_id == user_id, SentSms.sent_at > since)
     assert _count(host, sent) == 2
+
+
+def test_parallel_wrong_codes_never_overrun_the_30_day_budget(host: Host) -> None:
+    """18 failures spent: of 100 parallel wrong codes exactly 2 count, then the user is locked."""
+    user_id = str(host.add_user("dave"))
+    for _ in range(2):
+        host.clock.advance(days=1, minutes=1)  # the day budget (10) is free again
+        for _ in range(3):
+            host.clock.advance(minutes=2)
+            client = host.app.test_client()
+            assert json_login(client, "dave")["status"] == "2fa_required"
+            for _ in range(3):
+                verify(client, "12345")  # malformed: a wrong code
+    failures = sa.select(sa.func.count()).where(Failure.user_id == user_id)
+    assert _count(host, failures) == 18
+    host.clock.advance(days=1, minutes=1)
+    cookie = _pending_session(host, "dave")
+    answers = _all_at_once(host, cookie, functools.partial(_verify, code="12345"))
+    statuses = Counter(a.get_json()["status"] for a in answers)
+    assert _count(host, failures) == 20
+    assert statuses["invalid_code"] == 1 and statuses["locked"] == PARALLEL - 1, statuses
+
+
+def test_parallel_logins_leave_one_live_code_and_send_one_sms(host: Host) -> None:
+    user_id = str(host.add_user("erin"))
+    before = len(host.sms.messages)
+    barrier = threading.Barrier(50)
+
+    def login() -> None:
+        client = host.app.test_client()
+        barrier.wait(timeout=60)
+        json_login(client, "erin")
+
+    threads = [threading.Thread(target=login) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(host.sms.messages) - before == 1
+    live = sa.select(sa.func.count()).where(
+        Challenge.user_id == user_id,
+        Challenge.consumed_at.is_(None),
+        Challenge.superseded_at.is_(None),
+    )
+    assert _count(host, live) == 1

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from example_app.extensions import db, login_manager, two_factor
 from example_app.models import Account, User
 from example_app.phone import init_phone_page
+from gateway.outbox import Outbox, configure_sqlite
 
 __all__ = ["Account", "User", "create_app", "db", "two_factor"]
 
@@ -40,6 +41,10 @@ def create_app(
         app.config.from_mapping(config)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # The gateway worker writes to the same file: WAL and a busy timeout, not "locked".
+            configure_sqlite(db.engine)
     login_manager.init_app(app)
     login_manager.login_view = "site.login"
     login_manager.user_loader(_load_user)
@@ -67,6 +72,8 @@ def _default_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "EXAMPLE_PASSWORD_METHOD": "scrypt",
         "DEMO_FAKE_MODEM_STATE": None,
+        # No page of this app takes more than a login form: refuse big bodies early.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
     }
 
 
@@ -77,7 +84,12 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_database(app: Flask) -> None:
-    """Create the host's tables and the extension's, for apps that do not use migrations."""
+    """Create the host's tables, the extension's and the gateway outbox, if missing.
+
+    For apps without migrations; the outbox lives in the same database so that a code is
+    queued in the same transaction as its challenge.
+    """
+    os.makedirs(app.instance_path, exist_ok=True)
     with app.app_context():
-        os.makedirs(app.instance_path, exist_ok=True)
         db.create_all()
+        Outbox(db.engine).create_schema()

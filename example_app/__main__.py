@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from example_app.demo import DemoLogin, DemoPaths, DemoStack
+from gateway.errors import GatewayError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,6 +45,7 @@ def banner(stack: DemoStack) -> str:
         f"  Demo phone:      {phone_url}   (SMS codes arrive here)",
         f"                   or run: {inbox_command}",
         f"  Loopback modem:  {stack.modem_device}",
+        f"  Gateway worker:  pid {stack.worker_pid}, sending from the outbox through that modem",
         f"  Database:        {stack.paths.database}",
         "",
         *_login_lines(stack.logins),
@@ -73,12 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.reset:
         paths.reset()
     stack = DemoStack(paths, args.port)
-    stack.start()
     try:
+        stack.start()
         print(banner(stack), flush=True)
         stack.serve_forever()
-    finally:
         print("Stopping the demo...", flush=True)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C while starting
+    except (OSError, GatewayError) as exc:  # e.g. the port is taken
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
         stack.stop()
     print("Demo stopped.", flush=True)
     return 0

@@ -23,7 +23,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from example_app import create_app, init_database
 from example_app.seed import DEMO_ACCOUNT, DEMO_USERS, is_seeded, new_demo_passwords, seed_demo_data
 from gateway.fake import FakeModem
-from gateway.outbox import Outbox
 
 HOST = "127.0.0.1"
 #: How long the worker may take to stop on SIGTERM before it is killed.
@@ -103,7 +102,6 @@ def demo_app(paths: DemoPaths) -> Flask:
 def prepare_data(app: Flask, paths: DemoPaths) -> list[DemoLogin] | None:
     """Create the tables, seed the demo data on first run; the logins, or None if forgotten."""
     init_database(app)
-    Outbox(paths.database_url).create_schema()
     with app.app_context():
         if not is_seeded():
             passwords = new_demo_passwords()
@@ -148,16 +146,21 @@ class DemoStack:
         assert self._server is not None, "start() first"
         return f"http://{HOST}:{self._server.server_port}/"
 
+    @property
+    def worker_pid(self) -> int | None:
+        return self._worker.pid if self._worker is not None else None
+
     def start(self) -> None:
-        """Start the loopback modem, prepare the data, start the worker, bind the web port."""
+        """Prepare the data, bind the web port, start the loopback modem and the worker."""
         self.paths.root.mkdir(parents=True, exist_ok=True)
         try:
-            self._modem = FakeModem(self.paths.fake_modem)
-            self.modem_device = str(self._modem.start())
             self.app = demo_app(self.paths)
             self.logins = prepare_data(self.app, self.paths)
-            self._worker = self._start_worker(self.modem_device)
+            # Bind first: a taken port fails before anything else was started.
             self._server = make_server(HOST, self.port, self.app, threaded=True)
+            self._modem = FakeModem(self.paths.fake_modem)
+            self.modem_device = str(self._modem.start())
+            self._worker = self._start_worker(self.modem_device)
         except BaseException:
             self.stop()
             raise
@@ -170,13 +173,16 @@ class DemoStack:
     def serve_forever(self) -> None:
         """Serve the web app until Ctrl-C or SIGTERM."""
         assert self._server is not None, "start() first"
-        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # SIGINT too: a shell starts background jobs with SIGINT ignored.
+        stop_signals = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in stop_signals}
         try:
             self._server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def stop(self) -> None:
         """Stop whatever was started, web server first and loopback modem last."""

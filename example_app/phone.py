@@ -10,6 +10,9 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, render_template, url_for
 
+from gateway.fake import Inbox
+from gateway.outbox import mask_number
+
 bp = Blueprint("demo_phone", __name__, url_prefix="/demo")
 
 CONFIG_KEY = "DEMO_FAKE_MODEM_STATE"
@@ -29,16 +32,6 @@ def init_phone_page(app: Flask) -> None:
 @bp.get("/phone")
 def inbox() -> str:
     """Every SMS the loopback modem delivered, newest first, with the masked destination."""
-    from gateway.fake import Inbox  # only the demo needs the loopback modem's module
-
     state_dir = Path(current_app.config[CONFIG_KEY])
     messages = sorted(Inbox(state_dir).messages(), key=lambda m: m.received_at, reverse=True)
     return render_template("phone.html", messages=messages, mask=mask_number)
-
-
-def mask_number(number: str) -> str:
-    """``+32470123456`` -> ``+32 ••• ••56``: the page never shows a whole number."""
-    digits = number.lstrip("+")
-    if len(digits) < 6:
-        return "•••"
-    return f"+{digits[:2]} ••• ••{digits[-2:]}"

@@ -23,13 +23,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def is_cross_origin(request: Request) -> bool:
+def is_cross_site(request: Request) -> bool:
     """True when a browser says the request comes from another site.
 
-    Desktop clients send no ``Origin`` header and pass; a browser page on another site cannot
-    hide its origin on a JSON ``POST``.
+    Desktop clients send neither ``Origin`` nor ``Sec-Fetch-Site`` and pass; a page on another
+    site cannot hide its origin on a JSON ``POST``. Same rule as the extension's JSON endpoints.
     """
     origin = request.headers.get("Origin")
-    if origin is None:
-        return False
-    return origin.rstrip("/") != request.host_url.rstrip("/")
+    if origin is not None:
+        parts = urlsplit(origin)
+        return (parts.scheme, parts.netloc) != (request.scheme, request.host)
+    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")

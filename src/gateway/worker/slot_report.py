@@ -31,12 +31,17 @@ class SlotReporter:
         self.sent_today: int | None = None
         self._outbox = outbox
         self._written_at = 0.0
+        self._persisted: tuple[str, str | None] | None = None
 
     def set(self, state: str, detail: str | None = None) -> None:
-        if (state, detail) != (self.state, self.detail):
-            if state != "sending":
-                log.info("%s: %s%s", self.name, state, f" ({detail})" if detail else "")
-            self.state, self.detail = state, detail
+        """Change the state; written out unless it is the brief ``sending``.
+
+        Skipping ``sending`` saves two commits per message; ``status`` shows in-flight
+        messages from the outbox itself.
+        """
+        self.state, self.detail = state, detail
+        if state != "sending" and (state, detail) != self._persisted:
+            log.info("%s: %s%s", self.name, state, f" ({detail})" if detail else "")
             self._write()
 
     def success(self, at: datetime, sent_today: int) -> None:
@@ -68,6 +73,7 @@ class SlotReporter:
 
     def _write(self) -> None:
         self._written_at = time.monotonic()
+        self._persisted = (self.state, self.detail)
         try:
             self._outbox.report_modem(self.snapshot())
         except (sa.exc.OperationalError, sa.exc.InterfaceError):

@@ -77,12 +77,15 @@ class Worker:
             for spec in modems
         ]
         self._source: threading.Thread | None = None
+        self._keeper = threading.Thread(target=self._keep_house, name="housekeeping", daemon=True)
+        self._no_modem_left = False
 
     def start(self) -> None:
-        """Start the wake-up source and every modem thread."""
+        """Start the wake-up source, every modem thread and the housekeeping thread."""
         self._source = start_wakeup_source(self.outbox, self.wakeup)
         for slot in self.slots:
             slot.start()
+        self._keeper.start()
         log.info("worker %s started with %d modem(s)", self.worker_id, len(self.slots))
 
     def stop(self) -> None:
@@ -95,32 +98,37 @@ class Worker:
         return self._stopping.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the modem threads; True once all have ended."""
+        """Wait for the threads; True once every modem thread has ended."""
         for slot in self.slots:
             slot.join(timeout)
-        if self._source is not None:
-            self._source.join(timeout)
+        for thread in (self._source, self._keeper):
+            if thread is not None and thread.ident is not None:
+                thread.join(timeout)
         return not any(slot.is_alive() for slot in self.slots)
 
     def run(self) -> bool:
-        """Start, keep house until :meth:`stop` (or every modem gave up), then wait for threads.
+        """Start, wait for :meth:`stop` (or for every modem to give up), then for the threads.
 
         :return: False when the worker ended because no modem could be used.
         """
         self.start()
+        while not self._stopping.wait(1.0):  # short waits: signal handlers run in between
+            pass
+        self.join()
+        log.info("worker %s stopped", self.worker_id)
+        return not self._no_modem_left
+
+    def _keep_house(self) -> None:
         next_purge = 0.0
         while not self._stopping.wait(self.config.housekeeping_interval):
             if not any(slot.is_alive() for slot in self.slots):
                 log.error("no modem left that can send; stopping")
+                self._no_modem_left = True
                 self.stop()
-                self.join()
-                return False
+                return
             next_purge = self.housekeep(next_purge)
-        self.join()
-        log.info("worker %s stopped", self.worker_id)
-        return True
 
-    def housekeep(self, next_purge: float) -> float:
+    def housekeep(self, next_purge: float = 0.0) -> float:
         """Sweep expired messages, and purge old ones when ``next_purge`` (monotonic) is past."""
         try:
             self.outbox.expire()

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from example_app.demo import DemoLogin, DemoPaths, DemoStack
+from example_app.demo import DEFAULT_STATE_DIR, DemoLogin, DemoPaths, DemoStack
 from gateway.errors import GatewayError
 
 
@@ -25,7 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--state-dir",
         type=Path,
-        default=Path("var/demo"),
+        default=DEFAULT_STATE_DIR,
         help="where the database, the loopback modem's inbox and the logins live",
     )
     parser.add_argument(

@@ -25,6 +25,8 @@ from example_app.seed import DEMO_ACCOUNT, DEMO_USERS, is_seeded, new_demo_passw
 from gateway.fake import FakeModem
 
 HOST = "127.0.0.1"
+#: The demo's state, relative to the directory it is started from (``var/`` is outside git).
+DEFAULT_STATE_DIR = Path("var/demo")
 #: How long the worker may take to stop on SIGTERM before it is killed.
 WORKER_STOP_TIMEOUT = 10.0
 
@@ -97,6 +99,14 @@ def demo_app(paths: DemoPaths) -> Flask:
         },
         instance_path=str(paths.root),
     )
+
+
+def cli_app() -> Flask:
+    """The demo's web app for ``flask``: ``flask --app example_app.demo:cli_app t2m2fa ...``.
+
+    Administration commands (show, unlock, revoke PCs, audit) then act on the demo's database.
+    """
+    return demo_app(DemoPaths(DEFAULT_STATE_DIR.resolve()))
 
 
 def prepare_data(app: Flask, paths: DemoPaths) -> list[DemoLogin] | None:

@@ -153,3 +153,49 @@ def test_demo_login_with_code_read_on_the_phone_page(demo: Demo) -> None:
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=STOP_TIMEOUT) == 0
     assert not Path(f"/proc/{worker.group(1)}").exists()  # Ctrl-C stopped the worker too
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BRAND_BLUE = "rgb(11, 107, 203)"
+
+
+def test_demo_in_a_real_browser(demo: Demo, tmp_path: Path) -> None:
+    """Headless Chromium logs in through the pages a person sees; screenshots in ``tmp_path``."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    logins = json.loads((demo.state_dir / "demo-logins.json").read_text())
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.set_default_timeout(30_000)
+            page.goto(demo.url + "login")
+            # The stylesheet is served and applied.
+            button = page.locator("button[type=submit]")
+            assert button.evaluate("b => getComputedStyle(b).backgroundColor") == BRAND_BLUE
+            page.screenshot(path=tmp_path / "login.png", full_page=True)
+
+            page.fill("#account", "demo-account")
+            page.fill("#username", "user")
+            page.fill("#password", logins["user"])
+            button.click()
+            page.wait_for_url("**/t2m2fa/code")
+            assert "58" in page.inner_text("strong")  # the masked number of the primary phone
+            page.screenshot(path=tmp_path / "code.png", full_page=True)
+
+            with page.context.expect_page() as opened:
+                page.click("text=Open the demo phone")  # opens in its own tab
+            phone = opened.value
+            phone.wait_for_selector(".sms .text", timeout=SMS_TIMEOUT * 1000)
+            phone.screenshot(path=tmp_path / "phone.png", full_page=True)
+            match = CODE_RE.search(phone.inner_text(".sms .text"))
+            assert match is not None
+
+            page.fill("#code", match.group(1))
+            page.click("form[action$='/code'] button")
+            page.wait_for_url(demo.url)
+            assert "Welcome, Udo User" in page.inner_text("h1")
+        finally:
+            browser.close()

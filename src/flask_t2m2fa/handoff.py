@@ -32,6 +32,14 @@ def redirect(location: str) -> Response:
     return cast(Response, _redirect(location))
 
 
+def json_body() -> Any:
+    """The request's JSON, or None when it is absent or malformed (also when nested too deep)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # the stdlib decoder's answer to [[[[...]]]]; silent= misses it
+        return None
+
+
 def safe_next(state: State, target: str | None) -> str:
     if target and is_same_site(target, host=request.host, scheme=request.scheme):
         return target
@@ -58,7 +66,7 @@ def presented_token(state: State, user: UserRef) -> str | None:
     header = request.headers.get(REMEMBER_HEADER)
     if header:
         return header
-    body = request.get_json(silent=True) if request.is_json else None
+    body = json_body() if request.is_json else None
     field = body.get("remember_token") if isinstance(body, dict) else None
     return field if isinstance(field, str) else None
 

@@ -41,7 +41,7 @@ def _guard() -> Response | None:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = handoff.json_body()
     return data if isinstance(data, dict) else {}
 
 

@@ -109,3 +109,13 @@ def test_api_challenge_describes_the_pending_login(
     body = client.get("/t2m2fa/api/challenge").json
     assert body["status"] == "2fa_required" and body["destination"] == "primary"
     assert app.test_client().get("/t2m2fa/api/challenge").status_code == 401
+
+
+def test_deeply_nested_json_is_a_wrong_code_not_a_500(
+    client: FlaskClient, alice: Any, host: Host
+) -> None:
+    body = '{"code": ' + "[" * 1500 + "]" * 1500 + "}"
+    client.post("/login", json={"username": "alice"})
+    for path in ("/t2m2fa/api/verify", "/t2m2fa/api/resend"):
+        assert client.post(path, data=body, content_type="application/json").status_code < 500
+    assert host.db.session.query(Failure).count() == 1

@@ -320,11 +320,21 @@ def test_sent_since_lists_recipient_keys_not_numbers(outbox: Outbox, clock: Cloc
 
 def test_modem_reports_are_upserted(outbox: Outbox, clock: Clock) -> None:
     outbox.report_modem(ModemReport("h:/dev/ttyUSB0", "w1", "opening", clock.now))
-    later = ModemReport(
-        "h:/dev/ttyUSB0", "w1", "ready", clock.now, signal_dbm=-71, last_success_at=clock.now
-    )
+    later = ModemReport("h:/dev/ttyUSB0", "w1", "ready", clock.now, signal_dbm=-71, sent_today=0)
     outbox.report_modem(later)
     assert outbox.modem_reports() == [later]
+
+
+def test_modem_reports_count_sends_from_the_outbox(outbox: Outbox, clock: Clock) -> None:
+    outbox.report_modem(ModemReport("m1", "w1", "ready", clock.now))
+    for _ in range(2):
+        msg_id = enqueue(outbox, clock, lifetime=None)
+        outbox.claim("w1", "m1")
+        outbox.mark_sent(msg_id, 1, "m1")
+        clock.advance(86_000)
+    [report] = outbox.modem_reports()
+    assert report.last_success_at == clock.now - timedelta(seconds=86_000)
+    assert report.sent_today == 1
 
 
 def test_create_schema_is_idempotent(outbox: Outbox) -> None:

@@ -137,10 +137,12 @@ def run_command(
 def _open_outbox(database: str, policy: RetryPolicy) -> Outbox:
     try:
         outbox = Outbox(database, policy=policy)
-        outbox.create_schema()
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise click.BadParameter(str(exc), param_hint="--database") from None
+    try:
+        outbox.create_schema()
     except sa.exc.OperationalError as exc:
+        outbox.engine.dispose()
         raise click.ClickException(f"cannot reach the database: {exc.orig}") from None
     return outbox
 

@@ -7,13 +7,14 @@ different rows without waiting. SQLite has one writer at a time, so a single
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from gateway.message import DeliveryState
+from gateway.outbox.schema import UTCDateTime
 from gateway.outbox.schema import outbox_table as t
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
@@ -39,45 +40,46 @@ class ClaimedMessage:
         return f"ClaimedMessage(id={self.id}, kind={self.kind!r}, attempts={self.attempts})"
 
 
-def eligible(now: datetime, modem: str, max_attempts: int) -> sa.ColumnElement[bool]:
-    """Rows a modem may take now: due, or failing over from another modem, or a lost lease."""
+_now = sa.bindparam("now", type_=UTCDateTime)
+_modem = sa.bindparam("modem_name", type_=sa.String)
+
+
+def eligible() -> sa.ColumnElement[bool]:
+    """Rows a modem may take now: due, or failing over from another modem, or a lost lease.
+
+    Parameters: ``now``, ``modem_name``, ``max_attempts``.
+    """
     queued = sa.and_(
         t.c.state == DeliveryState.QUEUED.value,
         sa.or_(
-            t.c.next_attempt_at <= now,
-            sa.and_(t.c.failover_from.is_not(None), t.c.failover_from != modem),
+            t.c.next_attempt_at <= _now,
+            sa.and_(t.c.failover_from.is_not(None), t.c.failover_from != _modem),
         ),
     )
     lease_lost = sa.and_(
         t.c.state == DeliveryState.SENDING.value,
-        t.c.lease_until < now,
-        t.c.attempts < max_attempts,
+        t.c.lease_until < _now,
+        t.c.attempts < sa.bindparam("max_attempts", type_=sa.Integer),
     )
-    not_expired = sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now)
+    not_expired = sa.or_(t.c.expires_at.is_(None), t.c.expires_at > _now)
     return sa.and_(sa.or_(queued, lease_lost), not_expired)
 
 
-def claim_statement(
-    dialect: str,
-    *,
-    owner: str,
-    modem: str,
-    now: datetime,
-    lease_until: datetime,
-    limit: int,
-    max_attempts: int,
-    recipients: Collection[str] | None = None,
-) -> sa.Update:
+@functools.cache
+def claim_statement(dialect: str, *, by_recipient: bool = False) -> sa.Update:
     """The ``UPDATE … RETURNING`` that leases up to ``limit`` rows to ``owner`` on ``modem``.
 
-    :param recipients: only rows for these recipient keys (a SIM at its distinct-recipient cap).
+    Built once per dialect and reused, since building and keying a statement of this size costs
+    more than running it. Parameters: ``now``, ``modem_name``, ``max_attempts``, ``owner``,
+    ``until`` (end of the lease), ``limit``, and with ``by_recipient`` the ``recipients`` to
+    keep to (a SIM at its distinct-recipient cap).
     """
     if dialect not in SUPPORTED_DIALECTS:
         raise ValueError(f"the outbox supports {', '.join(SUPPORTED_DIALECTS)}, not {dialect}")
-    pick = sa.select(t.c.id).where(eligible(now, modem, max_attempts))
-    if recipients is not None:
-        pick = pick.where(t.c.recipient_key.in_(sorted(recipients)))
-    pick = pick.order_by(t.c.next_attempt_at, t.c.id).limit(limit)
+    pick = sa.select(t.c.id).where(eligible())
+    if by_recipient:
+        pick = pick.where(t.c.recipient_key.in_(sa.bindparam("recipients", expanding=True)))
+    pick = pick.order_by(t.c.next_attempt_at, t.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
     if dialect == "postgresql":
         chosen = pick.with_for_update(skip_locked=True).cte("chosen")
         where: sa.ColumnElement[bool] = t.c.id == chosen.c.id
@@ -88,9 +90,9 @@ def claim_statement(
         .where(where)
         .values(
             state=DeliveryState.SENDING.value,
-            lease_owner=owner,
-            lease_until=lease_until,
-            modem=modem,
+            lease_owner=sa.bindparam("owner", type_=sa.String),
+            lease_until=sa.bindparam("until", type_=UTCDateTime),
+            modem=_modem,
             attempts=t.c.attempts + 1,
             failover_from=None,
         )

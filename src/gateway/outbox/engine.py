@@ -17,7 +17,8 @@ def create_outbox_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     for another process's short write lock instead of failing at once.
     """
     url = sa.make_url(url)
-    kwargs.setdefault("pool_pre_ping", True)
+    # A server may drop connections (restart, pg_terminate_backend); a SQLite file cannot.
+    kwargs.setdefault("pool_pre_ping", url.get_backend_name() != "sqlite")
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)

@@ -23,6 +23,13 @@ _FINAL = [s.value for s in DeliveryState if s not in (DeliveryState.QUEUED, Deli
 _REDACTED = {"destination": None, "body": None, "lease_owner": None, "lease_until": None}
 
 
+# Built once: an idle worker asks several times a second.
+_NEXT_DUE = (
+    sa.select(sa.func.min(t.c.next_attempt_at)).where(t.c.state == DeliveryState.QUEUED.value),
+    sa.select(sa.func.min(t.c.lease_until)).where(t.c.state == DeliveryState.SENDING.value),
+)
+
+
 @dataclass(frozen=True)
 class QueueStats:
     """Queue depth per state and the age of the oldest message still waiting."""
@@ -98,14 +105,8 @@ class MaintenanceMixin:
 
     def next_due(self) -> datetime | None:
         """When the earliest waiting message becomes claimable (a retry or a lost lease)."""
-        queued = sa.select(sa.func.min(t.c.next_attempt_at)).where(
-            t.c.state == DeliveryState.QUEUED.value
-        )
-        leased = sa.select(sa.func.min(t.c.lease_until)).where(
-            t.c.state == DeliveryState.SENDING.value
-        )
         with self.engine.connect() as conn:
-            times = [conn.execute(q).scalar() for q in (queued, leased)]
+            times = [conn.execute(q).scalar() for q in _NEXT_DUE]
         present = [x for x in times if x is not None]
         return min(present) if present else None
 

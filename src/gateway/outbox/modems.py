@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.outbox.schema import modems_table as m
+from gateway.outbox.schema import outbox_table as t
+
+_FROM_OUTBOX = ("last_success_at", "sent_today")
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,8 @@ class ModemReport:
 
     ``state`` is one of ``ready``, ``sending``, ``opening``, ``cooldown``, ``capped``,
     ``stopped``; ``detail`` says why (e.g. which cap was reached and until when).
+    ``last_success_at`` and ``sent_today`` are read from the outbox itself, so reporting them
+    costs the worker nothing per message.
     """
 
     name: str
@@ -40,7 +45,7 @@ class ModemsMixin:
 
     def report_modem(self, report: ModemReport) -> None:
         """Insert or replace the row for ``report.name``."""
-        values = asdict(report)
+        values = {k: v for k, v in asdict(report).items() if k not in _FROM_OUTBOX}
         dialect = self.engine.dialect.name
         insert = postgresql.insert(m) if dialect == "postgresql" else sqlite.insert(m)
         stmt = insert.values(**values).on_conflict_do_update(
@@ -51,7 +56,22 @@ class ModemsMixin:
             conn.execute(stmt)
 
     def modem_reports(self) -> list[ModemReport]:
-        """Every modem ever reported, by name."""
+        """Every modem ever reported, by name, with its last send and sends in the last 24 h."""
+        day_ago = self.clock() - timedelta(days=1)
+        recent = sa.case((t.c.sent_at >= day_ago, 1), else_=0)
+        sends = (
+            sa.select(t.c.modem, sa.func.max(t.c.sent_at), sa.func.sum(recent))
+            .where(t.c.sent_at.is_not(None))
+            .group_by(t.c.modem)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(m).order_by(m.c.name)).all()
-        return [ModemReport(**row._asdict()) for row in rows]
+            by_modem = {row[0]: (row[1], int(row[2] or 0)) for row in conn.execute(sends)}
+        return [
+            ModemReport(
+                **row._asdict(),
+                last_success_at=by_modem.get(row.name, (None, 0))[0],
+                sent_today=by_modem.get(row.name, (None, 0))[1],
+            )
+            for row in rows
+        ]

@@ -87,8 +87,6 @@ modems_table = sa.Table(
     sa.Column("detail", sa.String(200), nullable=True),
     sa.Column("signal_dbm", sa.Integer, nullable=True),
     sa.Column("operator", sa.String(64), nullable=True),
-    sa.Column("last_success_at", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.String(200), nullable=True),
-    sa.Column("sent_today", sa.Integer, nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -18,7 +18,7 @@ from gateway.outbox.leases import LeasesMixin
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemsMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
-from gateway.outbox.schema import metadata
+from gateway.outbox.schema import UTCDateTime, metadata
 from gateway.outbox.schema import outbox_table as t
 
 log = logging.getLogger("gateway.outbox")
@@ -123,7 +123,8 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
         msg_id = int(conn.execute(insert.returning(t.c.id)).scalar_one())
         if conn.dialect.name == "postgresql":
             # Delivered when the caller's transaction commits, and dropped if it rolls back.
-            conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+            # Channels span the database: the schema says whose outbox got a message.
+            conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.func.current_schema())))
         return msg_id
 
     def status(self, msg_id: int) -> MessageStatus:
@@ -170,18 +171,19 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
         if recipients is not None and not recipients:
             return []
         now = self.clock()
-        stmt = claim_statement(
-            self.dialect,
-            owner=owner,
-            modem=modem,
-            now=now,
-            lease_until=now + lease,
-            limit=limit,
-            max_attempts=self.policy.max_attempts,
-            recipients=recipients,
-        )
+        params: dict[str, object] = {
+            "now": now,
+            "modem_name": modem,
+            "max_attempts": self.policy.max_attempts,
+            "owner": owner,
+            "until": now + lease,
+            "limit": limit,
+        }
+        if recipients is not None:
+            params["recipients"] = sorted(recipients)
+        stmt = claim_statement(self.dialect, by_recipient=recipients is not None)
         with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(stmt, params).all()
         claimed = sorted((to_claimed(row, now) for row in rows), key=lambda c: c.id)
         for c in claimed:
             log.debug("message %d claimed by %s (attempt %d)", c.id, modem, c.attempts)
@@ -189,21 +191,9 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
 
     def mark_sent(self, msg_id: int, reference: int, modem: str) -> None:
         """Record that ``modem`` handed message ``msg_id`` to the network; redact it."""
-        now = self.clock()
-        stmt = (
-            sa.update(t)
-            .where(t.c.id == msg_id, t.c.state != DeliveryState.SENT.value)
-            .values(
-                state=DeliveryState.SENT.value,
-                reference=reference,
-                modem=modem,
-                sent_at=now,
-                finished_at=now,
-                **_cleared(),
-            )
-        )
+        params = {"msg_id": msg_id, "ref": reference, "modem_name": modem, "now": self.clock()}
         with self.engine.begin() as conn:
-            conn.execute(stmt)
+            conn.execute(_MARK_SENT, params)
         log.info("message %d sent by %s (reference %d)", msg_id, modem, reference)
 
     def mark_failed(
@@ -246,6 +236,25 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
             verdict.state.value,
         )
         return verdict.state
+
+
+_now = sa.bindparam("now", type_=UTCDateTime)
+# Built once: building an UPDATE costs more than running it (the worker's hot path).
+_MARK_SENT = (
+    sa.update(t)
+    .where(t.c.id == sa.bindparam("msg_id"), t.c.state != DeliveryState.SENT.value)
+    .values(
+        state=DeliveryState.SENT.value,
+        reference=sa.bindparam("ref", type_=sa.Integer),
+        modem=sa.bindparam("modem_name", type_=sa.String),
+        sent_at=_now,
+        finished_at=_now,
+        destination=None,
+        body=None,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
 
 
 def _cleared() -> dict[str, object]:

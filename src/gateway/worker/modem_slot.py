@@ -177,7 +177,6 @@ class ModemSlot:
         self._usage.record(now, message.recipient_key)
         self._streak.success()
         self.sent += 1
-        self.report.success(now, len(self._usage.recent(now)))
 
     def _send_failed(self, message: ClaimedMessage, exc: Exception) -> None:
         failure = classify_send_exception(exc)

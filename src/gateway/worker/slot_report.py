@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -26,9 +25,7 @@ class SlotReporter:
         self.detail: str | None = None
         self.signal_dbm: int | None = None
         self.operator: str | None = None
-        self.last_success_at: datetime | None = None
         self.last_error: str | None = None
-        self.sent_today: int | None = None
         self._outbox = outbox
         self._written_at = 0.0
         self._persisted: tuple[str, str | None] | None = None
@@ -43,9 +40,6 @@ class SlotReporter:
         if state != "sending" and (state, detail) != self._persisted:
             log.info("%s: %s%s", self.name, state, f" ({detail})" if detail else "")
             self._write()
-
-    def success(self, at: datetime, sent_today: int) -> None:
-        self.last_success_at, self.sent_today = at, sent_today
 
     def error(self, reason: str) -> None:
         self.last_error = reason
@@ -66,9 +60,7 @@ class SlotReporter:
             detail=self.detail,
             signal_dbm=self.signal_dbm,
             operator=self.operator,
-            last_success_at=self.last_success_at,
             last_error=self.last_error,
-            sent_today=self.sent_today,
         )
 
     def _write(self) -> None:

@@ -101,11 +101,14 @@ class Listener(threading.Thread):
         while not self._wakeup.closed:
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
+                    row = conn.execute("SELECT current_schema()").fetchone()
+                    schema = row[0] if row else None
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self._wakeup.notify()  # messages may have come while we were not listening
                     while not self._wakeup.closed:
-                        for _ in conn.notifies(timeout=self._timeout):
-                            self._wakeup.notify()
+                        for notice in conn.notifies(timeout=self._timeout):
+                            if notice.payload in (schema, ""):  # not another schema's outbox
+                                self._wakeup.notify()
             except psycopg.Error as exc:
                 log.warning("outbox LISTEN connection lost (%s); reconnecting", type(exc).__name__)
                 pause.wait(1.0)

@@ -74,6 +74,9 @@ def _default_config(instance_path: str) -> dict[str, Any]:
         "DEMO_FAKE_MODEM_STATE": None,
         # No page of this app takes more than a login form: refuse big bodies early.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
     }
 
 

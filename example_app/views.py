@@ -65,7 +65,10 @@ def api_login() -> ResponseReturnValue:
     refused = _refuse_request()
     if refused is not None:
         return refused
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # deeply nested JSON is not a ValueError: would be a 500
+        data = None
     credentials = _credentials(data)
     if credentials is None:
         message = "Send a JSON object with account, username and password as strings."

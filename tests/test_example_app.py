@@ -268,6 +268,7 @@ def test_json_login_gives_one_answer_for_every_bad_login(
     [
         ({"data": "account=a&username=b&password=c"}, 415),
         ({"json": ["a", "b", "c"]}, 400),
+        ({"data": "[" * 2000 + "]" * 2000, "content_type": "application/json"}, 400),
         ({"json": {"account": "a", "username": 1, "password": "c"}}, 400),
         ({"json": {"account": "a", "username": "", "password": "c"}}, 400),
         ({"json": {"account": "a" * 65, "username": "b", "password": "c"}}, 400),

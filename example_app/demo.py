@@ -87,6 +87,7 @@ def _private_text(path: Path, make: str) -> str:
 
 def demo_app(paths: DemoPaths) -> Flask:
     """The web app configured for the demo: SQLite in ``paths``, loopback phone page, plain http."""
+    paths.root.mkdir(parents=True, exist_ok=True)
     return create_app(
         {
             # The phone numbers are encrypted with a key derived from it: keep it across runs.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -209,12 +210,17 @@ def test_resync_records_a_late_reference() -> None:
     assert not channel.reset_seen
 
 
-def test_pdu_echo_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_pdu_echo_is_never_logged(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another test's logging.config call may have disabled the logger for the whole process.
+    monkeypatch.setattr(logging.getLogger("gateway.modem"), "disabled", False)
     pdu = b"0011000B912374101432F60000001131D98C56B3DD70B97018"
     channel, port = make_channel(answer_marker)
     port.feed(pdu + b"\x1a\r\n")
     with caplog.at_level("DEBUG", logger="gateway.modem"):
         channel.resync(1.0)
+    assert "<51 hex chars>" in caplog.text
     assert pdu.decode() not in caplog.text
 
 

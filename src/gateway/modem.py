@@ -171,6 +171,12 @@ class Modem:
                 sim=sim.describe(setup.sim_state()),
             )
 
+    @property
+    def late_references(self) -> tuple[int, ...]:
+        """References of messages whose ``+CMGS`` came after :meth:`send` had given up (the
+        outcome was *unknown*): those went out after all. The latest 32, oldest first."""
+        return tuple(self._channel.late_references) if self._channel is not None else ()
+
     def close(self) -> None:
         """Release the port. Safe to call twice."""
         channel, self._channel, self._setup = self._channel, None, None

@@ -17,6 +17,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from gateway.fake import FakeModem, Faults
+from gateway.modem import Modem, ModemSettings
+from gateway.outbox import Outbox
 from worker_common import (
     NUMBER,
     databases,
@@ -29,20 +32,19 @@ from worker_common import (
     wait_sent,
 )
 
-from gateway.fake import FakeModem, Faults
-from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox
-
 
 def direct_rate(workdir: Path, delay: float, count: int) -> float:
     """Messages/s of one modem driven directly: the per-modem ceiling with this delay."""
-    with FakeModem(workdir / "direct", Faults(send_delay=delay)) as fake:
-        with Modem(fake.device, settings=ModemSettings(registration_timeout=5.0)) as modem:
-            modem.send(NUMBER, text(0))
-            started = time.perf_counter()
-            for i in range(count):
-                modem.send(NUMBER, text(i))
-            return count / (time.perf_counter() - started)
+    settings = ModemSettings(registration_timeout=5.0)
+    with (
+        FakeModem(workdir / "direct", Faults(send_delay=delay)) as fake,
+        Modem(fake.device, settings=settings) as modem,
+    ):
+        modem.send(NUMBER, text(0))
+        started = time.perf_counter()
+        for i in range(count):
+            modem.send(NUMBER, text(i))
+        return count / (time.perf_counter() - started)
 
 
 def worker_rate(url: str, workdir: Path, modems: int, delay: float, per_modem: int) -> float:

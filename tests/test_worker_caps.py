@@ -13,8 +13,8 @@ from gateway.worker.outcomes import classify_send_exception
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def sends(*seconds_ago: float, key: str = "67abc") -> list[tuple[datetime, str]]:
-    return sorted((NOW - timedelta(seconds=s), key) for s in seconds_ago)
+def sends(*seconds_ago: float, key: str = "67abc") -> SimUsage:
+    return SimUsage((NOW - timedelta(seconds=s), key) for s in seconds_ago)
 
 
 def test_no_caps_reached_allows_anything() -> None:
@@ -36,17 +36,28 @@ def test_per_day_cap_blocks_until_the_oldest_counted_send_is_a_day_old() -> None
 
 def test_recipient_cap_limits_to_known_recipients() -> None:
     caps = SimCaps(recipients_per_day=2)
-    history = sends(100, key="01aaa") + sends(90, key="02bbb")
-    state = cap_state(caps, sorted(history), NOW)
+    history = sends(100, key="01aaa")
+    history.record(NOW - timedelta(seconds=90), "02bbb")
+    state = cap_state(caps, history, NOW)
     assert state.blocked_until is None
     assert state.only_to == frozenset({"01aaa", "02bbb"})
     assert state.reason == "2 distinct recipients per day"
 
 
 def test_usage_forgets_sends_older_than_a_day() -> None:
-    usage = SimUsage(sends(86_401, 86_399))
+    usage = sends(86_401, 86_399, 30)
     usage.record(NOW, "x")
-    assert [key for _, key in usage.recent(NOW)] == ["67abc", "x"]
+    usage.prune(NOW)
+    assert [key for _, key in usage.day] == ["67abc", "67abc", "x"]
+    assert usage.recipients == {"67abc": 2, "x": 1}
+    assert len(usage.minute) == 2
+
+
+def test_recipient_cap_lifts_when_old_recipients_leave_the_day() -> None:
+    caps = SimCaps(recipients_per_day=1)
+    usage = sends(86_000, key="01aaa")
+    assert cap_state(caps, usage, NOW).only_to == frozenset({"01aaa"})
+    assert cap_state(caps, usage, NOW + timedelta(seconds=400)).only_to is None
 
 
 def test_streak_starts_a_rest_after_block_after_failures() -> None:

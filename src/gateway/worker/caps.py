@@ -1,4 +1,4 @@
-"""Per-SIM sending caps: pure functions of the SIM's recent sends and ``now``.
+"""Per-SIM sending caps: what a SIM may send, from its recent sends and ``now``.
 
 Operators bar SIMs that look like bulk senders (BT: more than 300 distinct recipients in 24 h),
 so a SIM over a cap waits while other modems carry the load.
@@ -6,7 +6,7 @@ so a SIM over a cap waits while other modems carry the load.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,32 +44,46 @@ class CapState:
 
 
 class SimUsage:
-    """The ``(sent_at, recipient_key)`` of a SIM's sends in the last 24 hours, oldest first."""
+    """A SIM's sends of the last 24 hours, kept so each cap check costs O(1), not O(sends).
+
+    A busy SIM checks its caps before every message; rescanning a day of sends each time
+    would make a long drain quadratic.
+    """
 
     def __init__(self, sends: Iterable[tuple[datetime, str]] = ()) -> None:
-        self._sends: deque[tuple[datetime, str]] = deque(sorted(sends))
+        self.day: deque[tuple[datetime, str]] = deque()
+        self.minute: deque[datetime] = deque()
+        self.recipients: Counter[str] = Counter()
+        for sent_at, key in sorted(sends):
+            self.record(sent_at, key)
 
     def record(self, sent_at: datetime, key: str) -> None:
-        self._sends.append((sent_at, key))
+        self.day.append((sent_at, key))
+        self.minute.append(sent_at)
+        self.recipients[key] += 1
 
-    def recent(self, now: datetime) -> list[tuple[datetime, str]]:
-        """Sends in the 24 hours before ``now``; older ones are forgotten."""
-        while self._sends and self._sends[0][0] <= now - DAY:
-            self._sends.popleft()
-        return list(self._sends)
+    def prune(self, now: datetime) -> None:
+        """Forget sends that left the one-minute and one-day windows before ``now``."""
+        while self.minute and self.minute[0] <= now - MINUTE:
+            self.minute.popleft()
+        while self.day and self.day[0][0] <= now - DAY:
+            _, key = self.day.popleft()
+            self.recipients[key] -= 1
+            if not self.recipients[key]:
+                del self.recipients[key]
 
 
-def cap_state(caps: SimCaps, sends: list[tuple[datetime, str]], now: datetime) -> CapState:
-    """Apply ``caps`` to ``sends`` (those of the last 24 h, oldest first)."""
-    last_minute = [at for at, _ in sends if at > now - MINUTE]
-    if caps.per_minute is not None and len(last_minute) >= caps.per_minute:
-        until = last_minute[-caps.per_minute] + MINUTE
+def cap_state(caps: SimCaps, usage: SimUsage, now: datetime) -> CapState:
+    """Apply ``caps`` to the SIM's ``usage`` as of ``now``."""
+    usage.prune(now)
+    if caps.per_minute is not None and len(usage.minute) >= caps.per_minute:
+        until = usage.minute[-caps.per_minute] + MINUTE
         return CapState(blocked_until=until, reason=f"{caps.per_minute} per minute")
-    if caps.per_day is not None and len(sends) >= caps.per_day:
-        until = sends[-caps.per_day][0] + DAY
+    if caps.per_day is not None and len(usage.day) >= caps.per_day:
+        until = usage.day[-caps.per_day][0] + DAY
         return CapState(blocked_until=until, reason=f"{caps.per_day} per day")
-    recipients = frozenset(key for _, key in sends)
-    if caps.recipients_per_day is not None and len(recipients) >= caps.recipients_per_day:
-        reason = f"{caps.recipients_per_day} distinct recipients per day"
-        return CapState(only_to=recipients, reason=reason)
+    recipients = caps.recipients_per_day
+    if recipients is not None and len(usage.recipients) >= recipients:
+        reason = f"{recipients} distinct recipients per day"
+        return CapState(only_to=frozenset(usage.recipients), reason=reason)
     return CapState()

@@ -127,7 +127,7 @@ class ModemSlot:
             )
             self._wait_until(self._streak.resting_until)
             return
-        limits = cap_state(self._config.caps, self._usage.recent(now), now)
+        limits = cap_state(self._config.caps, self._usage, now)
         if limits.blocked_until is not None:
             self.report.set(
                 "capped", f"{limits.reason} reached; waits until {_hms(limits.blocked_until)}"

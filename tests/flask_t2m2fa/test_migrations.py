@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -62,10 +64,35 @@ def test_flask_t2m2fa_upgrade_command(
     engine.dispose()
 
 
+@pytest.fixture
+def keep_loggers_enabled() -> Iterator[None]:
+    """Undo what ``flask db init``'s env.py does through ``logging.config.fileConfig``.
+
+    It disables every logger that already exists, for the rest of the test process, which
+    would silence other tests' log assertions.
+    """
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    states = [(logger, logger.disabled, logger.level) for logger in loggers]
+    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
+    yield
+    for logger, disabled, level in states:
+        logger.disabled, logger.level = disabled, level
+    logging.root.setLevel(root_level)
+    logging.root.handlers[:] = root_handlers
+
+
 # Flask-Migrate's own env.py template tries the deprecated get_engine() first.
 @pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_flask_migrate_picks_up_the_branch(
-    tmp_path: Any, clock: FakeClock, sms: RecordingSender, monkeypatch: Any
+    tmp_path: Any,
+    clock: FakeClock,
+    sms: RecordingSender,
+    monkeypatch: Any,
+    keep_loggers_enabled: None,
 ) -> None:
     from flask_migrate import Migrate
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from gateway.cli import main
 from gateway.cli.outbox_status import format_outbox_status
-from gateway.fake import Inbox
+from gateway.fake import FakeModem, Faults, Inbox
 from gateway.message import DeliveryState
 from gateway.outbox import ModemReport, Outbox, QueueStats, utc_now
 
@@ -52,6 +52,16 @@ def test_run_sends_through_loopback_modems_and_stops_on_sigterm(
     assert result.exit_code == 0, result.output
     assert "sent:         3" in result.output
     outbox.engine.dispose()
+
+
+def test_run_exits_3_when_every_modem_needs_an_operator(sqlite_url: str, tmp_path: Path) -> None:
+    with FakeModem(tmp_path / "fake", Faults(pin="1234")) as fake:
+        worker = gateway("run", "--database", sqlite_url, "--modem", fake.device)
+        output, _ = worker.communicate(timeout=60)
+        commands = fake.commands
+    assert worker.returncode == 3, output
+    assert "every modem needs an operator" in output
+    assert not any(c.upper().startswith("AT+CPIN=") for c in commands)  # no PIN was guessed
 
 
 def test_run_needs_a_modem() -> None:

@@ -29,6 +29,15 @@ database_option = click.option(
 )
 
 
+class NeedsOperatorError(click.ClickException):
+    """Exit status 3: restarting cannot help (a service manager should not retry).
+
+    Restarting after a refused PIN would send it again: three tries lock the SIM.
+    """
+
+    exit_code = 3
+
+
 def _cap(value: int) -> int | None:
     return value or None
 
@@ -131,7 +140,7 @@ def run_command(
             ok = worker.run()
     outbox.engine.dispose()
     if not ok:
-        raise click.ClickException("no modem could be used; see the log")
+        raise NeedsOperatorError("every modem needs an operator (PIN, PUK or SIM); see the log")
 
 
 def _open_outbox(database: str, policy: RetryPolicy) -> Outbox:

@@ -112,8 +112,11 @@ class Worker:
         :return: False when the worker ended because no modem could be used.
         """
         self.start()
-        while not self._stopping.wait(1.0):  # short waits: signal handlers run in between
-            pass
+        while not self._stopping.wait(0.5):  # short waits: signal handlers run in between
+            if not any(slot.is_alive() for slot in self.slots):
+                log.error("no modem left that can send; stopping")
+                self._no_modem_left = True
+                self.stop()
         self.join()
         log.info("worker %s stopped", self.worker_id)
         return not self._no_modem_left
@@ -121,11 +124,6 @@ class Worker:
     def _keep_house(self) -> None:
         next_purge = 0.0
         while not self._stopping.wait(self.config.housekeeping_interval):
-            if not any(slot.is_alive() for slot in self.slots):
-                log.error("no modem left that can send; stopping")
-                self._no_modem_left = True
-                self.stop()
-                return
             next_purge = self.housekeep(next_purge)
 
     def housekeep(self, next_purge: float = 0.0) -> float:

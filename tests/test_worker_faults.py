@@ -7,6 +7,7 @@ makes a duplicate unavoidable (and exactly once elsewhere).
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -214,3 +215,22 @@ def test_worker_killed_mid_send_and_a_new_one_started(
         second.wait(30)
     assert second.returncode == 0, log.read_text()[-2000:]
     assert 1 <= bench.copies()["crash"] <= 2
+
+
+def test_sqlite_write_lock_held_by_another_process(tmp_path: Path, sqlite_url: str) -> None:
+    bench = Bench(tmp_path, sqlite_url)
+    try:
+        fake = bench.fake(send_delay=0.2)
+        texts = [f"locked {i}" for i in range(4)]
+        ids = [bench.enqueue(t) for t in texts]
+        with bench.worker(fake):
+            eventually(lambda: submits(fake) == 1)
+            holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=10)
+            holder.execute("BEGIN EXCLUSIVE")  # e.g. a long migration in the web app
+            time.sleep(1.0)
+            holder.rollback()
+            holder.close()
+            eventually(lambda: all(bench.state_of(i) is DeliveryState.SENT for i in ids))
+        assert bench.copies() == Counter({t: 1 for t in texts})
+    finally:
+        bench.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -47,6 +48,20 @@ def retry_db(fn: Callable[[], T], *, what: str, give_up: Callable[[], bool]) -> 
             if failures:
                 log.info("database back after %d failed tries (%s)", failures, what)
             return result
+
+
+def grace_after(stopping: threading.Event, grace: float) -> Callable[[], bool]:
+    """A ``give_up`` for :func:`retry_db`: never while running, ``grace`` seconds after a stop."""
+    deadline: list[float] = []
+
+    def give_up() -> bool:
+        if not stopping.is_set():
+            return False
+        if not deadline:
+            deadline.append(time.monotonic() + grace)
+        return time.monotonic() > deadline[0]
+
+    return give_up
 
 
 def _name(exc: sa.exc.DBAPIError) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from gateway.errors import GatewayError, Outcome
 from gateway.outbox import DEFAULT_LEASE, ClaimedMessage, Outbox, mask_number
 from gateway.worker.caps import DAY, SimCaps, SimUsage, cap_state
 from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
-from gateway.worker.dbretry import DatabaseUnavailableError, retry_db
+from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
 from gateway.worker.sender import ModemSpec, Sender
 from gateway.worker.slot_report import SlotReporter
@@ -275,17 +274,7 @@ class ModemSlot:
 
     def _mark(self, fn: Callable[[], object], what: str) -> None:
         """Record an outcome; keep trying a while after a stop: the send did happen."""
-        grace = self._config.mark_grace
-        deadline: list[float] = []
-
-        def give_up() -> bool:
-            if not self._stopping.is_set():
-                return False
-            if not deadline:
-                deadline.append(time.monotonic() + grace)
-            return time.monotonic() > deadline[0]
-
-        retry_db(fn, what=what, give_up=give_up)
+        retry_db(fn, what=what, give_up=grace_after(self._stopping, self._config.mark_grace))
 
 
 def _close_quietly(sender: Sender) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from gateway.cli.common import BadArguments, OneLineErrorCommand
 from gateway.fake import REGISTRATIONS, DeliveredMessage, FakeModem, Faults, Inbox
 
 DEFAULT_STATE_DIR = Path("var/fake-modem")
@@ -32,22 +33,6 @@ _state_option = click.option(
     envvar="T2M2FA_FAKE_MODEM_STATE",
     help="Directory holding the inbox (shared by fake-modem and inbox).",
 )
-
-
-class _BadArguments(click.ClickException):
-    """A usage error shown as one line (``Error: ...``), exit status 2."""
-
-    exit_code = 2
-
-
-class OneLineErrorCommand(click.Command):
-    """A command whose bad arguments give one line, not click's usage block."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise _BadArguments(f"{self.name}: {exc.format_message()}") from None
 
 
 @click.command("fake-modem", cls=OneLineErrorCommand)
@@ -123,7 +108,7 @@ def _faults(
     **options: Any,
 ) -> Faults:
     if rssi > 31 and rssi != 99:
-        raise _BadArguments("fake-modem: --signal must be 0-31 or 99")
+        raise BadArguments("fake-modem: --signal must be 0-31 or 99")
     return Faults(
         smsc=None if no_smsc else smsc,
         send_errors=list(fail_codes),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from gateway.cli import status_command
-from gateway.cli.fake_commands import OneLineErrorCommand
-from gateway.cli.modem_errors import BadArguments, modem_errors, port_option
+from gateway.cli.common import BadArguments, OneLineErrorCommand
+from gateway.cli.modem_errors import modem_errors, port_option
 from gateway.modem import Modem, ModemSettings
 from gateway.sms_pdu import is_valid_number
 

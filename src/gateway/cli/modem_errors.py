@@ -17,12 +17,6 @@ port_option = click.option(
 )
 
 
-class BadArguments(click.ClickException):
-    """Arguments found wrong once parsed: one line, exit status 2 (as a usage error)."""
-
-    exit_code = 2
-
-
 class ModemCommandError(click.ClickException):
     """A modem or send failure: ``Error: ...`` on one line, exit status 1."""
 

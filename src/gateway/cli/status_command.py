@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from gateway.cli.fake_commands import OneLineErrorCommand
-from gateway.cli.modem_errors import BadArguments, modem_errors, port_option
+from gateway.cli.common import BadArguments, OneLineErrorCommand
+from gateway.cli.modem_errors import modem_errors, port_option
 from gateway.cli.outbox_status import database_status_option, print_outbox_status
 from gateway.modem import Modem, ModemHealth
 

@@ -13,7 +13,8 @@ from types import FrameType
 import click
 import sqlalchemy as sa
 
-from gateway.cli.fake_commands import DEFAULT_STATE_DIR, OneLineErrorCommand
+from gateway.cli.common import OneLineErrorCommand
+from gateway.cli.fake_commands import DEFAULT_STATE_DIR
 from gateway.cli.worker_modems import loopback_modems, serial_modems
 from gateway.modem import ModemSettings
 from gateway.outbox import Outbox, RetryPolicy

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import Outcome, SendError
+from gateway.errors import ModemError, Outcome, SendError
 from gateway.modem import Modem, ModemSettings
 
 SETTINGS = ModemSettings(command_timeout=1.0, registration_timeout=0.5, poll_interval=0.01)
@@ -31,6 +31,7 @@ class SilentlyResettingModem:
     def __init__(self) -> None:
         self.echo, self.cmee, self.at_prompt, self.reference = True, 0, False, 0
         self.prompts = True
+        self.refused: set[str] = set()  # commands answered with ERROR
         self.read_timeout = 0.0
         self.commands: list[str] = []
         self.written: list[bytes] = []
@@ -68,6 +69,9 @@ class SilentlyResettingModem:
         elif line.startswith("AT+CMGS="):
             self.at_prompt = self.prompts
             self._out("\r\n> " if self.prompts else "")
+            return
+        if line in self.refused:
+            self._out("\r\nERROR\r\n")
             return
         answer = f"+CMEE: {self.cmee}" if line == "AT+CMEE?" else ANSWERS.get(line)
         self._out((f"\r\n{answer}\r\n" if answer else "") + "\r\nOK\r\n")
@@ -115,3 +119,16 @@ def test_no_prompt_is_temporary_and_the_prompt_is_cancelled() -> None:
         assert scripted.written[-1] == b"\x1b"
         scripted.prompts = True
         assert modem.send("+32470123456", "prompt again") == 1
+
+
+def test_a_failed_re_initialisation_is_a_modem_error_not_an_unknown_send() -> None:
+    """The worker resends after a ModemError but never after an unknown outcome: a set-up
+    command refused after a reset must not look like a message that may have gone out."""
+    scripted = SilentlyResettingModem()
+    with Modem("/dev/scripted", settings=SETTINGS, serial_factory=scripted) as modem:
+        assert modem.send("+32470123456", "one") == 1
+        scripted.reset(echo=True, cmee=0)
+        scripted.refused.add("AT+CMGF=0")
+        with pytest.raises(ModemError):
+            modem.send("+32470123456", "two")
+    assert not any(c.startswith("AT+CMGS=") for c in scripted.commands[-3:])

@@ -249,6 +249,10 @@ class Modem:
             raise ModemNotRespondingError(
                 f"the modem on {self.port} stopped answering ({exc})"
             ) from None
+        except AtCommandError as exc:
+            # _submit turns its own refusals into SendError; one reaching here came from
+            # (re-)initialisation, before anything was handed over: retrying is safe.
+            raise ModemError(f"the modem on {self.port} refused a set-up command ({exc})") from None
         finally:
             self._in_use.release()
 

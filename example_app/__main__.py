@@ -7,6 +7,7 @@ app; prints the URL, the demo logins and where to read the codes.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -86,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo: {exc}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C (or the terminal's SIGINT reaching us twice) must not cut the
+        # shutdown short and leave the worker or the modem behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stack.stop()
     print("Demo stopped.", flush=True)
     return 0

@@ -232,7 +232,8 @@ def _spec() -> OpenAPI:
 def _host_login_schema() -> jsonschema.Draft202012Validator:
     """The host's login answers, as the document's description names them."""
     document = yaml.safe_load(_openapi_text())
-    refs = [{"$ref": f"#/components/schemas/{name}"} for name in ("LoginOk", "CodeStep", "Problem")]
+    names = ("LoginOk", "CodeStep", "EnrolmentStep", "Problem")
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
     return jsonschema.Draft202012Validator({**document, "oneOf": refs})
 
 

@@ -128,8 +128,13 @@ def test_failed_send_and_setup_required(host: Host) -> None:
     assert answer["send_failed"] is True and answer["backup_available"] is True
     host.add_user("newbie", two_factor=False)
     with host.app.app_context():
-        host.two_factor.enable_for(host.user(2))  # on, but no phone entered yet
-    assert json_login(host.app.test_client(), "newbie") == {"status": "setup_required"}
+        host.two_factor.enable_for(host.user(2))  # on, no phone: the user enters his own
+    expected = {"status": "enrolment_required", "role": "primary", "backup_required": False}
+    assert json_login(host.app.test_client(), "newbie") == expected
+    host.add_user("stranger", two_factor=False)
+    with host.app.app_context():
+        host.two_factor.set_policy("acme", mode="enforced")  # 2FA due, no administrator set it up
+    assert json_login(host.app.test_client(), "stranger") == {"status": "setup_required"}
 
 
 def test_the_contract_check_catches_a_leaking_login_answer(host: Host) -> None:

@@ -12,6 +12,14 @@ from .state import State, UserRef
 
 PRIMARY = "primary"
 BACKUP = "backup"
+#: Stored role of a number the user typed at an enrolment login, until its code is entered.
+#: Ordinary look-ups never find it, so it is a destination only in the login it was typed in.
+ENTERED = {PRIMARY: "enrol-p", BACKUP: "enrol-b"}
+
+
+def public_role(role: str) -> str:
+    """``primary`` or ``backup``, also for a number typed at enrolment."""
+    return {entered: public for public, entered in ENTERED.items()}.get(role, role)
 
 
 def policy_for(state: State, account_id: str) -> Policy:
@@ -159,19 +167,22 @@ def set_phone(state: State, user: UserRef, role: str, text: str, *, verified: bo
 def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
     """A pending number proved it receives codes: it replaces the verified one of its role."""
     now = state.now()
+    role = public_role(phone.role)
     state.session.execute(
         sa.delete(Phone).where(
-            Phone.user_id == phone.user_id, Phone.role == phone.role, Phone.id != phone.id
+            Phone.user_id == phone.user_id,
+            Phone.role.in_((role, ENTERED[role])),
+            Phone.id != phone.id,
         )
     )
-    phone.verified_at = now
+    phone.role, phone.verified_at = role, now
     audit.record(
         state.session,
         "phone_verified",
         at=now,
         account_id=account_id,
         user_id=phone.user_id,
-        reason=phone.role,
+        reason=role,
         destination=phone.masked,
     )
 

@@ -163,7 +163,7 @@ def _new_challenge(state: State, user: UserRef, request: Request, login_id: str)
         user_id=user.user_id,
         account_id=user.account_id,
         purpose=request.purpose,
-        destination=request.phone.role,
+        destination=accounts.public_role(request.phone.role),
         phone_id=request.phone.id,
         login_id=login_id,
         code_hash="",

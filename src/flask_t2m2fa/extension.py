@@ -117,18 +117,22 @@ class TwoFactor:
         """Turn 2FA on for ``user`` (an administrator's action); commits.
 
         Numbers not marked ``verified`` are checked by a code at the user's next login, and never
-        replace a verified number before that. Only pass ``verified=True`` for trusted input
-        (seeding, an administrator who checked the number).
+        replace a verified number before that. Without any number (none given, none stored), the
+        user enters and verifies his own at next login; an administrator then also a backup.
+        Only pass ``verified=True`` for trusted input (seeding, an administrator who checked the
+        number).
 
         :raises PhoneError: a number is not a valid mobile of an allowed country, the backup
             equals the primary, or an administrator would be left without a backup phone.
         """
         state = get_state()
         ref = state.ref(user)
+        # With no number at all the user enters his own at next login, backup included.
         if (
             ref.is_admin
             and backup_phone is None
             and not _has_phone(state, ref.user_id, accounts.BACKUP)
+            and (primary_phone is not None or _has_phone(state, ref.user_id, accounts.PRIMARY))
         ):
             raise PhoneError("an administrator needs a backup phone for two-factor login")
         accounts.ensure_settings(state, ref, enabled=True)
@@ -202,7 +206,8 @@ def _exempt_json_from_csrf(app: Flask) -> None:
     """JSON endpoints check content type and origin instead of a CSRF token (see json_api)."""
     csrf = app.extensions.get("csrf")
     if csrf is not None:
-        from . import json_api
+        from . import enrol_views, json_api
 
-        for view in (json_api.api_challenge, json_api.api_verify, json_api.api_resend):
+        views = (json_api.api_challenge, json_api.api_verify, json_api.api_resend)
+        for view in (*views, enrol_views.api_enrol):
             csrf.exempt(view)

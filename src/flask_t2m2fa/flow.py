@@ -51,6 +51,11 @@ class NeedsSetup:
 
 
 @dataclass(frozen=True)
+class NeedsEnrolment:
+    """2FA is on but no number was entered: the user enters and verifies his own now."""
+
+
+@dataclass(frozen=True)
 class Locked:
     """The user's second factor is locked until an administrator unlocks it."""
 
@@ -97,7 +102,7 @@ def code_step(state: State, user: UserRef, challenge: Challenge) -> CodeStep:
 
 def start(
     state: State, user: UserRef, *, token: object, remember_me: bool, next_url: str | None
-) -> CodeStep | NeedsSetup | Locked | RememberedPc | None:
+) -> CodeStep | NeedsSetup | NeedsEnrolment | Locked | RememberedPc | None:
     """The first step after the password. None: log in now (2FA off for this user)."""
     current = accounts.policy_for(state, user.account_id)
     settings = accounts.settings_of(state, user.user_id)
@@ -111,6 +116,8 @@ def start(
     if settings is not None and settings.locked_at is not None:
         return Locked()
     step = next_phone(state, user, done=None)
+    if step is None and settings is not None and settings.enabled:
+        return NeedsEnrolment()  # an administrator left the number to the user
     if step is None or settings is None:
         return NeedsSetup()
     purpose, phone = step

@@ -14,3 +14,8 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
 
 class ResendForm(FlaskForm):  # type: ignore[misc]
     destination = HiddenField(default="primary")
+
+
+class EnrolForm(FlaskForm):  # type: ignore[misc]
+    # Checked by phones.normalise (valid mobile, allowed country), not by a WTForms validator.
+    phone = StringField("Mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})

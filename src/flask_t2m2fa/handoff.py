@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, cast
 
 from flask import Response, jsonify, request, session, url_for
@@ -117,6 +118,14 @@ def pending_answer(step: flow.CodeStep) -> Response:
     return redirect(url_for("t2m2fa.code"))
 
 
+def enrolment_answer(role: str, *, backup_required: bool, json: bool = False) -> Response:
+    """Ask for the number of ``role``: the enrolment page, or JSON ``enrolment_required``."""
+    if json or wants_json():
+        body = {"status": "enrolment_required", "role": role, "backup_required": backup_required}
+        return jsonify(body)
+    return redirect(url_for("t2m2fa.enrol"))
+
+
 def problem(status: str, http_status: int, **extra: Any) -> Response:
     response = jsonify({"status": status, **extra})
     response.status_code = http_status
@@ -145,6 +154,10 @@ def login(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
         return _blocked("locked", 403)
     if isinstance(outcome, flow.NeedsSetup):
         return _blocked("setup_required", 403)
+    if isinstance(outcome, flow.NeedsEnrolment):
+        enrolling = pending.Enrolling(accounts.PRIMARY, secrets.token_hex(16), remember_me, target)
+        pending.begin_enrolment(ref.user_id, enrolling, state.now())
+        return enrolment_answer(accounts.PRIMARY, backup_required=ref.is_admin)
     pending.begin(ref.user_id, outcome.challenge.id, state.now())
     return pending_answer(outcome)
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, jsonify, request
 
-from . import flow, handoff, pending, steps
+from . import enrolment, flow, handoff, pending, steps
 from .blueprint import bp
 from .state import get_state
 from .verification import Outcome
@@ -29,7 +29,7 @@ def _cross_site() -> bool:
     return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
 
 
-def _guard() -> Response | None:
+def guard() -> Response | None:
     if _cross_site():
         return handoff.problem("forbidden_origin", 403)
     if request.method == "POST":
@@ -40,12 +40,13 @@ def _guard() -> Response | None:
     return None
 
 
-def _body() -> dict[str, Any]:
+def body() -> dict[str, Any]:
+    """The JSON object of the request, or {} for anything else."""
     data = handoff.json_body()
     return data if isinstance(data, dict) else {}
 
 
-def _pending_or_problem() -> pending.Pending | Response:
+def pending_or_problem() -> pending.Pending | Response:
     pend = pending.current(get_state())
     return pend if pend is not None else handoff.problem("login_required", 401)
 
@@ -53,9 +54,11 @@ def _pending_or_problem() -> pending.Pending | Response:
 @bp.route("/api/challenge", methods=["GET"])
 def api_challenge() -> Response:
     state = get_state()
-    pend = _guard() or _pending_or_problem()
+    pend = guard() or pending_or_problem()
     if isinstance(pend, Response):
         return pend
+    if pend.awaiting_number:
+        return enrolment.awaiting_answer(state, pend)
     user = state.find_user(pend.user_id)
     live = steps.live_challenge(state, pend)
     if user is None or live is None:
@@ -65,11 +68,13 @@ def api_challenge() -> Response:
 
 @bp.route("/api/verify", methods=["POST"])
 def api_verify() -> Response:
-    pend = _guard() or _pending_or_problem()
+    pend = guard() or pending_or_problem()
     if isinstance(pend, Response):
         return pend
-    body = _body()
-    result = steps.submit(get_state(), pend, body.get("code"), body.get("remember_pc") is True)
+    if pend.awaiting_number:
+        return handoff.problem("enrolment_required", 409)
+    data = body()
+    result = steps.submit(get_state(), pend, data.get("code"), data.get("remember_pc") is True)
     if isinstance(result, Response):
         return result
     extra: dict[str, Any] = {}
@@ -82,10 +87,12 @@ def api_verify() -> Response:
 
 @bp.route("/api/resend", methods=["POST"])
 def api_resend() -> Response:
-    pend = _guard() or _pending_or_problem()
+    pend = guard() or pending_or_problem()
     if isinstance(pend, Response):
         return pend
-    answer = steps.resend(get_state(), pend, _body().get("destination"))
+    if pend.awaiting_number:
+        return handoff.problem("enrolment_required", 409)
+    answer = steps.resend(get_state(), pend, body().get("destination"))
     if answer is None:
         return handoff.problem("login_required", 401)
     return jsonify(answer.to_json())

@@ -19,10 +19,30 @@ KEY = "_t2m2fa"
 
 
 @dataclass(frozen=True)
+class Enrolling:
+    """The user enters their own number at this login (an administrator left it to them).
+
+    ``role`` is the number being entered and checked now; ``login_id``, ``remember_me`` and
+    ``next_url`` carry the login over to the challenges of the enrolment.
+    """
+
+    role: str
+    login_id: str
+    remember_me: bool
+    next_url: str | None
+
+
+@dataclass(frozen=True)
 class Pending:
     user_id: str
+    #: Empty while an enrolling user has not yet entered the number of ``enrolling.role``.
     challenge_id: str
     started_at: datetime
+    enrolling: Enrolling | None = None
+
+    @property
+    def awaiting_number(self) -> bool:
+        return self.enrolling is not None and not self.challenge_id
 
 
 def begin(user_id: str, challenge_id: str, now: datetime) -> None:
@@ -46,7 +66,46 @@ def current(state: State) -> Pending | None:
     if now >= started + state.settings.pending_lifetime:
         end()
         return None
-    return Pending(uid, cid, started)
+    enrolling = _enrolling(raw.get("enrol"))
+    if not cid and enrolling is None:
+        end()
+        return None
+    return Pending(uid, cid, started, enrolling)
+
+
+def _enrolling(raw: object) -> Enrolling | None:
+    if not isinstance(raw, dict):
+        return None
+    role, lid, rm, nxt = raw.get("role"), raw.get("lid"), raw.get("rm"), raw.get("next")
+    if not (isinstance(role, str) and isinstance(lid, str) and isinstance(rm, bool)):
+        return None
+    return Enrolling(role, lid, rm, nxt if isinstance(nxt, str) else None)
+
+
+def begin_enrolment(user_id: str, enrolling: Enrolling, now: datetime) -> None:
+    """Enter the half-logged-in state of a user who must first enter a phone number."""
+    begin(user_id, "", now)
+    await_number(enrolling)
+
+
+def await_number(enrolling: Enrolling) -> None:
+    """Wait for the number of ``enrolling.role``; no code is live until it comes."""
+    raw = dict(session[KEY])
+    raw["cid"] = ""
+    raw["enrol"] = {
+        "role": enrolling.role,
+        "lid": enrolling.login_id,
+        "rm": enrolling.remember_me,
+        "next": enrolling.next_url,
+    }
+    session[KEY] = raw
+
+
+def enrolment_done() -> None:
+    """The number being enrolled is verified: the rest of the login is ordinary code steps."""
+    raw = dict(session[KEY])
+    raw.pop("enrol", None)
+    session[KEY] = raw
 
 
 def switch(challenge_id: str) -> None:

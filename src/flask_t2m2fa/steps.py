@@ -7,7 +7,17 @@ from datetime import datetime
 
 from flask import Response
 
-from . import accounts, challenges, flow, handoff, pending, policy, remember, verification
+from . import (
+    accounts,
+    challenges,
+    enrolment,
+    flow,
+    handoff,
+    pending,
+    policy,
+    remember,
+    verification,
+)
 from .challenges import LOGIN
 from .models import Challenge
 from .pending import Pending
@@ -34,6 +44,10 @@ def submit(state: State, pend: Pending, candidate: object, remember_pc: bool) ->
     if remember_pc is True and challenge.purpose == LOGIN:
         challenge.remember_pc = True
     follow_up = flow.after_success(state, ref, challenge)
+    if follow_up is None:
+        asked = enrolment.after_code(state, ref, pend, challenge)
+        if asked is not None:
+            return asked
     if follow_up is not None:
         state.session.commit()
         pending.switch(follow_up.challenge.id)
@@ -90,4 +104,4 @@ def resend(state: State, pend: Pending, destination: object) -> ResendAnswer | N
         step = flow.code_step(state, ref, challenge)
         return ResendAnswer(challenge.destination, step.phone.masked, step.resend_at)
     probe = challenges.next_send_at(state, challenge, phone)
-    return ResendAnswer(phone.role, phone.masked, probe)
+    return ResendAnswer(accounts.public_role(phone.role), phone.masked, probe)

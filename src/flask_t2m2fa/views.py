@@ -27,9 +27,11 @@ def _to_login() -> Response:
 def _render(
     step: flow.CodeStep, form: CodeForm, *, verdict: Verdict | None = None, status: int = 200
 ) -> Response:
+    pend = pending.current(get_state())
     html = render_template(
         "t2m2fa/code.html",
         step=step,
+        enrolling=pend is not None and pend.enrolling is not None,
         form=form,
         resend_form=ResendForm(),
         message=MESSAGES.get(verdict.outcome) if verdict else None,
@@ -42,6 +44,8 @@ def _render(
 def code() -> Response:
     state = get_state()
     pend = pending.current(state)
+    if pend is not None and pend.awaiting_number:
+        return redirect(url_for("t2m2fa.enrol"))
     user = state.find_user(pend.user_id) if pend else None
     live = steps.live_challenge(state, pend) if pend else None
     if pend is None or user is None or live is None:
@@ -65,6 +69,8 @@ def resend() -> Response:
     pend = pending.current(state)
     if pend is None:
         return _to_login()
+    if pend.awaiting_number:
+        return redirect(url_for("t2m2fa.enrol"))
     form = ResendForm()
     if not form.validate():
         return redirect_code()

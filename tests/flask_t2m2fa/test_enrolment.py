@@ -182,7 +182,9 @@ def test_numbers_outside_the_allow_list_are_refused(
     assert sms.last.to == "+33612345678"
 
 
-def test_wrong_codes_spend_the_usual_budgets(app: Flask, host: Host, sms: RecordingSender) -> None:
+def test_wrong_codes_spend_the_usual_budgets(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
     eve = enrolling_user(host)
     client = app.test_client()
     json_login(client, "eve")
@@ -193,6 +195,9 @@ def test_wrong_codes_spend_the_usual_budgets(app: Flask, host: Host, sms: Record
     assert host.db.session.query(Failure).count() == 3
     assert phones_of(host, eve)["primary"]["verified"] is None
     assert client.get("/private").status_code == 302
+    clock.advance(seconds=61)
+    assert json_resend(client).json["sent_to"] == "+32 ••• ••• •67" and len(sms.messages) == 2
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
 
 
 def test_a_typed_number_is_never_used_outside_its_login(
@@ -255,6 +260,19 @@ def test_typing_numbers_again_waits_for_the_cool_down_and_the_login_cap(
         clock.advance(seconds=61)
         enrol(client, f"+324701111{n:02d}")
     assert len(sms.messages) == 5  # at most 5 SMS per login
+
+
+def test_the_per_user_cap_holds_across_logins(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
+    enrolling_user(host)
+    for login in range(3):
+        client = app.test_client()
+        json_login(client, "eve")
+        for n in range(4):
+            clock.advance(seconds=61)
+            enrol(client, f"+324701112{login}{n}")
+    assert len(sms.messages) == 10  # at most 10 SMS per user per 24 h
 
 
 def test_the_per_number_cap_holds_across_users(

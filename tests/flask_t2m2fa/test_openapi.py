@@ -107,3 +107,31 @@ def test_an_undocumented_answer_is_caught(spec: OpenAPI, client: FlaskClient, al
     response.set_data(b'{"status": "2fa_required", "sent_to": "+32470123467"}')
     with pytest.raises(Exception, match=r"(?i)invalid|validat"):
         check(spec, response)
+
+
+def test_documented_enrolment_answers(
+    spec: OpenAPI, app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
+    root = host.add_user("root", admin=True)
+    host.two_factor.enable_for(root)  # no number: entered at login, backup included
+    client = app.test_client()
+    json_login(client, "root")
+    assert check(spec, client.get("/t2m2fa/api/challenge")).json["role"] == "primary"
+    assert check(spec, json_verify(client, "1234")).status_code == 409
+    assert check(spec, json_resend(client)).status_code == 409
+    refused = check(spec, enrol(client, "+32 2 555 00 00"))
+    assert refused.json["status"] == "invalid_phone"
+    assert check(spec, enrol(client, "+32470555511")).json["purpose"] == "verify_primary"
+    asked = check(spec, json_verify(client, sms.last.code))
+    assert asked.json == {"status": "enrolment_required", "role": "backup", "backup_required": True}
+    assert check(spec, enrol(client, "+32470555522")).json["purpose"] == "verify_backup"
+    assert check(spec, json_verify(client, sms.last.code)).json["status"] == "ok"
+    other = app.test_client()
+    check(spec, enrol(other, "+32470555533"))  # 401 login_required
+    clock.advance(seconds=61)
+    json_login(other, "root")
+    assert check(spec, enrol(other, "+32470555533")).json == {"status": "enrolment_closed"}
+
+
+def enrol(client: FlaskClient, phone: str) -> Any:
+    return client.post("/t2m2fa/api/enrol", json={"phone": phone})

@@ -95,7 +95,7 @@ def policy_show(account_id: str) -> None:
 @click.option("--primary", help="Primary mobile number (verified at the next login).")
 @click.option("--backup", help="Backup mobile number, different from the primary.")
 def user_enable(user_id: str, primary: str | None, backup: str | None) -> None:
-    """Turn 2FA on for USER_ID."""
+    """Turn 2FA on for USER_ID (without numbers: the user enters his own at next login)."""
     try:
         _two_factor().enable_for(_user(user_id), primary_phone=primary, backup_phone=backup)
     except PhoneError as exc:

@@ -39,10 +39,11 @@ def _submit(state: State, pend: pending.Pending, text: object) -> Response | str
         raise enrolment.EnrolmentClosed()
     try:
         step = enrolment.submit_number(state, state.ref(user), pend, text)
-    except (PhoneError, enrolment.EnrolmentClosed) as exc:
+    except PhoneError as exc:
         state.session.rollback()
-        if isinstance(exc, PhoneError):
-            return str(exc)
+        return str(exc)
+    except enrolment.EnrolmentClosed:
+        state.session.rollback()
         raise
     state.session.commit()
     pending.switch(step.challenge.id)

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from t2m2fa_support import (
     BACKUP,
     PRIMARY,
@@ -297,3 +299,45 @@ def test_audit_rows_hold_masked_numbers_only(app: Flask, host: Host, sms: Record
     rows = host.db.session.query(AuditEvent).all()
     assert "phone_verified" in {row.event for row in rows}
     assert not any(PRIMARY[3:] in " ".join(map(str, vars(row).values())) for row in rows)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(phone=st.text(max_size=50) | _JSON)
+@example(phone=PRIMARY)
+@example(phone="+32\u00a0470\u00a012\u00a034\u00a067")
+@example(phone="＋３２４７０１２３４６７")
+def test_any_phone_field_is_a_400_or_a_code_never_a_500(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock, phone: Any
+) -> None:
+    name = f"fuzz{len(sms.messages)}-{clock.now.timestamp()}"
+    enrolling_user(host, name)
+    client = app.test_client()
+    json_login(client, name)
+    sent = len(sms.messages)
+    answer = enrol(client, phone)
+    assert answer.status_code in (200, 400)
+    assert len(sms.messages) == sent + (answer.status_code == 200)
+    clock.advance(days=1)  # the next example starts with free caps
+
+
+def test_the_html_form_closes_too(app: Flask, host: Host, sms: RecordingSender) -> None:
+    eve = enrolling_user(host)
+    client = app.test_client()
+    client.post("/login", data={"username": "eve"})
+    token = csrf_token(client.get("/t2m2fa/enrol").text)
+    host.two_factor.enable_for(eve, primary_phone=PRIMARY, verified=True)
+    answer = client.post("/t2m2fa/enrol", data={"phone": BACKUP, "csrf_token": token})
+    assert answer.status_code == 302 and answer.location.endswith("/login")
+    assert client.get("/t2m2fa/enrol").location.endswith("/login")  # the half-login ended
+    assert sms.messages == [] and client.get("/private").status_code == 302

@@ -100,19 +100,24 @@ def _store_entered(state: State, user: UserRef, role: str, e164: str, digest: st
 
 
 def after_code(state: State, user: UserRef, pend: Pending, done: Challenge) -> Response | None:
-    """After the right code for an enrolled number: ask an administrator for his backup.
+    """After the last code of a login: an administrator without a backup must enter one now.
 
-    Returns the answer asking for the backup number, or None when the login goes on as usual.
+    Also when he left an earlier enrolment after his primary: he logs in with its code, then
+    the backup is due. Returns the answer asking for the backup number, or None when the
+    login ends as usual.
     """
     enrolling = pend.enrolling
-    if enrolling is None or done.purpose != _PURPOSE[enrolling.role]:
+    if enrolling is not None and done.purpose != _PURPOSE[enrolling.role]:
         return None
-    if enrolling.role == accounts.PRIMARY and may_enrol(state, user, accounts.BACKUP):
+    if (enrolling is None or enrolling.role == accounts.PRIMARY) and may_enrol(
+        state, user, accounts.BACKUP
+    ):
         backup = Enrolling(accounts.BACKUP, done.login_id, done.remember_me, done.next_url)
         state.session.commit()
         pending.await_number(backup)
         return handoff.enrolment_answer(accounts.BACKUP, backup_required=True)
-    pending.enrolment_done()
+    if enrolling is not None:
+        pending.enrolment_done()
     return None
 
 

@@ -341,3 +341,22 @@ def test_the_html_form_closes_too(app: Flask, host: Host, sms: RecordingSender) 
     assert answer.status_code == 302 and answer.location.endswith("/login")
     assert client.get("/t2m2fa/enrol").location.endswith("/login")  # the half-login ended
     assert sms.messages == [] and client.get("/private").status_code == 302
+
+
+def test_an_admin_who_left_before_his_backup_is_asked_again_after_his_login_code(
+    app: Flask, host: Host, sms: RecordingSender, clock: FakeClock
+) -> None:
+    root = enrolling_user(host, "root", admin=True)
+    client = app.test_client()
+    json_login(client, "root")
+    enrol(client, PRIMARY)
+    json_verify(client, sms.last.code)  # primary verified; the backup step is left
+    clock.advance(minutes=11)
+    again = app.test_client()
+    assert json_login(again, "root").json["purpose"] == "login"
+    asked = json_verify(again, sms.last.code).json
+    assert asked == {"status": "enrolment_required", "role": "backup", "backup_required": True}
+    assert again.get("/private").status_code == 302
+    enrol(again, BACKUP)
+    assert json_verify(again, sms.last.code).json["status"] == "ok"
+    assert phones_of(host, root)["backup"]["verified"] == "+32 ••• ••• •21"

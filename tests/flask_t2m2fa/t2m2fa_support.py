@@ -189,3 +189,14 @@ def json_resend(client: Any, destination: str = "primary") -> Any:
 def wrong(code: str) -> str:
     """A well-formed code that is not ``code``."""
     return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+
+
+def enrol(client: Any, phone: Any) -> Any:
+    return client.post("/t2m2fa/api/enrol", json={"phone": phone})
+
+
+def enrolling_user(host: Host, name: str = "eve", *, admin: bool = False) -> Any:
+    """2FA on, no number: the user enters his own at next login."""
+    user = host.add_user(name, admin=admin)
+    host.two_factor.enable_for(user)
+    return user

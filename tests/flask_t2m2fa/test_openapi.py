@@ -16,6 +16,7 @@ from t2m2fa_support import (
     FakeClock,
     Host,
     RecordingSender,
+    enrol,
     json_login,
     json_resend,
     json_verify,
@@ -131,7 +132,3 @@ def test_documented_enrolment_answers(
     clock.advance(seconds=61)
     json_login(other, "root")
     assert check(spec, enrol(other, "+32470555533")).json == {"status": "enrolment_closed"}
-
-
-def enrol(client: FlaskClient, phone: str) -> Any:
-    return client.post("/t2m2fa/api/enrol", json={"phone": phone})

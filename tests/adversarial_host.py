@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import hmac
-import re
-import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -30,65 +28,14 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
 from sqlalchemy.orm import Mapped, mapped_column
 
+from doubles import FakeClock, RecordingSender
 from flask_t2m2fa import TwoFactor
-from gateway.message import DeliveryState, MessageStatus
 
 PASSWORD = "correct horse battery staple"
 PRIMARY = "+32470112358"
 BACKUP = "+32470314159"
 START = datetime(2031, 5, 4, 8, 0, tzinfo=UTC)
 API = "/t2m2fa/api"
-
-
-class FakeClock:
-    """The extension's clock; tests move it by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
-@dataclass(frozen=True)
-class Sms:
-    to: str
-    text: str
-    at: datetime
-
-    @property
-    def code(self) -> str:
-        found = re.search(r"\b([0-9]{4,8})\b", self.text)
-        assert found is not None, "no code in the SMS"
-        return found.group(1)
-
-
-@dataclass
-class RecordingSender:
-    """Every SMS the extension hands over, with the fake time it was handed over at."""
-
-    clock: FakeClock
-    messages: list[Sms] = field(default_factory=list)
-    #: The next send raises, as a gateway that cannot even queue the message.
-    fail_next: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
-        with self._lock:
-            if self.fail_next:
-                self.fail_next = False
-                raise ConnectionError("gateway unreachable")
-            self.messages.append(Sms(to, text, self.clock()))
-            return str(len(self.messages))
-
-    def status(self, message_id: str) -> MessageStatus | None:
-        return MessageStatus(id=int(message_id), state=DeliveryState.QUEUED)
-
-    def last_to(self, number: str) -> Sms:
-        return [m for m in self.messages if m.to == number][-1]
 
 
 @dataclass
@@ -156,7 +103,7 @@ def build_host(
     login_manager.init_app(app)
     login_manager.login_view = "login"
     login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
-    clock = FakeClock()
+    clock = FakeClock(START)
     sms = RecordingSender(clock)
     two_factor.init_app(
         app,

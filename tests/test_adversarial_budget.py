@@ -21,12 +21,12 @@ from adversarial_host import (
     PRIMARY,
     START,
     Host,
-    Sms,
     build_host,
     json_login,
     resend,
     verify,
 )
+from doubles import Sms
 from flask_t2m2fa.models import Failure
 
 DAY = timedelta(days=1)

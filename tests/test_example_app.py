@@ -18,35 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from doubles import RecordingSender
 from gateway.fake import DeliveredMessage, Inbox
-from gateway.message import MessageStatus
 
 PASSWORDS = {"admin": "admin-secret-1", "user": "user-secret-2"}
 ADMIN_PHONE = "+32470123456"
 USER_PHONE = "+32470123458"
-CODE_RE = re.compile(r"\b([0-9]{4})\b")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
-
-
-class RecordingSender:
-    """Keeps what the extension sends, instead of queueing it for a modem."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
-        self.sent.append((to, text))
-        return str(len(self.sent))
-
-    def status(self, message_id: str) -> MessageStatus | None:
-        return None
-
-    def last_code(self, to: str) -> str:
-        texts = [text for number, text in self.sent if number == to]
-        assert texts, f"no SMS to {to}"
-        match = CODE_RE.search(texts[-1])
-        assert match is not None
-        return match.group(1)
 
 
 @pytest.fixture
@@ -122,7 +100,7 @@ def test_unknown_account_unknown_user_and_wrong_password_get_one_answer(
         bodies.add(without_tokens(echoed))
     assert len(bodies) == 1
     assert INVALID_CREDENTIALS in bodies.pop()
-    assert sms.sent == []
+    assert sms.messages == []
 
 
 def test_every_failed_login_costs_one_password_check(app: Flask) -> None:
@@ -158,7 +136,7 @@ def test_login_form_without_csrf_token_checks_nothing(
     data = {"account": DEMO_ACCOUNT, "username": "admin", "password": PASSWORDS["admin"]}
     answer = client.post("/login", data=data)
     assert answer.status_code == 200
-    assert sms.sent == []
+    assert sms.messages == []
     assert client.get("/").status_code == 302
 
 
@@ -173,7 +151,7 @@ def test_password_then_code_reaches_landing_page(client: FlaskClient, sms: Recor
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/t2m2fa/code"
     assert client.get("/").status_code == 302  # half logged in reaches no protected page
-    code = sms.last_code(ADMIN_PHONE)
+    code = sms.last_to(ADMIN_PHONE).code
     token = csrf_token(client, "/t2m2fa/code")
     done = client.post("/t2m2fa/code", data={"code": code, "csrf_token": token})
     assert done.status_code == 302
@@ -187,7 +165,7 @@ def test_password_then_code_reaches_landing_page(client: FlaskClient, sms: Recor
 def test_logout_ends_the_session(client: FlaskClient, sms: RecordingSender) -> None:
     post_login(client, DEMO_ACCOUNT, "user", PASSWORDS["user"])
     token = csrf_token(client, "/t2m2fa/code")
-    client.post("/t2m2fa/code", data={"code": sms.last_code(USER_PHONE), "csrf_token": token})
+    client.post("/t2m2fa/code", data={"code": sms.last_to(USER_PHONE).code, "csrf_token": token})
     assert client.get("/").status_code == 200
     assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
     assert client.get("/").status_code == 302
@@ -198,7 +176,7 @@ def test_logout_without_csrf_token_keeps_the_session(
 ) -> None:
     post_login(client, DEMO_ACCOUNT, "user", PASSWORDS["user"])
     token = csrf_token(client, "/t2m2fa/code")
-    client.post("/t2m2fa/code", data={"code": sms.last_code(USER_PHONE), "csrf_token": token})
+    client.post("/t2m2fa/code", data={"code": sms.last_to(USER_PHONE).code, "csrf_token": token})
     client.post("/logout")
     assert client.get("/").status_code == 200
 
@@ -230,7 +208,7 @@ def test_json_login_then_json_verify(client: FlaskClient, sms: RecordingSender) 
     assert step["sent_to"].endswith("56") and ADMIN_PHONE not in step["sent_to"]
     assert step["backup_available"] is True
     verified = client.post(
-        "/t2m2fa/api/verify", json={"code": sms.last_code(ADMIN_PHONE), "remember_pc": True}
+        "/t2m2fa/api/verify", json={"code": sms.last_to(ADMIN_PHONE).code, "remember_pc": True}
     )
     assert verified.status_code == 200
     assert verified.get_json()["status"] == "ok"
@@ -239,7 +217,7 @@ def test_json_login_then_json_verify(client: FlaskClient, sms: RecordingSender) 
     # A remembered client logs in with its token and no new code.
     again = client.post("/api/login", json={**body, "remember_token": token})
     assert again.get_json()["status"] == "ok"
-    assert len(sms.sent) == 1
+    assert len(sms.messages) == 1
 
 
 def test_json_login_gives_one_answer_for_every_bad_login(
@@ -260,7 +238,7 @@ def test_json_login_gives_one_answer_for_every_bad_login(
         "status": "invalid_credentials",
         "message": INVALID_CREDENTIALS,
     }
-    assert sms.sent == []
+    assert sms.messages == []
 
 
 @pytest.mark.parametrize(

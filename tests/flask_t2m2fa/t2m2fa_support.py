@@ -1,11 +1,10 @@
-"""Helpers for the extension's tests: a tiny host app, a fake clock and a recording sender."""
+"""Helpers for the extension's tests: a tiny host app (the fake clock and
+recording sender are in ``tests/doubles.py``)."""
 
 from __future__ import annotations
 
 import contextvars
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -15,61 +14,14 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.test import TestResponse
 
+# The shared doubles, re-exported for the extension's tests.
+from doubles import START as START
+from doubles import FakeClock as FakeClock
+from doubles import RecordingSender as RecordingSender
 from flask_t2m2fa import TwoFactor
-from gateway.message import DeliveryState, MessageStatus
 
 PRIMARY = "+32470123467"
 BACKUP = "+32470987621"
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
-@dataclass
-class Sent:
-    to: str
-    text: str
-    expires_at: datetime
-    kind: str
-
-    @property
-    def code(self) -> str:
-        found = re.search(r"\b([0-9]{4,8})\b", self.text)
-        assert found, self.text
-        return found.group(1)
-
-
-@dataclass
-class RecordingSender:
-    """Keeps what would have gone out; can fail at once or report a later failure."""
-
-    messages: list[Sent] = field(default_factory=list)
-    fail_next: bool = False
-    failed_ids: set[str] = field(default_factory=set)
-
-    def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
-        if self.fail_next:
-            self.fail_next = False
-            raise ConnectionError("gateway down")
-        self.messages.append(Sent(to, text, expires_at, kind))
-        return str(len(self.messages))
-
-    def status(self, message_id: str) -> MessageStatus | None:
-        state = DeliveryState.FAILED if message_id in self.failed_ids else DeliveryState.QUEUED
-        return MessageStatus(id=int(message_id), state=state)
-
-    @property
-    def last(self) -> Sent:
-        return self.messages[-1]
 
 
 class IsolatedClient(FlaskClient):

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from alembic import context
 
 from flask_t2m2fa.migrations import VERSION_TABLE
-from flask_t2m2fa.models import UTCDateTime, metadata
+from flask_t2m2fa.models import metadata
+from gateway.sqltypes import UTCDateTime
 
 
 def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

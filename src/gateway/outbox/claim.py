@@ -14,8 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from gateway.message import DeliveryState
-from gateway.outbox.schema import UTCDateTime
 from gateway.outbox.schema import outbox_table as t
+from gateway.sqltypes import UTCDateTime
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 

@@ -6,42 +6,12 @@ A host creates them with :meth:`gateway.outbox.Outbox.create_schema`, or include
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
+
+from gateway.sqltypes import UTCDateTime
 
 #: Every gateway table; its names all start with ``t2m2fa_``.
 metadata = sa.MetaData()
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """An aware UTC datetime on every backend.
-
-    PostgreSQL stores ``timestamptz``. SQLite has no time zones, so the value is stored as naive
-    UTC text, whose fixed format also sorts correctly in ``<`` comparisons.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the outbox; use an aware UTC datetime")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
 
 # SQLite only gives INTEGER PRIMARY KEY its rowid behaviour (autoincrement) for plain INTEGER.
 _Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -18,8 +18,9 @@ from gateway.outbox.leases import LeasesMixin
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemsMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
-from gateway.outbox.schema import UTCDateTime, metadata
+from gateway.outbox.schema import metadata
 from gateway.outbox.schema import outbox_table as t
+from gateway.sqltypes import UTCDateTime
 
 log = logging.getLogger("gateway.outbox")
 

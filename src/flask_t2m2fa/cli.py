@@ -12,7 +12,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from . import migrations
 from .models import AuditEvent, metadata
 from .phones import PhoneError
 from .state import get_state
@@ -41,6 +40,10 @@ def init_db() -> None:
 @click.argument("revision", default="heads")
 def upgrade(revision: str) -> None:
     """Run the extension's Alembic migrations (own version table t2m2fa_alembic_version)."""
+    # Imported here: init_app registers this CLI in every web process, which should not pay
+    # for importing Alembic at start-up.
+    from . import migrations
+
     migrations.upgrade(get_state().db.engine, revision)
     click.echo(f"t2m2fa tables upgraded to {revision}")
 

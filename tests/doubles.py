@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -80,3 +81,11 @@ class RecordingSender:
         sent = [m for m in self.messages if m.to == number]
         assert sent, "no SMS to that number"
         return sent[-1]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> None:
+    """Wait until ``check()`` is true, polling every ``interval`` s; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(interval)

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from doubles import eventually
 from gateway.fake import FakeModem, Faults, Inbox
 from gateway.modem import Modem, ModemSettings
 from gateway.outbox import Outbox, RetryPolicy
@@ -25,13 +25,6 @@ pytestmark = pytest.mark.postgres
 
 SETTINGS = ModemSettings(command_timeout=1.0, registration_timeout=2.0, send_timeout=2.0)
 NO_CAPS = SimCaps(per_minute=None, per_day=None, recipients_per_day=None)
-
-
-def eventually(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
 
 
 def terminate_backends(admin: sa.Engine, application_name: str) -> int:

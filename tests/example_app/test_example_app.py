@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from example_app import User, create_app, db, init_database, two_factor
 from example_app.auth import authenticate
 from example_app.seed import DEMO_ACCOUNT, is_seeded, seed_demo_data
 from example_app.urls import safe_next
@@ -19,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from doubles import RecordingSender
+from example_app import User, create_app, db, init_database, two_factor
 from gateway.fake import DeliveredMessage, Inbox
 
 PASSWORDS = {"admin": "admin-secret-1", "user": "user-secret-2"}

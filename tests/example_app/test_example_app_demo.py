@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: Generous: two cores shared with other test runs; the stack needs a few seconds.
 START_TIMEOUT = 60.0
 SMS_TIMEOUT = 60.0

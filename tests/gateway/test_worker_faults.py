@@ -6,18 +6,20 @@ makes a duplicate unavoidable (and exactly once elsewhere).
 
 from __future__ import annotations
 
+import functools
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from doubles import eventually as _eventually
 from gateway.fake import FakeModem, Faults, Inbox
 from gateway.message import DeliveryState
 from gateway.modem import Modem, ModemSettings
@@ -31,6 +33,9 @@ from gateway.worker import (
     Worker,
     WorkerConfig,
 )
+
+#: Worker start-up on a busy 2-core machine: wait longer than the default.
+eventually = functools.partial(_eventually, timeout=20.0, interval=0.02)
 
 SETTINGS = ModemSettings(
     command_timeout=1.0,
@@ -95,13 +100,6 @@ def bench(tmp_path: Path, db_url: str) -> Iterator[Bench]:
     b = Bench(tmp_path, db_url)
     yield b
     b.close()
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def submits(fake: FakeModem) -> int:

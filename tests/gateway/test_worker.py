@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 
+from doubles import eventually
 from gateway.errors import (
     ModemDisconnectedError,
     ModemNotRespondingError,
@@ -91,13 +92,6 @@ class _Handle:
 
     def close(self) -> None:
         pass
-
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ def create_app(
             configure_sqlite(db.engine)
     login_manager.init_app(app)
     login_manager.login_view = "site.login"
+    login_manager.login_message_category = "info"  # a request to log in, not a success
     login_manager.user_loader(_load_user)
     two_factor.init_app(
         app,

@@ -1,10 +1,8 @@
-"""Small URL checks: where a ``next`` parameter may send the browser, and same-origin requests."""
+"""Where a ``next`` parameter may send the browser: only to a path on this site."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
-
-from flask import Request
 
 
 def safe_next(target: str | None) -> str | None:
@@ -21,16 +19,3 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
-
-
-def is_cross_site(request: Request) -> bool:
-    """True when a browser says the request comes from another site.
-
-    Desktop clients send neither ``Origin`` nor ``Sec-Fetch-Site`` and pass; a page on another
-    site cannot hide its origin on a JSON ``POST``. Same rule as the extension's JSON endpoints.
-    """
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        parts = urlsplit(origin)
-        return (parts.scheme, parts.netloc) != (request.scheme, request.host)
-    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")

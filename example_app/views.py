@@ -10,22 +10,21 @@ from flask_wtf import FlaskForm
 from example_app.auth import authenticate
 from example_app.extensions import two_factor
 from example_app.forms import LoginForm
-from example_app.urls import is_cross_site, safe_next
+from example_app.urls import safe_next
+from flask_t2m2fa import json_body, json_endpoint
 
 bp = Blueprint("site", __name__)
 
 #: The one answer for an unknown account, an unknown user and a wrong password.
 INVALID_CREDENTIALS = "The account, username or password is incorrect."
 
-#: JSON login bodies are three short strings and a flag.
-MAX_JSON_BODY = 4096
 _MAX_FIELD = {"account": 64, "username": 64, "password": 256}
 
 
 @bp.get("/")
 @login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type information
 def home() -> str:
-    return render_template("home.html", user=current_user)
+    return render_template("home.html", user=current_user, via=two_factor.login_method())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,6 +53,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.post("/api/login")
+@json_endpoint  # same site only, JSON only, small bodies: the extension's own guards
 def api_login() -> ResponseReturnValue:
     """The JSON login of desktop clients: ``{"account", "username", "password"}``.
 
@@ -62,13 +62,7 @@ def api_login() -> ResponseReturnValue:
     with the same body for every bad login. A client that was told to remember its PC sends
     the token it got as ``remember_token``.
     """
-    refused = _refuse_request()
-    if refused is not None:
-        return refused
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # deeply nested JSON is not a ValueError: would be a 500
-        data = None
+    data = json_body()
     credentials = _credentials(data)
     if credentials is None:
         message = "Send a JSON object with account, username and password as strings."
@@ -89,17 +83,6 @@ def _credentials(data: object) -> tuple[str, str, str] | None:
         return None
     account, username, password = (str(value) for value in values)
     return account, username, password
-
-
-def _refuse_request() -> tuple[Response, int] | None:
-    """The same guards as the extension's JSON endpoints: same site, small JSON bodies."""
-    if is_cross_site(request):
-        return _problem("forbidden_origin", 403)
-    if request.content_length is not None and request.content_length > MAX_JSON_BODY:
-        return _problem("too_large", 413)
-    if request.mimetype != "application/json":
-        return _problem("json_required", 415)
-    return None
 
 
 def _valid_field(name: str, value: object) -> bool:

@@ -6,15 +6,18 @@ with the host's loader.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from .models import AuditEvent, metadata
-from .phones import PhoneError
+from .rules.phones import PhoneError
 from .state import get_state
+
+if TYPE_CHECKING:
+    from .extension import TwoFactor
 
 cli = AppGroup("t2m2fa", help="Two-factor login: tables, policies, users, audit.")
 user_group = AppGroup("user", help="Per-user administration.")
@@ -55,10 +58,8 @@ def _user(user_id: str) -> Any:
     return user
 
 
-def _two_factor() -> Any:
-    from .extension import TwoFactor
-
-    return TwoFactor()  # stateless: every method works on the current app
+def _two_factor() -> TwoFactor:
+    return get_state().extension
 
 
 @policy_group.command("set")

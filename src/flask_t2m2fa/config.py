@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from . import keys
+from .rules import keys
+from .rules.policy import COOKIE_MAX_DAYS
 
 #: Defaults, in one place. Durations accept a :class:`~datetime.timedelta` or seconds.
 DEFAULTS: dict[str, Any] = {
@@ -44,8 +45,6 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_DEFAULT_REMEMBER_PC_DAYS": None,
 }
 
-#: Browsers cap a cookie's lifetime at 400 days (RFC 6265bis).
-COOKIE_MAX_DAYS = 400
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
 
 

@@ -6,13 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, session
 from flask_sqlalchemy import SQLAlchemy
 
-from . import accounts, audit, config, handoff, models, remember
-from .phones import PhoneError
-from .policy import Policy
+from . import config, models
+from .events import Event
+from .rules import policy as policy_rules
+from .rules.phones import PhoneError
+from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
+from .services import accounts, audit, remember, unit_of_work
 from .state import EXTENSION_KEY, State, get_state
 
 
@@ -23,12 +26,32 @@ def _utc_now() -> datetime:
 class TwoFactor:
     """Talk2M-style SMS second factor for a Flask app that uses Flask-Login.
 
-    :param app: set up this app at once (else call :meth:`init_app`).
+    Create it once; pass the app and the options here or to :meth:`init_app`.
     """
 
-    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: SQLAlchemy | None = None,
+        account_of: Callable[[Any], object] | None = None,
+        is_admin: Callable[[Any], bool] | None = None,
+        load_user: Callable[[str], Any] | None = None,
+        sender: SmsSender | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         if app is not None:
-            self.init_app(app, **kwargs)
+            if db is None or account_of is None or is_admin is None:
+                raise TypeError("TwoFactor(app, ...) needs db=, account_of= and is_admin=")
+            self.init_app(
+                app,
+                db=db,
+                account_of=account_of,
+                is_admin=is_admin,
+                load_user=load_user,
+                sender=sender,
+                clock=clock,
+            )
 
     def init_app(
         self,
@@ -51,14 +74,21 @@ class TwoFactor:
         :param sender: where codes go; default: the gateway outbox in the host's database, in the
             same transaction as the challenge.
         :param clock: returns the current aware UTC time (tests inject a fake one).
+        :raises RuntimeError: the app already has the extension (nothing is changed then).
+        :raises ConfigError: a ``T2M2FA_*`` value is out of its bounds.
         """
-        for key, value in config.DEFAULTS.items():
-            app.config.setdefault(key, value)
-        settings = config.load(app.config, app_name=app.name)
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "flask_t2m2fa is already set up on this app: call init_app once per app"
+            )
+        defaults = {k: v for k, v in config.DEFAULTS.items() if k not in app.config}
+        settings = config.load({**app.config, **defaults}, app_name=app.name)
+        app.config.update(defaults)
         models.register(db.metadata)
         if sender is None:
             sender = OutboxSender(DatabaseOutbox(lambda: db.engine), db.session.connection)
         app.extensions[EXTENSION_KEY] = State(
+            extension=self,
             settings=settings,
             db=db,
             clock=clock or _utc_now,
@@ -67,11 +97,12 @@ class TwoFactor:
             is_admin=is_admin,
             load_user=load_user,
         )
-        from .blueprint import bp
         from .cli import cli
+        from .web.blueprint import bp
 
         app.register_blueprint(bp, url_prefix=settings.url_prefix)
         app.cli.add_command(cli)
+        app.teardown_appcontext(_send_committed_signals)
         _exempt_json_from_csrf(app)
 
     def login(
@@ -85,7 +116,17 @@ class TwoFactor:
 
         :param remember_me: passed to Flask-Login's ``login_user`` once the login completes.
         """
-        return handoff.login(get_state(), user, remember_me=remember_me, next_url=next_url)
+        from .web import login_session
+
+        return login_session.begin(get_state(), user, remember_me=remember_me, next_url=next_url)
+
+    def login_method(self) -> str | None:
+        """How the current session's login was completed: ``"code"`` (an SMS code),
+        ``"remembered_pc"``, ``"password"`` (no second factor needed), or None."""
+        from .web.login_session import VIA_KEY
+
+        via = session.get(VIA_KEY)
+        return via if isinstance(via, str) else None
 
     def set_policy(
         self,
@@ -100,7 +141,7 @@ class TwoFactor:
         state = get_state()
         policy = Policy(mode, enable_for_new_users, remember_pc_allowed, remember_pc_days)
         accounts.save_policy(state, str(account_id), policy)
-        state.session.commit()
+        unit_of_work.commit(state.session)
 
     def policy_of(self, account_id: object) -> Policy:
         """The account's current policy (the configured default if it never set one)."""
@@ -129,25 +170,23 @@ class TwoFactor:
         ref = state.ref(user)
         # With no number at all the user enters his own at next login, backup included.
         if (
-            ref.is_admin
+            policy_rules.backup_required(is_admin=ref.is_admin)
             and backup_phone is None
             and not _has_phone(state, ref.user_id, accounts.BACKUP)
             and (primary_phone is not None or _has_phone(state, ref.user_id, accounts.PRIMARY))
         ):
             raise PhoneError("an administrator needs a backup phone for two-factor login")
-        accounts.ensure_settings(state, ref, enabled=True)
-        if primary_phone is not None:
-            accounts.set_phone(state, ref, accounts.PRIMARY, primary_phone, verified=verified)
-        if backup_phone is not None:
-            accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
-        audit.record(
-            state.session,
-            "two_factor_enabled",
-            at=state.now(),
-            account_id=ref.account_id,
-            user_id=ref.user_id,
-        )
-        state.session.commit()
+        try:
+            accounts.ensure_settings(state, ref, enabled=True)
+            if primary_phone is not None:
+                accounts.set_phone(state, ref, accounts.PRIMARY, primary_phone, verified=verified)
+            if backup_phone is not None:
+                accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
+        except PhoneError:
+            state.session.rollback()
+            raise
+        audit.record(state, Event.TWO_FACTOR_ENABLED, ref)
+        unit_of_work.commit(state.session)
 
     def disable_for(self, user: Any) -> None:
         """Turn 2FA off for ``user`` and forget their remembered PCs; commits."""
@@ -155,27 +194,21 @@ class TwoFactor:
         ref = state.ref(user)
         accounts.ensure_settings(state, ref, enabled=False)
         remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
-        audit.record(
-            state.session,
-            "two_factor_disabled",
-            at=state.now(),
-            account_id=ref.account_id,
-            user_id=ref.user_id,
-        )
-        state.session.commit()
+        audit.record(state, Event.TWO_FACTOR_DISABLED, ref)
+        unit_of_work.commit(state.session)
 
     def unlock(self, user: Any) -> bool:
         """Lift the lock after too many wrong codes; False if not locked. Commits."""
         state = get_state()
         unlocked = accounts.unlock(state, state.ref(user))
-        state.session.commit()
+        unit_of_work.commit(state.session)
         return unlocked
 
     def revoke_remembered_pcs(self, user: Any, *, reason: str = "admin") -> int:
         """Forget every remembered PC of ``user`` (also the host's password-change hook)."""
         state = get_state()
         count = remember.revoke(state, user_id=state.ref(user).user_id, reason=reason)
-        state.session.commit()
+        unit_of_work.commit(state.session)
         return count
 
     def status_of(self, user: Any) -> dict[str, Any]:
@@ -202,12 +235,19 @@ def _has_phone(state: State, user_id: str, role: str) -> bool:
     return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
 
 
+def _send_committed_signals(_exc: BaseException | None) -> None:
+    """Signals of commits the host made itself go out at the end of the request."""
+    scoped = get_state().db.session
+    if scoped.registry.has():  # no session was used: nothing to send
+        unit_of_work.send_ready(scoped())
+
+
 def _exempt_json_from_csrf(app: Flask) -> None:
-    """JSON endpoints check content type and origin instead of a CSRF token (see json_api)."""
+    """JSON endpoints check content type and origin instead of a CSRF token (see web.guards)."""
     csrf = app.extensions.get("csrf")
     if csrf is not None:
-        from . import enrol_views, json_api
+        from .web import api_views, enrol_views
 
-        views = (json_api.api_challenge, json_api.api_verify, json_api.api_resend)
+        views = (api_views.api_challenge, api_views.api_verify, api_views.api_resend)
         for view in (*views, enrol_views.api_enrol):
             csrf.exempt(view)

@@ -1,13 +1,15 @@
-"""Blinker signals, one per audit event. Receivers get keyword arguments only.
+"""Blinker signals, one per audit event, sent after the transaction that recorded it commits.
 
-Every signal is sent with the app as sender and ``account_id``, ``user_id``, ``outcome``,
-``reason``, ``destination`` (masked) and ``challenge_id``. None carries a code, a token or a
-full phone number.
+Every signal is sent with the app as sender and keyword arguments only: ``account_id``,
+``user_id``, ``outcome``, ``reason``, ``destination`` (masked) and ``challenge_id``. None carries
+a code, a token or a full phone number. A branch that is rolled back sends nothing.
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from blinker import Namespace, Signal
+
+from .events import Event
 
 _signals = Namespace()
 
@@ -29,23 +31,7 @@ phone_verified = _signals.signal("phone-verified")
 two_factor_enabled = _signals.signal("two-factor-enabled")
 two_factor_disabled = _signals.signal("two-factor-disabled")
 
-#: Audit event name -> signal.
-BY_EVENT = {
-    "challenge_created": challenge_created,
-    "code_sent": code_sent,
-    "send_failed": send_failed,
-    "send_throttled": send_throttled,
-    "code_verified": code_verified,
-    "code_failed": code_failed,
-    "challenge_exhausted": challenge_exhausted,
-    "user_locked": user_locked,
-    "user_unlocked": user_unlocked,
-    "pc_remembered": pc_remembered,
-    "pc_used": pc_used,
-    "pc_rejected": pc_rejected,
-    "pcs_revoked": pcs_revoked,
-    "policy_changed": policy_changed,
-    "phone_verified": phone_verified,
-    "two_factor_enabled": two_factor_enabled,
-    "two_factor_disabled": two_factor_disabled,
+#: Audit event -> signal (every event has one: a test checks it).
+BY_EVENT: dict[Event, Signal] = {
+    event: _signals.signal(event.value.replace("_", "-")) for event in Event
 }

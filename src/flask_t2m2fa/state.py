@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Session
 
-from .budgets import Budget
 from .config import Settings
+from .rules.budgets import Budget
+from .rules.sending_limits import Limits
 from .sending import SmsSender
-from .sending_limits import Limits
+
+if TYPE_CHECKING:
+    from .extension import TwoFactor
 
 EXTENSION_KEY = "t2m2fa"
 
@@ -30,6 +33,9 @@ class UserRef:
 
 @dataclass
 class State:
+    """What :meth:`TwoFactor.init_app` set up for one app."""
+
+    extension: TwoFactor
     settings: Settings
     db: SQLAlchemy
     clock: Callable[[], datetime]

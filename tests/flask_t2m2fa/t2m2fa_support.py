@@ -20,6 +20,13 @@ from doubles import FakeClock as FakeClock
 from doubles import RecordingSender as RecordingSender
 from flask_t2m2fa import TwoFactor
 
+#: What an administrator is asked after his primary number's code, at an enrolment login.
+BACKUP_STEP = {
+    "status": "enrolment_required",
+    "role": "backup",
+    "backup_required": True,
+    "message": "Enter your backup mobile number: a code will be sent to check it.",
+}
 PRIMARY = "+32470123467"
 BACKUP = "+32470987621"
 

@@ -29,9 +29,9 @@ from flask_t2m2fa.models import AuditEvent
 def received() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     seen: list[tuple[str, dict[str, Any]]] = []
     receivers = []
-    for name, signal in signals.BY_EVENT.items():
+    for event, signal in signals.BY_EVENT.items():
 
-        def receiver(sender: Any, _name: str = name, **kwargs: Any) -> None:
+        def receiver(sender: Any, _name: str = event.value, **kwargs: Any) -> None:
             seen.append((_name, kwargs))
 
         receivers.append(receiver)
@@ -87,7 +87,7 @@ def test_every_event_is_recorded_and_signalled(
 ) -> None:
     play_every_event(app, host, alice, sms, clock)
     events = set(host.db.session.scalars(sa.select(AuditEvent.event)))
-    assert events == set(signals.BY_EVENT)
+    assert events == {event.value for event in signals.BY_EVENT}
     assert {name for name, _ in received} == events
     for _, kwargs in received:
         assert set(kwargs) == {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask_t2m2fa.budgets import Budget, Gate, attempts_left, gate, must_lock, paused_until
+from flask_t2m2fa.rules.budgets import Budget, Gate, attempts_left, gate, must_lock, paused_until
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 B = Budget()

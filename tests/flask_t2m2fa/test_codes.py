@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from flask_t2m2fa import codes
+from flask_t2m2fa.rules import codes
 
 KEY = b"k" * 32
 BINDING: dict[str, str] = {"challenge_id": "c1", "purpose": "login", "user_id": "7"}

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 from t2m2fa_support import BACKUP, PRIMARY, FakeClock, Host, build_app, json_login
 
-from flask_t2m2fa import accounts, challenges
 from flask_t2m2fa.sending import OutboxSender
+from flask_t2m2fa.services import accounts, challenges
 from flask_t2m2fa.state import get_state
 from gateway.errors import Outcome, SendError
 from gateway.message import DeliveryState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_t2m2fa.phones import PhoneError, mask, normalise
+from flask_t2m2fa.rules.phones import PhoneError, mask, normalise
 
 
 def test_normalises_to_e164() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flask_t2m2fa.policy import (
+from flask_t2m2fa.rules.policy import (
     Policy,
     Rejection,
     cookie_max_age,

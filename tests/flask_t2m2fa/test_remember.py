@@ -208,11 +208,11 @@ def test_admin_revoke_and_disable_forget_pcs(
 def test_deeply_nested_login_body_is_no_token(
     app: Flask, host: Host, alice: Any, sms: RecordingSender
 ) -> None:
-    from flask_t2m2fa import handoff
     from flask_t2m2fa.state import get_state
+    from flask_t2m2fa.web import login_session
 
     body = '{"remember_token": ' + "[" * 1500 + "]" * 1500 + "}"
     with app.test_request_context(
         "/login", method="POST", data=body, content_type="application/json"
     ):
-        assert handoff.presented_token(get_state(), get_state().ref(alice)) is None
+        assert login_session.presented_token(get_state(), get_state().ref(alice)) is None

@@ -21,21 +21,27 @@ from t2m2fa_support import (
 from flask_t2m2fa.models import AuditEvent
 
 
-def test_resend_within_cooldown_sends_nothing_and_answers_alike(
+def test_resend_within_cooldown_sends_nothing_and_says_so(
     client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
 ) -> None:
     json_login(client, "alice")
-    clock.advance(seconds=59)
+    first = sms.last.code
+    clock.advance(seconds=18)
     refused = json_resend(client)
     assert len(sms.messages) == 1
-    clock.advance(seconds=1)
+    assert (refused.status_code, refused.headers["Retry-After"]) == (429, "42")
+    assert refused.json["status"] == "code_not_sent" and refused.json["sent_to"] is None
+    assert refused.json["not_sent_reason"] == "cooldown"
+    assert refused.json["resend_available_in"] == 42
+    assert refused.json["live_code_sent_to"] == "+32 ••• ••• •67"
+    assert "No new code was sent" in refused.json["message"]
+    assert "in 42 s" in refused.json["message"]
+    clock.advance(seconds=42)
     allowed = json_resend(client)
-    assert len(sms.messages) == 2
-    assert refused.status_code == allowed.status_code == 200
-    assert refused.json.keys() == allowed.json.keys()
-    assert {k: v for k, v in refused.json.items() if k != "resend_available_at"} == {
-        k: v for k, v in allowed.json.items() if k != "resend_available_at"
-    }
+    assert len(sms.messages) == 2 and allowed.status_code == 200
+    assert allowed.json["status"] == "code_sent" and allowed.json["sent_to"] == "+32 ••• ••• •67"
+    if first != sms.last.code:  # the refused resend left the first code alive until now
+        assert json_verify(client, first).json["status"] == "invalid_code"
 
 
 def test_at_most_five_sms_per_login(
@@ -115,7 +121,7 @@ def test_send_failure_at_once_is_shown(
     answer = json_login(client, "alice").json
     assert answer["send_failed"] is True
     page = client.get("/t2m2fa/code").text
-    assert "could not send the SMS — try your backup phone" in page
+    assert "We could not send the SMS to +32 ••• ••• •67 — try your backup phone." in page
 
 
 def test_failure_reported_later_by_the_gateway_is_shown(
@@ -128,21 +134,31 @@ def test_failure_reported_later_by_the_gateway_is_shown(
     assert "try your backup phone" in client.get("/t2m2fa/code").text
 
 
-def test_html_resend_answers_alike(
+def test_html_resend_says_what_happened_once(
     client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock, host: Host
 ) -> None:
     client.post("/login", data={"username": "alice"})
-    token = csrf_token(client.get("/t2m2fa/code").text)
+    page = client.get("/t2m2fa/code").text
+    assert "We sent a code by SMS to <strong>" not in page  # one plain sentence, no markup
+    assert "We sent a code by SMS to +32 ••• ••• •67" in page
+    token = csrf_token(page)
+    clock.advance(seconds=20)
     refused = client.post(
         "/t2m2fa/resend", data={"csrf_token": token, "destination": "backup"}, follow_redirects=True
     )
-    clock.advance(seconds=61)
+    assert "No new code was sent to +32 ••• ••• •21" in refused.text
+    assert "in 40 s" in refused.text
+    assert refused.text.count("No new code was sent") == 1
+    # The card still names the phone whose code is live, and says it truthfully.
+    assert "We sent a code by SMS to +32 ••• ••• •67 20 s ago" in refused.text
+    clock.advance(seconds=41)
     allowed = client.post(
         "/t2m2fa/resend", data={"csrf_token": token, "destination": "backup"}, follow_redirects=True
     )
     assert [m.to for m in sms.messages] == [PRIMARY, BACKUP]
-    note = "If the limits allow it, a new code was sent to +32 ••• ••• •21."
-    assert note in refused.text and note in allowed.text
+    assert allowed.text.count("A new code was sent to +32 ••• ••• •21.") == 1
+    assert "We sent a code by SMS to +32 ••• ••• •21" in allowed.text
+    assert "No new code was sent" not in allowed.text
     reasons = host.db.session.scalars(
         host.db.select(AuditEvent.reason).filter_by(event="send_throttled")
     ).all()

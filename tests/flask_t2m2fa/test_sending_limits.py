@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask_t2m2fa.sending_limits import Limits, Refusal, SendHistory, decide, next_send_at
+from flask_t2m2fa.rules.sending_limits import Limits, Refusal, SendHistory, decide, next_send_at
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 L = Limits()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask_t2m2fa import trust
+from flask_t2m2fa.rules import trust
 
 
 def test_token_has_256_random_bits_and_only_its_hash_is_kept() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_t2m2fa.urls import is_same_site
+from flask_t2m2fa.rules.urls import is_same_site
 
 
 @pytest.mark.parametrize("target", ["/private", "/a?b=c#d", "http://localhost/x"])

@@ -75,14 +75,56 @@ def test_resend_kills_the_old_code(
     assert json_verify(client, sms.last.code).json["status"] == "ok"
 
 
-def test_new_login_kills_the_code_of_the_previous_one(
-    app: Flask, alice: Any, sms: RecordingSender
+def test_new_login_after_the_cooldown_kills_the_code_of_the_previous_one(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
 ) -> None:
     first, second = app.test_client(), app.test_client()
     json_login(first, "alice")
     old = sms.last.code
-    json_login(second, "alice")
+    clock.advance(seconds=61)
+    assert json_login(second, "alice").json["new_code_sent"] is True
     assert json_verify(first, old).json["status"] == "code_expired"
+
+
+def test_new_login_within_the_cooldown_takes_over_the_code_on_the_phone(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    first, second = app.test_client(), app.test_client()
+    json_login(first, "alice")
+    assert json_verify(first, wrong(sms.last.code)).json["attempts_left"] == 2
+    clock.advance(seconds=30)
+    again = json_login(second, "alice").json
+    assert len(sms.messages) == 1  # nothing was sent, and the answer says the truth:
+    assert again["new_code_sent"] is False and again["sent_to"] == "+32 ••• ••• •67"
+    assert again["code_sent_at"] == "2026-03-02T09:00:00Z"
+    assert "30 s ago" in again["message"] and "still valid" in again["message"]
+    # The spent attempt stays spent: logging in again buys no guesses.
+    assert json_verify(second, wrong(sms.last.code)).json["attempts_left"] == 1
+    assert json_verify(second, sms.last.code).json["status"] == "ok"
+
+
+def test_new_login_within_the_cooldown_without_a_live_code_says_none_was_sent(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    first, second = app.test_client(), app.test_client()
+    json_login(first, "alice")
+    for _ in range(3):  # the code is used up
+        json_verify(first, wrong(sms.last.code))
+    clock.advance(seconds=18)
+    again = json_login(second, "alice")
+    assert len(sms.messages) == 1
+    body = again.json
+    assert body["sent_to"] is None and body["code_sent_at"] is None
+    assert body["new_code_sent"] is False and body["not_sent_reason"] == "cooldown"
+    assert body["resend_available_in"] == 42
+    assert body["message"].startswith("No code was sent to +32 ••• ••• •67")
+    assert "in 42 s" in body["message"]
+    page = second.get("/t2m2fa/code").text
+    assert "We sent a code" not in page and "No code was sent to +32 ••• ••• •67" in page
+    assert 'data-resend-in="42"' in page and "disabled" in page
+    clock.advance(seconds=42)
+    assert json_resend(second).json["status"] == "code_sent"
+    assert json_verify(second, sms.last.code).json["status"] == "ok"
 
 
 def test_code_works_only_for_its_own_user(
@@ -136,15 +178,26 @@ def fail_logins(app: Flask, sms: RecordingSender, clock: FakeClock, wrong_codes:
 def test_ten_wrong_codes_per_rolling_day(
     app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
 ) -> None:
-    fail_logins(app, sms, clock, 10)
+    fail_logins(app, sms, clock, 9)
     client = app.test_client()
     clock.advance(seconds=61)
     json_login(client, "alice")
+    json_verify(client, wrong(sms.last.code))  # the tenth
     right = json_verify(client, sms.last.code)
     assert right.status_code == 429
     assert right.json["status"] == "try_later"
     assert json_verify(client, wrong(sms.last.code)).json == right.json
     assert app.extensions["test_host"].db.session.query(Failure).count() == 10
+    # A new login sends no SMS that could not be accepted, and says until when.
+    clock.advance(seconds=61)
+    sent = len(sms.messages)
+    paused = json_login(app.test_client(), "alice")
+    assert (paused.status_code, paused.json["status"]) == (429, "try_later")
+    assert len(sms.messages) == sent and int(paused.headers["Retry-After"]) > 0
+    assert paused.json["retry_at"] == right.json["retry_at"]
+    page = app.test_client().post("/login", data={"username": "alice"})
+    assert page.status_code == 429 and "Too many wrong codes today" in page.text
+    assert len(sms.messages) == sent
     clock.advance(hours=24)
     client = app.test_client()
     json_login(client, "alice")
@@ -167,7 +220,7 @@ def test_twenty_wrong_codes_in_thirty_days_lock_despite_successes(
     json_login(client, "alice")
     last = json_verify(client, wrong(sms.last.code))
     assert last.status_code == 403
-    assert last.json == {"status": "locked"}
+    assert last.json["status"] == "locked"
     assert host.two_factor.status_of(alice)["locked"] is True
 
 
@@ -179,11 +232,8 @@ def test_locked_user_gets_the_same_answer_and_nothing_is_counted(
     code = sms.last.code
     fail_until_locked(app, host, alice)
     right, bad = json_verify(client, code), json_verify(client, wrong(code))
-    assert (
-        (right.status_code, right.json)
-        == (bad.status_code, bad.json)
-        == (403, {"status": "locked"})
-    )
+    assert (right.status_code, right.json) == (bad.status_code, bad.json)
+    assert (right.status_code, right.json["status"]) == (403, "locked")
     assert host.db.session.query(Failure).count() == 20
     assert client.get("/private").status_code == 302
 
@@ -206,7 +256,7 @@ def test_locked_user_gets_no_sms_and_admin_unlock_restores(
     fail_until_locked(app, host, alice)
     client = app.test_client()
     before = len(sms.messages)
-    assert json_login(client, "alice").json == {"status": "locked"}
+    assert json_login(client, "alice").json["status"] == "locked"
     assert len(sms.messages) == before
     assert host.two_factor.unlock(alice) is True
     json_login(client, "alice")

@@ -11,20 +11,40 @@ typed in. A later login ignores it, so an abandoned enrolment sends nothing to i
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Response
+import secrets
+from dataclasses import dataclass
 
-from . import accounts, challenges, flow, handoff, keys, pending, phones
-from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
-from .models import Challenge, Phone
-from .pending import Enrolling, Pending
-from .state import State, UserRef
+import sqlalchemy as sa
+
+from ..models import Challenge, Phone
+from ..rules import keys, phones, policy
+from ..state import State, UserRef
+from . import accounts, challenges
+from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY, Issued
 
 _PURPOSE = {accounts.PRIMARY: VERIFY_PRIMARY, accounts.BACKUP: VERIFY_BACKUP}
 
 
+@dataclass(frozen=True)
+class Enrolling:
+    """The user enters their own number at this login (an administrator left it to them).
+
+    ``role`` is the number being entered and checked now; ``login_id``, ``remember_me`` and
+    ``next_url`` carry the login over to the challenges of the enrolment.
+    """
+
+    role: str
+    login_id: str
+    remember_me: bool
+    next_url: str | None
+
+
 class EnrolmentClosed(Exception):
     """The user is not (or no longer) in the state where he may enter a number."""
+
+
+def new_enrolling(role: str, remember_me: bool, next_url: str | None) -> Enrolling:
+    return Enrolling(role, secrets.token_hex(16), remember_me, next_url)
 
 
 def may_enrol(state: State, user: UserRef, role: str) -> bool:
@@ -33,24 +53,30 @@ def may_enrol(state: State, user: UserRef, role: str) -> bool:
     if settings is None or not settings.enabled or settings.locked_at is not None:
         return False
     if role == accounts.PRIMARY:
-        return flow.next_phone(state, user, done=None) is None
+        return not any(
+            accounts.phone_of(state, user.user_id, r, verified=v)
+            for r in (accounts.PRIMARY, accounts.BACKUP)
+            for v in (True, False)
+        )
     return (
         role == accounts.BACKUP
-        and user.is_admin
+        and policy.backup_required(is_admin=user.is_admin)
         and accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True) is not None
         and accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True) is None
     )
 
 
-def submit_number(state: State, user: UserRef, pend: Pending, text: object) -> flow.CodeStep:
+def submit_number(
+    state: State, user: UserRef, enrolling: Enrolling, text: object, *, first: bool
+) -> Issued:
     """Take the typed number of the role being enrolled and send it a code. The caller commits.
 
+    :param first: no number was typed yet for this role in this login.
     :raises EnrolmentClosed: the user is not in the enrolment state for that role.
     :raises phones.PhoneError: not a valid mobile number of an allowed country, or a backup
         equal to the primary. Nothing is stored or sent then.
     """
-    enrolling = pend.enrolling
-    if enrolling is None or not may_enrol(state, user, enrolling.role):
+    if not may_enrol(state, user, enrolling.role):
         raise EnrolmentClosed()
     if not isinstance(text, str):
         raise phones.PhoneError("not a phone number")
@@ -72,11 +98,9 @@ def submit_number(state: State, user: UserRef, pend: Pending, text: object) -> f
         next_url=enrolling.next_url,
         # The backup's first number comes right after the primary's code: only the caps apply.
         # Any number typed again for the same role waits for the cool-down.
-        follows_success=enrolling.role == accounts.BACKUP and pend.awaiting_number,
+        follows_success=enrolling.role == accounts.BACKUP and first,
     )
-    challenge = challenges.issue(state, user, request)
-    assert challenge is not None  # a first challenge is always created
-    return flow.code_step(state, user, challenge)
+    return challenges.issue(state, user, request)
 
 
 def _store_entered(state: State, user: UserRef, role: str, e164: str, digest: str) -> Phone:
@@ -99,32 +123,18 @@ def _store_entered(state: State, user: UserRef, role: str, e164: str, digest: st
     return phone
 
 
-def after_code(state: State, user: UserRef, pend: Pending, done: Challenge) -> Response | None:
-    """After the last code of a login: an administrator without a backup must enter one now.
+def backup_due(
+    state: State, user: UserRef, enrolling: Enrolling | None, done: Challenge
+) -> Enrolling | None:
+    """After the last code of a login: must an administrator without a backup enter one now?
 
     Also when he left an earlier enrolment after his primary: he logs in with its code, then
-    the backup is due. Returns the answer asking for the backup number, or None when the
-    login ends as usual.
+    the backup is due. Returns the enrolment of the backup, or None when the login ends.
     """
-    enrolling = pend.enrolling
     if enrolling is not None and done.purpose != _PURPOSE[enrolling.role]:
         return None
     if (enrolling is None or enrolling.role == accounts.PRIMARY) and may_enrol(
         state, user, accounts.BACKUP
     ):
-        backup = Enrolling(accounts.BACKUP, done.login_id, done.remember_me, done.next_url)
-        state.session.commit()
-        pending.await_number(backup)
-        return handoff.enrolment_answer(accounts.BACKUP, backup_required=True)
-    if enrolling is not None:
-        pending.enrolment_done()
+        return Enrolling(accounts.BACKUP, done.login_id, done.remember_me, done.next_url)
     return None
-
-
-def awaiting_answer(state: State, pend: Pending) -> Response:
-    """What the JSON code endpoints answer while the user has not yet entered his number."""
-    enrolling = pend.enrolling
-    assert enrolling is not None
-    user = state.find_user(pend.user_id)
-    admin = bool(user is not None and state.ref(user).is_admin)
-    return handoff.enrolment_answer(enrolling.role, backup_required=admin, json=True)

@@ -11,6 +11,9 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+#: Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); so does the policy's expiry.
+COOKIE_MAX_DAYS = 400
+
 STANDARD = "standard"
 ENFORCED = "enforced"
 MODES = (STANDARD, ENFORCED)
@@ -27,8 +30,9 @@ class Policy:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if self.remember_pc_days is not None and not 1 <= self.remember_pc_days <= 400:
-            raise ValueError("remember_pc_days must be None or 1 to 400")
+        days = self.remember_pc_days
+        if days is not None and not 1 <= days <= COOKIE_MAX_DAYS:
+            raise ValueError(f"remember_pc_days must be None or 1 to {COOKIE_MAX_DAYS}")
 
 
 class Rejection(enum.Enum):
@@ -60,6 +64,11 @@ def remember_offered(policy: Policy) -> bool:
     return policy.mode == STANDARD and policy.remember_pc_allowed
 
 
+def backup_required(*, is_admin: bool) -> bool:
+    """Must the user have a verified backup phone? Talk2M: yes for account administrators."""
+    return is_admin
+
+
 def remembered_pc_rejection(
     policy: Policy, *, created_at: datetime, revoked: bool, now: datetime
 ) -> Rejection | None:
@@ -81,7 +90,7 @@ def cookie_max_age(policy: Policy, *, created_at: datetime, now: datetime) -> ti
 
     "Never expires" is a cookie refreshed on every use; the server still judges validity.
     """
-    cap = timedelta(days=400)
+    cap = timedelta(days=COOKIE_MAX_DAYS)
     if policy.remember_pc_days is None:
         return cap
     left = created_at + timedelta(days=policy.remember_pc_days) - now

@@ -9,27 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import session
 from flask_login import logout_user
 
-from .state import State
+from ..services.enrolment import Enrolling
+from ..state import State
 
 KEY = "_t2m2fa"
-
-
-@dataclass(frozen=True)
-class Enrolling:
-    """The user enters their own number at this login (an administrator left it to them).
-
-    ``role`` is the number being entered and checked now; ``login_id``, ``remember_me`` and
-    ``next_url`` carry the login over to the challenges of the enrolment.
-    """
-
-    role: str
-    login_id: str
-    remember_me: bool
-    next_url: str | None
 
 
 @dataclass(frozen=True)
@@ -82,6 +70,23 @@ def _enrolling(raw: object) -> Enrolling | None:
     return Enrolling(role, lid, rm, nxt if isinstance(nxt, str) else None)
 
 
+def set_notice(notice: dict[str, Any]) -> None:
+    """Keep what the last action did (a resend) for the next page of the code step, once."""
+    raw = dict(session[KEY])
+    raw["notice"] = notice
+    session[KEY] = raw
+
+
+def pop_notice() -> dict[str, Any] | None:
+    raw = session.get(KEY)
+    if not isinstance(raw, dict) or "notice" not in raw:
+        return None
+    raw = dict(raw)
+    notice = raw.pop("notice")
+    session[KEY] = raw
+    return notice if isinstance(notice, dict) else None
+
+
 def begin_enrolment(user_id: str, enrolling: Enrolling, now: datetime) -> None:
     """Enter the half-logged-in state of a user who must first enter a phone number."""
     begin(user_id, "", now)
@@ -98,13 +103,6 @@ def await_number(enrolling: Enrolling) -> None:
         "rm": enrolling.remember_me,
         "next": enrolling.next_url,
     }
-    session[KEY] = raw
-
-
-def enrolment_done() -> None:
-    """The number being enrolled is verified: the rest of the login is ordinary code steps."""
-    raw = dict(session[KEY])
-    raw.pop("enrol", None)
     session[KEY] = raw
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import audit, trust
-from .models import RememberedPc
-from .policy import Policy, Rejection, remembered_pc_rejection
-from .state import State, UserRef
+from ..events import Event
+from ..models import RememberedPc
+from ..rules import trust
+from ..rules.policy import Policy, Rejection, remembered_pc_rejection
+from ..state import State, UserRef
+from . import audit
 
 
 def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str]:
@@ -24,14 +26,7 @@ def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str
         last_used_at=now,
     )
     state.session.add(row)
-    audit.record(
-        state.session,
-        "pc_remembered",
-        at=now,
-        account_id=user.account_id,
-        user_id=user.user_id,
-        reason=label[:100],
-    )
+    audit.record(state, Event.PC_REMEMBERED, user, reason=label[:100])
     return row, new.token
 
 
@@ -64,26 +59,11 @@ def check(state: State, user: UserRef, token: object, policy: Policy) -> Remembe
             policy, created_at=row.created_at, revoked=row.revoked_at is not None, now=now
         )
     if rejection is not None:
-        audit.record(
-            state.session,
-            "pc_rejected",
-            at=now,
-            account_id=user.account_id,
-            user_id=user.user_id,
-            outcome="rejected",
-            reason=rejection.value,
-        )
+        audit.record(state, Event.PC_REJECTED, user, outcome="rejected", reason=rejection.value)
         return None
     assert row is not None
     row.last_used_at = now
-    audit.record(
-        state.session,
-        "pc_used",
-        at=now,
-        account_id=user.account_id,
-        user_id=user.user_id,
-        reason=row.label,
-    )
+    audit.record(state, Event.PC_USED, user, reason=row.label)
     return row
 
 
@@ -102,9 +82,9 @@ def revoke(
     result = state.session.execute(statement.values(revoked_at=now))
     count = int(getattr(result, "rowcount", 0) or 0)
     audit.record(
-        state.session,
-        "pcs_revoked",
-        at=now,
+        state,
+        Event.PCS_REVOKED,
+        None,
         account_id=account_id,
         user_id=user_id,
         reason=f"{reason} count={count}",

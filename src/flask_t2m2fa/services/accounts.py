@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import audit, keys, phones
-from .config import Settings
-from .models import AccountPolicy, Phone, UserSettings
-from .policy import ENFORCED, Policy
-from .state import State, UserRef
+from ..config import Settings
+from ..events import Event
+from ..models import AccountPolicy, Phone, UserSettings
+from ..rules import keys, phones
+from ..rules.policy import ENFORCED, Policy
+from ..state import State, UserRef
+from . import audit
 
 PRIMARY = "primary"
 BACKUP = "backup"
@@ -58,9 +60,7 @@ def save_policy(state: State, account_id: str, policy: Policy) -> int:
         f"v{row.version} mode={policy.mode} new_users={policy.enable_for_new_users} "
         f"remember={policy.remember_pc_allowed} days={policy.remember_pc_days}"
     )
-    audit.record(
-        state.session, "policy_changed", at=now, account_id=account_id, user_id=None, reason=reason
-    )
+    audit.record(state, Event.POLICY_CHANGED, None, account_id=account_id, reason=reason)
     revoked = 0
     # A shortened expiry needs no revocation: each PC is judged by the current rule at use.
     if policy.mode == ENFORCED or not policy.remember_pc_allowed:
@@ -177,9 +177,9 @@ def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
     )
     phone.role, phone.verified_at = role, now
     audit.record(
-        state.session,
-        "phone_verified",
-        at=now,
+        state,
+        Event.PHONE_VERIFIED,
+        None,
         account_id=account_id,
         user_id=phone.user_id,
         reason=role,
@@ -194,7 +194,5 @@ def unlock(state: State, user: UserRef) -> bool:
         return False
     now = state.now()
     row.locked_at, row.unlocked_at = None, now
-    audit.record(
-        state.session, "user_unlocked", at=now, account_id=user.account_id, user_id=user.user_id
-    )
+    audit.record(state, Event.USER_UNLOCKED, user)
     return True

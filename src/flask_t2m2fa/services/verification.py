@@ -9,9 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import accounts, audit, budgets, codes
-from .models import Challenge, Failure, UserSettings
-from .state import State
+from ..events import Event
+from ..models import Challenge, Failure, UserSettings
+from ..rules import budgets, codes
+from ..state import State
+from . import accounts, audit
 
 
 class Outcome(enum.Enum):
@@ -30,6 +32,20 @@ class Verdict:
     attempts_left: int = 0
     retry_at: datetime | None = None
 
+    @property
+    def used_up(self) -> bool:
+        """A wrong code spent the challenge's last attempt: only a new code can help now."""
+        return self.outcome is Outcome.WRONG and self.attempts_left == 0
+
+
+@dataclass(frozen=True)
+class GateState:
+    """May this user's codes be evaluated (and may he be sent one) now?"""
+
+    gate: budgets.Gate
+    #: When a paused user may try again.
+    retry_at: datetime | None = None
+
 
 def counted_failures(state: State, settings: UserSettings) -> list[datetime]:
     """The user's failures that still count: in the last 30 days and after the last unlock."""
@@ -45,6 +61,15 @@ def counted_failures(state: State, settings: UserSettings) -> list[datetime]:
     )
 
 
+def gate_of(state: State, settings: UserSettings, failures: list[datetime]) -> GateState:
+    """The wrong-code budgets applied to ``settings``' user now (locked, paused or open)."""
+    now, budget = state.now(), state.budget
+    gate = budgets.gate(now, failures, locked=settings.locked_at is not None, budget=budget)
+    if gate is budgets.Gate.PAUSED:
+        return GateState(gate, budgets.paused_until(now, failures, budget))
+    return GateState(gate)
+
+
 def _claim_attempt(state: State, user_id: str, challenge_id: str) -> Challenge | None:
     """Spend one attempt of a live challenge, or None when it has none left.
 
@@ -52,13 +77,12 @@ def _claim_attempt(state: State, user_id: str, challenge_id: str) -> Challenge |
     or out of attempts matches no row, whatever other requests do at the same time.
     """
     now = state.now()
-    cap = state.settings.max_attempts_per_challenge
     claimed = state.session.execute(
         sa.update(Challenge)
         .where(
             Challenge.id == challenge_id,
             Challenge.user_id == user_id,
-            Challenge.attempts < cap,
+            Challenge.attempts < state.budget.per_challenge,
             Challenge.consumed_at.is_(None),
             Challenge.superseded_at.is_(None),
             Challenge.expires_at > now,
@@ -80,13 +104,12 @@ def verify(state: State, user_id: str, challenge_id: str, candidate: Any) -> Ver
     settings = accounts.lock_settings(state, user_id)
     if settings is None:
         return Verdict(Outcome.EXPIRED)
-    now, budget = state.now(), state.budget
     failures = counted_failures(state, settings)
-    gate = budgets.gate(now, failures, locked=settings.locked_at is not None, budget=budget)
-    if gate is budgets.Gate.LOCKED:
+    gate = gate_of(state, settings, failures)
+    if gate.gate is budgets.Gate.LOCKED:
         return Verdict(Outcome.LOCKED)
-    if gate is budgets.Gate.PAUSED:
-        return Verdict(Outcome.PAUSED, retry_at=budgets.paused_until(now, failures, budget))
+    if gate.gate is budgets.Gate.PAUSED:
+        return Verdict(Outcome.PAUSED, retry_at=gate.retry_at)
     challenge = _claim_attempt(state, user_id, challenge_id)
     if challenge is None:
         return Verdict(Outcome.EXPIRED)
@@ -100,11 +123,11 @@ def verify(state: State, user_id: str, challenge_id: str, candidate: Any) -> Ver
         user_id=user_id,
     )
     if right:
-        challenge.consumed_at = now
+        challenge.consumed_at = state.now()
         audit.record(
-            state.session,
-            "code_verified",
-            at=now,
+            state,
+            Event.CODE_VERIFIED,
+            None,
             account_id=challenge.account_id,
             user_id=user_id,
             reason=challenge.purpose,
@@ -126,37 +149,22 @@ def _count_failure(
     state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
     well_formed = codes.is_well_formed(candidate, state.settings.code_length)
     left = budgets.attempts_left(challenge.attempts, budget)
-    account_id, user_id = challenge.account_id, settings.user_id
+    ids = {"account_id": challenge.account_id, "user_id": settings.user_id}
+    reason = f"{'wrong' if well_formed else 'malformed'} attempt={challenge.attempts}"
     audit.record(
-        state.session,
-        "code_failed",
-        at=now,
-        account_id=account_id,
-        user_id=user_id,
-        outcome="failed",
-        reason=f"{'wrong' if well_formed else 'malformed'} attempt={challenge.attempts}",
+        state, Event.CODE_FAILED, None, **ids, outcome="failed", reason=reason,
         challenge_id=challenge.id,
-    )
+    )  # fmt: skip
     if left == 0:
         audit.record(
-            state.session,
-            "challenge_exhausted",
-            at=now,
-            account_id=account_id,
-            user_id=user_id,
-            outcome="failed",
+            state, Event.CHALLENGE_EXHAUSTED, None, **ids, outcome="failed",
             challenge_id=challenge.id,
-        )
+        )  # fmt: skip
     if budgets.must_lock(now, [*failures, now], budget):
         settings.locked_at = now
         audit.record(
-            state.session,
-            "user_locked",
-            at=now,
-            account_id=account_id,
-            user_id=user_id,
-            outcome="locked",
+            state, Event.USER_LOCKED, None, **ids, outcome="locked",
             reason="30-day failure budget spent",
-        )
+        )  # fmt: skip
         return Verdict(Outcome.LOCKED, challenge)
     return Verdict(Outcome.WRONG, challenge, attempts_left=left)

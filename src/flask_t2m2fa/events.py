@@ -1,0 +1,27 @@
+"""The audit events: a misspelt event is a type error, not a runtime ``KeyError``."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Event(enum.Enum):
+    """One kind of audit row; its value is what the ``event`` column holds."""
+
+    CHALLENGE_CREATED = "challenge_created"
+    CODE_SENT = "code_sent"
+    SEND_FAILED = "send_failed"
+    SEND_THROTTLED = "send_throttled"
+    CODE_VERIFIED = "code_verified"
+    CODE_FAILED = "code_failed"
+    CHALLENGE_EXHAUSTED = "challenge_exhausted"
+    USER_LOCKED = "user_locked"
+    USER_UNLOCKED = "user_unlocked"
+    PC_REMEMBERED = "pc_remembered"
+    PC_USED = "pc_used"
+    PC_REJECTED = "pc_rejected"
+    PCS_REVOKED = "pcs_revoked"
+    POLICY_CHANGED = "policy_changed"
+    PHONE_VERIFIED = "phone_verified"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"

@@ -1,0 +1,247 @@
+"""Challenges in the database: issue a code and send it, within the sending limits.
+
+Each function runs inside the caller's transaction and starts by locking the user's settings
+row (:func:`accounts.lock_settings`), so the counters it reads and writes cannot race. The
+caller commits.
+
+Logging in again within the cool-down (a closed tab, a second device) does not create a code
+that was never sent: the code already on the phone, still live and unused, for the same user,
+purpose and number, is taken over by the new login. The user is told the truth ("we sent a code
+to …56 40 s ago") and can log in at once, and the code keeps its spent attempts, so logging in
+again never buys more guesses. Only when no such code exists is a challenge created without an
+SMS, and the answer then says that no code was sent and when one can be.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..events import Event
+from ..models import Challenge, Phone, SentSms
+from ..rules import codes, sending_limits
+from ..rules.sending_limits import Refusal
+from ..state import State, UserRef
+from . import accounts, audit
+
+LOGIN = "login"
+VERIFY_PRIMARY = "verify_primary"
+VERIFY_BACKUP = "verify_backup"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a new challenge is for."""
+
+    purpose: str
+    phone: Phone
+    login_id: str | None = None
+    remember_me: bool = False
+    remember_pc: bool = False
+    next_url: str | None = None
+    #: The next step after a correct code: the cool-down does not apply (the caps do).
+    follows_success: bool = False
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The live challenge after a request for a code, and what happened to the SMS."""
+
+    challenge: Challenge
+    #: This request handed a new code to the sender.
+    sent: bool
+    #: The live code was sent earlier and is taken over (no new SMS was needed).
+    reused: bool = False
+    #: Why no SMS went out, when none did.
+    refusal: Refusal | None = None
+
+
+def _history(state: State, user_id: str, digest: str, login_id: str) -> sending_limits.SendHistory:
+    since = state.now() - sending_limits.DAY
+    user_sends = state.session.scalars(
+        sa.select(SentSms.sent_at).where(SentSms.user_id == user_id, SentSms.sent_at > since)
+    ).all()
+    number_sends = state.session.scalars(
+        sa.select(SentSms.sent_at).where(SentSms.number_digest == digest, SentSms.sent_at > since)
+    ).all()
+    login_sends = state.session.scalar(
+        sa.select(sa.func.count()).select_from(SentSms).where(SentSms.login_id == login_id)
+    )
+    return sending_limits.SendHistory(user_sends, number_sends, int(login_sends or 0))
+
+
+def next_send_at(state: State, challenge: Challenge, phone: Phone) -> datetime | None:
+    """When a new code to ``phone`` within this login could go out; None: never in this login."""
+    history = _history(state, challenge.user_id, phone.number_digest, challenge.login_id)
+    return sending_limits.next_send_at(state.now(), history, state.limits)
+
+
+def issue(state: State, user: UserRef, request: Request) -> Issued:
+    """Create a challenge and send its code, within the sending limits.
+
+    When the limits refuse the SMS, a live code already sent to the same number for the same
+    purpose is taken over; else a challenge is created without a code on its way, so that a
+    resend can follow once the limits allow.
+    """
+    accounts.lock_settings(state, user.user_id)
+    login_id = request.login_id or secrets.token_hex(16)
+    history = _history(state, user.user_id, request.phone.number_digest, login_id)
+    decision = sending_limits.decide(
+        state.now(), history, state.limits, cooldown=not request.follows_success
+    )
+    if decision.refusal is not None:
+        _record_throttled(state, user, request.phone, decision.refusal)
+        live = _reusable(state, user, request)
+        if live is not None:
+            live.remember_me, live.next_url = request.remember_me, request.next_url
+            live.remember_pc = request.remember_pc
+            return Issued(live, sent=False, reused=True, refusal=decision.refusal)
+    challenge = _replace_live(state, user, request, login_id)
+    if decision.refusal is not None:
+        return Issued(challenge, sent=False, refusal=decision.refusal)
+    return Issued(challenge, sent=_send(state, user, challenge, request.phone))
+
+
+def resend(state: State, user: UserRef, request: Request) -> Issued | Refusal:
+    """A new code for a live login step, or why not now (the live code then stays alive)."""
+    accounts.lock_settings(state, user.user_id)
+    assert request.login_id is not None
+    history = _history(state, user.user_id, request.phone.number_digest, request.login_id)
+    decision = sending_limits.decide(state.now(), history, state.limits)
+    if decision.refusal is not None:
+        _record_throttled(state, user, request.phone, decision.refusal)
+        return decision.refusal
+    challenge = _replace_live(state, user, request, request.login_id)
+    return Issued(challenge, sent=_send(state, user, challenge, request.phone))
+
+
+def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
+    """The live code sent to the same phone for the same purpose, if it can still be entered."""
+    return state.session.scalars(
+        sa.select(Challenge)
+        .where(
+            Challenge.user_id == user.user_id,
+            Challenge.purpose == request.purpose,
+            Challenge.phone_id == request.phone.id,
+            Challenge.consumed_at.is_(None),
+            Challenge.superseded_at.is_(None),
+            Challenge.expires_at > state.now(),
+            Challenge.attempts < state.budget.per_challenge,
+            Challenge.sent.is_(True),
+            Challenge.send_failed.is_(False),
+        )
+        .order_by(Challenge.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _replace_live(state: State, user: UserRef, request: Request, login_id: str) -> Challenge:
+    """One live code per user and purpose: a new challenge kills the old one."""
+    now = state.now()
+    state.session.execute(
+        sa.update(Challenge)
+        .where(
+            Challenge.user_id == user.user_id,
+            Challenge.purpose == request.purpose,
+            Challenge.consumed_at.is_(None),
+            Challenge.superseded_at.is_(None),
+        )
+        .values(superseded_at=now)
+    )
+    challenge = Challenge(
+        id=secrets.token_hex(16),
+        user_id=user.user_id,
+        account_id=user.account_id,
+        purpose=request.purpose,
+        destination=accounts.public_role(request.phone.role),
+        phone_id=request.phone.id,
+        login_id=login_id,
+        code_hash="",
+        created_at=now,
+        expires_at=now + state.settings.code_lifetime,
+        attempts=0,
+        sent=False,
+        send_failed=False,
+        remember_me=request.remember_me,
+        remember_pc=request.remember_pc,
+        next_url=request.next_url,
+    )
+    state.session.add(challenge)
+    audit.record(
+        state,
+        Event.CHALLENGE_CREATED,
+        user,
+        reason=request.purpose,
+        destination=request.phone.masked,
+        challenge_id=challenge.id,
+    )
+    return challenge
+
+
+def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bool:
+    """Draw the code, keep only its HMAC, and hand the SMS to the sender.
+
+    The sender runs in a savepoint: when the outbox insert fails (a constraint, a missing
+    table), only the savepoint is rolled back and the login goes on to say "could not send"
+    instead of failing the whole transaction (PostgreSQL aborts it after any error).
+    """
+    code = codes.generate(state.settings.code_length)
+    challenge.code_hash = codes.code_hash(
+        state.settings.code_key,
+        challenge_id=challenge.id,
+        purpose=challenge.purpose,
+        user_id=challenge.user_id,
+        code=code,
+    )
+    minutes = int(state.settings.code_lifetime.total_seconds() // 60)
+    text = codes.sms_text(state.settings.app_name, code, minutes)
+    state.session.flush()
+    try:
+        with state.session.begin_nested():
+            challenge.message_id = state.require_sender().send(
+                accounts.number_of(state, phone), text, expires_at=challenge.expires_at, kind="code"
+            )
+    except Exception as exc:  # any sender failure: the user is told to try the backup phone
+        challenge.send_failed = True
+        audit.record(
+            state,
+            Event.SEND_FAILED,
+            user,
+            outcome="failed",
+            reason=type(exc).__name__,
+            destination=phone.masked,
+            challenge_id=challenge.id,
+        )
+        return False
+    challenge.sent = True
+    state.session.add(
+        SentSms(
+            user_id=user.user_id,
+            login_id=challenge.login_id,
+            number_digest=phone.number_digest,
+            sent_at=state.now(),
+        )
+    )
+    audit.record(
+        state,
+        Event.CODE_SENT,
+        user,
+        reason=challenge.destination,
+        destination=phone.masked,
+        challenge_id=challenge.id,
+    )
+    return True
+
+
+def _record_throttled(state: State, user: UserRef, phone: Phone, refusal: Refusal) -> None:
+    audit.record(
+        state,
+        Event.SEND_THROTTLED,
+        user,
+        outcome="refused",
+        reason=refusal.value,
+        destination=phone.masked,
+    )

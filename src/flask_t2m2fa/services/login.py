@@ -1,0 +1,266 @@
+"""A login's second factor from the password to the session: start, submit a code, resend.
+
+Each function takes the state and plain values and returns an outcome dataclass; the web
+layer (:mod:`flask_t2m2fa.web.answers`) turns outcomes into HTML or JSON and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..models import Challenge, Phone, RememberedPc
+from ..rules import budgets, policy
+from ..rules.sending_limits import Refusal
+from ..state import State, UserRef
+from . import accounts, challenges, enrolment, remember, verification
+from .challenges import LOGIN, VERIFY_BACKUP, VERIFY_PRIMARY, Issued
+from .enrolment import Enrolling
+from .verification import Outcome, Verdict
+
+
+@dataclass(frozen=True)
+class CodeStep:
+    """A code is due: everything the code page and the JSON answer say about it."""
+
+    challenge_id: str
+    purpose: str
+    destination: str
+    masked: str
+    expires_at: datetime
+    #: When the live code was handed to the sender; None: no code was sent for this step.
+    code_sent_at: datetime | None
+    #: This request sent a new code.
+    new_code: bool
+    #: Why this request sent no new code, when it did not.
+    refusal: Refusal | None
+    send_failed: bool
+    #: When another code can be asked for; None: no more in this login.
+    next_send_at: datetime | None
+    remember_offered: bool
+    backup_available: bool
+
+
+@dataclass(frozen=True)
+class NoSecondFactor:
+    """2FA is off for this user: log in now."""
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """This client holds a valid remembered PC: log in now, refresh its cookie."""
+
+    pc: RememberedPc
+
+
+@dataclass(frozen=True)
+class Locked:
+    """The second factor is locked until an administrator unlocks it: no SMS is sent."""
+
+
+@dataclass(frozen=True)
+class Paused:
+    """Too many wrong codes today: no SMS is sent before ``retry_at``."""
+
+    retry_at: datetime
+
+
+@dataclass(frozen=True)
+class NeedsSetup:
+    """2FA applies to the user but no phone can receive a code: an administrator must act."""
+
+
+@dataclass(frozen=True)
+class NumberNeeded:
+    """The user must type the number of ``enrolling.role`` (enrolment at login)."""
+
+    enrolling: Enrolling
+    backup_required: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The last code was right: log the user in with a fresh session."""
+
+    remember_me: bool
+    next_url: str | None
+    #: A new remembered PC and its token, when the user asked and the policy allows it.
+    new_pc: tuple[RememberedPc, str] | None
+
+
+StartOutcome = NoSecondFactor | Remembered | Locked | Paused | NeedsSetup | NumberNeeded | CodeStep
+SubmitOutcome = Verdict | CodeStep | NumberNeeded | Finished
+
+
+def describe(
+    state: State, user: UserRef, challenge: Challenge, issued: Issued | None = None
+) -> CodeStep:
+    """The code step of the live ``challenge``; ``issued``: what this request did about it."""
+    phone = state.session.get(Phone, challenge.phone_id) if challenge.phone_id else None
+    if phone is None:
+        raise LookupError("the phone of this challenge was removed")
+    backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
+    status = None
+    if challenge.message_id and state.sender is not None:
+        status = state.sender.status(challenge.message_id)
+    return CodeStep(
+        challenge_id=challenge.id,
+        purpose=challenge.purpose,
+        destination=challenge.destination,
+        masked=phone.masked,
+        expires_at=challenge.expires_at,
+        code_sent_at=challenge.created_at if challenge.sent else None,
+        new_code=issued is not None and issued.sent,
+        refusal=issued.refusal if issued is not None else None,
+        send_failed=challenge.send_failed or bool(status and status.failed),
+        next_send_at=challenges.next_send_at(state, challenge, phone),
+        remember_offered=policy.remember_offered(accounts.policy_for(state, user.account_id)),
+        backup_available=challenge.purpose == LOGIN and backup is not None,
+    )
+
+
+def next_phone(state: State, user: UserRef, *, done: str | None) -> tuple[str, Phone] | None:
+    """Which code is due next for this login, after the step ``done`` (None: at the start).
+
+    A verified primary gets the login code. Pending numbers are checked in turn: a pending
+    primary without a verified one stands in for the login code (the administrator entered it).
+    """
+    if done is None:
+        for role in (accounts.PRIMARY, accounts.BACKUP):
+            verified = accounts.phone_of(state, user.user_id, role, verified=True)
+            if verified is not None:
+                return LOGIN, verified
+    steps = ((VERIFY_PRIMARY, accounts.PRIMARY), (VERIFY_BACKUP, accounts.BACKUP))
+    order = [purpose for purpose, _ in steps]
+    start_at = 0 if done in (None, LOGIN) else order.index(done) + 1
+    for purpose, role in steps[start_at:]:
+        pending = accounts.phone_of(state, user.user_id, role, verified=False)
+        if pending is not None:
+            return purpose, pending
+    return None
+
+
+def start(
+    state: State, user: UserRef, *, token: object, remember_me: bool, next_url: str | None
+) -> StartOutcome:
+    """The first step after the password."""
+    current = accounts.policy_for(state, user.account_id)
+    settings = accounts.settings_of(state, user.user_id)
+    enabled = settings.enabled if settings is not None else None
+    if not policy.two_factor_required(current, user_enabled=enabled):
+        return NoSecondFactor()
+    if token:
+        pc = remember.check(state, user, token, current)
+        if pc is not None:
+            return Remembered(pc)
+    if settings is not None:
+        # No SMS that could not be accepted: a locked or paused user is told so instead.
+        gate = verification.gate_of(state, settings, verification.counted_failures(state, settings))
+        if gate.gate is budgets.Gate.LOCKED:
+            return Locked()
+        if gate.gate is budgets.Gate.PAUSED and gate.retry_at is not None:
+            return Paused(gate.retry_at)
+    step = next_phone(state, user, done=None)
+    if step is None and settings is not None and settings.enabled:
+        # An administrator left the number to the user.
+        fresh = enrolment.new_enrolling(accounts.PRIMARY, remember_me, next_url)
+        return NumberNeeded(fresh, policy.backup_required(is_admin=user.is_admin))
+    if step is None or settings is None:
+        return NeedsSetup()
+    purpose, phone = step
+    request = challenges.Request(purpose, phone, remember_me=remember_me, next_url=next_url)
+    issued = challenges.issue(state, user, request)
+    return describe(state, user, issued.challenge, issued)
+
+
+def submit(
+    state: State,
+    user: UserRef,
+    challenge_id: str,
+    candidate: Any,
+    *,
+    remember_pc: bool,
+    enrolling: Enrolling | None,
+    label: str,
+) -> SubmitOutcome:
+    """Judge the code; on success go on to the next code, a number to enrol, or the end."""
+    verdict = verification.verify(state, user.user_id, challenge_id, candidate)
+    if verdict.outcome is not Outcome.OK or verdict.challenge is None:
+        return verdict
+    challenge = verdict.challenge
+    if remember_pc:  # whatever step of the login the box was ticked on
+        challenge.remember_pc = True
+    follow_up = _after_success(state, user, challenge)
+    if follow_up is not None:
+        return describe(state, user, follow_up.challenge, follow_up)
+    backup = enrolment.backup_due(state, user, enrolling, challenge)
+    if backup is not None:
+        return NumberNeeded(backup, backup_required=True)
+    new_pc = None
+    # Judged again now: a forged box, or a policy changed meanwhile, issues nothing.
+    if challenge.remember_pc and policy.remember_offered(
+        accounts.policy_for(state, user.account_id)
+    ):
+        new_pc = remember.issue(state, user, label=label)
+    return Finished(challenge.remember_me, challenge.next_url, new_pc)
+
+
+def _after_success(state: State, user: UserRef, challenge: Challenge) -> Issued | None:
+    """A code was right: verify its phone if pending, then issue the next code if one is due."""
+    if challenge.purpose != LOGIN and challenge.phone_id is not None:
+        phone = state.session.get(Phone, challenge.phone_id)
+        if phone is not None and phone.verified_at is None:
+            accounts.mark_verified(state, phone, account_id=user.account_id)
+    step = next_phone(state, user, done=challenge.purpose)
+    if step is None:
+        return None
+    purpose, phone = step
+    request = challenges.Request(
+        purpose,
+        phone,
+        login_id=challenge.login_id,
+        remember_me=challenge.remember_me,
+        remember_pc=challenge.remember_pc,
+        next_url=challenge.next_url,
+        follows_success=True,
+    )
+    return challenges.issue(state, user, request)
+
+
+@dataclass(frozen=True)
+class Resent:
+    """What a resend did: the live step afterwards, and whether a new code went out."""
+
+    step: CodeStep
+    sent: bool
+    #: The masked number the new code went to (or would have gone to).
+    to: str
+    refusal: Refusal | None
+
+
+def resend(state: State, user: UserRef, live: Challenge, destination: str) -> Resent:
+    """Send a new code to ``destination`` (``primary`` or ``backup``) if the limits allow.
+
+    Login codes go only to verified numbers; a verification step resends to its own number.
+    A refused resend leaves the live code alive.
+    """
+    phone: Phone | None
+    if live.purpose == LOGIN:
+        phone = accounts.phone_of(state, user.user_id, destination, verified=True)
+    else:
+        phone = state.session.get(Phone, live.phone_id) if live.phone_id else None
+    if phone is None:  # no such phone: the live code stays
+        return Resent(describe(state, user, live), False, "", None)
+    request = challenges.Request(
+        live.purpose,
+        phone,
+        login_id=live.login_id,
+        remember_me=live.remember_me,
+        remember_pc=live.remember_pc,
+        next_url=live.next_url,
+    )
+    result = challenges.resend(state, user, request)
+    if isinstance(result, Refusal):
+        return Resent(describe(state, user, live), False, phone.masked, result)
+    return Resent(describe(state, user, result.challenge, result), result.sent, phone.masked, None)

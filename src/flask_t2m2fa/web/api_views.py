@@ -1,0 +1,90 @@
+"""JSON endpoints for desktop and script clients (described in ``openapi.yaml``)."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from ..services import login
+from ..services.verification import Outcome
+from ..state import get_state
+from . import answers, login_session, pending
+from .blueprint import bp
+from .guards import json_endpoint, json_object, problem
+
+DESTINATIONS = ("primary", "backup")
+
+
+def _pending_or_problem() -> pending.Pending | Response:
+    pend = pending.current(get_state())
+    if pend is None:
+        return problem("login_required", 401, message="Log in with your password first.")
+    return pend
+
+
+def _awaiting_number(pend: pending.Pending) -> Response:
+    state = get_state()
+    enrolling = pend.enrolling
+    assert enrolling is not None
+    user = state.find_user(pend.user_id)
+    admin = bool(user is not None and state.ref(user).is_admin)
+    return answers.number_needed(login.NumberNeeded(enrolling, admin), json=True)
+
+
+@bp.route("/api/challenge", methods=["GET"])
+@json_endpoint
+def api_challenge() -> Response:
+    state = get_state()
+    pend = _pending_or_problem()
+    if isinstance(pend, Response):
+        return pend
+    if pend.awaiting_number:
+        return _awaiting_number(pend)
+    step = login_session.current_step(state, pend)
+    if step is None:
+        return problem("login_required", 401, message="This login ended: log in again.")
+    return jsonify(answers.code_step_body(step, state.now()))
+
+
+@bp.route("/api/verify", methods=["POST"])
+@json_endpoint
+def api_verify() -> Response:
+    state = get_state()
+    pend = _pending_or_problem()
+    if isinstance(pend, Response):
+        return pend
+    if pend.awaiting_number:
+        return problem("enrolment_required", 409, message="Enter your mobile number first.")
+    data = json_object()
+    remember_pc = data.get("remember_pc") is True
+    outcome = login_session.submit(state, pend, data.get("code"), remember_pc=remember_pc)
+    if isinstance(outcome, login.Finished):
+        return login_session.finished(state, outcome, pend)
+    if isinstance(outcome, login.CodeStep):
+        return jsonify(answers.code_step_body(outcome, state.now()))
+    if isinstance(outcome, login.NumberNeeded):
+        return answers.number_needed(outcome, json=True)
+    step = None
+    if outcome.outcome in (Outcome.WRONG, Outcome.EXPIRED):
+        step = login_session.current_step(state, pend)
+    return answers.verdict(outcome, step, state.now())
+
+
+@bp.route("/api/resend", methods=["POST"])
+@json_endpoint
+def api_resend() -> Response:
+    state = get_state()
+    pend = _pending_or_problem()
+    if isinstance(pend, Response):
+        return pend
+    if pend.awaiting_number:
+        return problem("enrolment_required", 409, message="Enter your mobile number first.")
+    destination = json_object().get("destination", "primary")
+    if destination not in DESTINATIONS:
+        message = 'destination must be "primary" or "backup".'
+        return problem("bad_request", 400, message=message)
+    result = login_session.resend(state, pend, destination)
+    if result is None:
+        return problem("login_required", 401, message="This login ended: log in again.")
+    if not result.sent and not result.to:
+        return problem("no_such_phone", 409, message=f"You have no verified {destination} phone.")
+    return answers.resent(result, state.now())

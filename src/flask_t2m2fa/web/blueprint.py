@@ -1,0 +1,9 @@
+"""The ``t2m2fa`` blueprint: the code and enrolment pages (HTML) and the JSON endpoints."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
+
+from . import api_views, code_views, enrol_views  # noqa: E402,F401  (register their routes on bp)

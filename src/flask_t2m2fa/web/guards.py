@@ -1,0 +1,89 @@
+"""Guards for JSON endpoints, shared with hosts that offer a JSON login of their own.
+
+A JSON endpoint takes JSON bodies only and refuses cross-site callers (``Origin`` /
+``Sec-Fetch-Site``): a page on another site cannot send a JSON body without a CORS pre-flight,
+which is never granted, so these endpoints need no CSRF token. Bodies are capped by the bytes
+actually read (a chunked body has no ``Content-Length`` to trust), and a body nested too deep
+for the JSON decoder is malformed input, not a server error.
+
+A host decorates its own JSON login view with :func:`json_endpoint` and reads the body with
+:func:`json_object`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+#: No JSON body of the extension (nor of a login) needs more.
+MAX_JSON_BODY = 4096
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def problem(status: str, http_status: int, **extra: Any) -> Response:
+    """A JSON error answer: ``{"status": ..., **extra}`` with ``http_status``."""
+    response = jsonify({"status": status, **extra})
+    response.status_code = http_status
+    return response
+
+
+def is_cross_site() -> bool:
+    """True when a browser says the request comes from another site.
+
+    Desktop clients send neither ``Origin`` nor ``Sec-Fetch-Site`` and pass.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        parts = urlsplit(origin)
+        return (parts.scheme, parts.netloc) != (request.scheme, request.host)
+    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
+
+
+def refusal(max_body: int = MAX_JSON_BODY) -> Response | None:
+    """The problem answer for a request a JSON endpoint must refuse, else None."""
+    if is_cross_site():
+        return problem("forbidden_origin", 403, message="Cross-site requests are refused.")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    request.max_content_length = max_body
+    if request.mimetype != "application/json":
+        return problem("json_required", 415, message="Send the body as application/json.")
+    try:
+        request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return problem("too_large", 413, message=f"The body is larger than {max_body} bytes.")
+    return None
+
+
+def json_endpoint(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Decorate a JSON view: refuse cross-site callers, non-JSON and oversize bodies."""
+
+    @functools.wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        refused = refusal()
+        return refused if refused is not None else view(*args, **kwargs)
+
+    return guarded
+
+
+def json_body() -> Any:
+    """The request's JSON, or None when it is absent or malformed (also when nested too deep)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # the stdlib decoder's answer to [[[[...]]]]; silent= misses it
+        return None
+    except RequestEntityTooLarge:
+        return None
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON object, or {} for anything else (an array, a number, junk)."""
+    data = json_body()
+    return cast(dict[str, Any], data) if isinstance(data, dict) else {}

@@ -1,0 +1,204 @@
+"""The login across requests: run a login service, commit once, keep the session in step.
+
+The pending (half-logged-in) state in the Flask session follows what the service did: the
+live challenge after a new code, the number awaited during enrolment, nothing once logged in.
+This is the one place that commits during a login.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, session, url_for
+from flask_login import login_user
+
+from ..models import RememberedPc
+from ..rules import policy, trust
+from ..rules.urls import is_same_site
+from ..services import accounts, login, unit_of_work
+from ..services.verification import Outcome, Verdict
+from ..state import State, UserRef
+from . import answers, pending, wording
+from .guards import json_object
+
+REMEMBER_HEADER = "X-T2M2FA-Remember"
+#: Session key: how the current login was completed (``code``, ``remembered_pc``, ``password``).
+VIA_KEY = "_t2m2fa_via"
+
+
+def safe_next(state: State, target: str | None) -> str:
+    if target and is_same_site(target, host=request.host, scheme=request.scheme):
+        return target
+    return state.settings.default_next
+
+
+def login_view_url(state: State) -> str:
+    view = state.settings.login_view or getattr(
+        getattr(current_app, "login_manager", None), "login_view", None
+    )
+    return url_for(view) if isinstance(view, str) else "/"
+
+
+def presented_token(state: State, user: UserRef) -> str | None:
+    """The remember-PC token this client presents for ``user``: cookie, header or JSON field."""
+    cookie = request.cookies.get(_cookie_name(state, user))
+    if cookie:
+        return cookie
+    header = request.headers.get(REMEMBER_HEADER)
+    if header:
+        return header
+    field = json_object().get("remember_token") if request.is_json else None
+    return field if isinstance(field, str) else None
+
+
+def _cookie_name(state: State, user: UserRef) -> str:
+    s = state.settings
+    return trust.cookie_name(s.cookie_key, s.remember_cookie_prefix, user.user_id)
+
+
+def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -> Response:
+    """The hand-off after the host checked the password (see :meth:`TwoFactor.login`)."""
+    ref = state.ref(user)
+    target = safe_next(state, next_url)
+    token = presented_token(state, ref)
+    outcome = login.start(state, ref, token=token, remember_me=remember_me, next_url=target)
+    unit_of_work.commit(state.session)
+    now = state.now()
+    if isinstance(outcome, login.NoSecondFactor):
+        return finish(state, user, remember_me=remember_me, next_url=target, via="password")
+    if isinstance(outcome, login.Remembered):
+        response = finish(
+            state, user, remember_me=remember_me, next_url=target, via="remembered_pc"
+        )
+        cookie = request.cookies.get(_cookie_name(state, ref))
+        if cookie and not answers.wants_json():
+            set_pc_cookie(state, response, ref, outcome.pc, cookie)  # refreshed on use
+        return response
+    if isinstance(outcome, login.Locked):
+        session.clear()
+        return answers.blocked("locked", 403, wording.LOCKED_MESSAGE)
+    if isinstance(outcome, login.Paused):
+        session.clear()
+        message = wording.paused_message(outcome.retry_at, now)
+        response = answers.blocked(
+            "try_later", 429, message, retry_at=wording.iso(outcome.retry_at)
+        )
+        response.headers["Retry-After"] = str(wording.seconds_until(outcome.retry_at, now))
+        return response
+    if isinstance(outcome, login.NeedsSetup):
+        session.clear()
+        message = "Your account needs a verified mobile phone: ask your administrator."
+        return answers.blocked("setup_required", 403, message)
+    if isinstance(outcome, login.NumberNeeded):
+        pending.begin_enrolment(ref.user_id, outcome.enrolling, now)
+        return answers.number_needed(outcome)
+    pending.begin(ref.user_id, outcome.challenge_id, now)
+    return answers.code_step(outcome, now)
+
+
+def submit(
+    state: State, pend: pending.Pending, candidate: object, *, remember_pc: bool
+) -> login.SubmitOutcome:
+    """Judge a code for the pending login, commit, and follow the outcome in the session."""
+    user = state.find_user(pend.user_id)
+    if user is None:  # deleted meanwhile
+        pending.end()
+        return Verdict(Outcome.EXPIRED)
+    label = (request.user_agent.string or "unknown client")[:100]
+    outcome = login.submit(
+        state,
+        state.ref(user),
+        pend.challenge_id,
+        candidate,
+        remember_pc=remember_pc,
+        enrolling=pend.enrolling,
+        label=label,
+    )
+    unit_of_work.commit(state.session)
+    if isinstance(outcome, login.CodeStep):
+        pending.switch(outcome.challenge_id)
+    elif isinstance(outcome, login.NumberNeeded):
+        pending.await_number(outcome.enrolling)
+    return outcome
+
+
+def resend(state: State, pend: pending.Pending, destination: str) -> login.Resent | None:
+    """Ask for a new code to ``destination``; None when the pending login is gone."""
+    user = state.find_user(pend.user_id)
+    live = live_challenge(state, pend)
+    if user is None or live is None:
+        return None
+    result = login.resend(state, state.ref(user), live, destination)
+    unit_of_work.commit(state.session)
+    pending.switch(result.step.challenge_id)
+    return result
+
+
+def live_challenge(state: State, pend: pending.Pending) -> Any:
+    from ..models import Challenge
+
+    challenge = state.session.get(Challenge, pend.challenge_id)
+    if challenge is None or challenge.user_id != pend.user_id:
+        return None
+    return challenge
+
+
+def current_step(state: State, pend: pending.Pending) -> login.CodeStep | None:
+    """The code step of the pending login as it stands, or None when it is gone."""
+    user = state.find_user(pend.user_id)
+    live = live_challenge(state, pend)
+    if user is None or live is None:
+        return None
+    return login.describe(state, state.ref(user), live)
+
+
+def finish(
+    state: State,
+    user: Any,
+    *,
+    remember_me: bool,
+    next_url: str | None,
+    via: str = "code",
+    new_pc: tuple[RememberedPc, str] | None = None,
+) -> Response:
+    """Log ``user`` in with a fresh session, and answer with the next page."""
+    session.clear()  # the session is renewed at the privilege change
+    login_user(user, remember=remember_me)
+    session[VIA_KEY] = via
+    target = safe_next(state, next_url)
+    if answers.wants_json():
+        body: dict[str, Any] = {"status": "ok", "next": target}
+        if new_pc is not None:
+            body["remember_token"] = new_pc[1]
+        return jsonify(body)
+    response = answers.redirect(target)
+    if new_pc is not None:
+        set_pc_cookie(state, response, state.ref(user), *new_pc)
+    return response
+
+
+def finished(state: State, outcome: login.Finished, pend: pending.Pending) -> Response:
+    user = state.find_user(pend.user_id)
+    return finish(
+        state,
+        user,
+        remember_me=outcome.remember_me,
+        next_url=outcome.next_url,
+        new_pc=outcome.new_pc,
+    )
+
+
+def set_pc_cookie(
+    state: State, response: Response, user: UserRef, row: RememberedPc, token: str
+) -> None:
+    current = accounts.policy_for(state, user.account_id)
+    max_age = policy.cookie_max_age(current, created_at=row.created_at, now=state.now())
+    response.set_cookie(
+        _cookie_name(state, user),
+        token,
+        max_age=int(max_age.total_seconds()),
+        secure=state.settings.remember_cookie_secure,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )

@@ -67,7 +67,7 @@ class ModemHealth:
 
     :param signal_dbm: received signal strength, None when the modem does not know.
     :param registration: ``home``, ``roaming``, ``home (SMS only)``, ``searching``, ``denied``,
-        ``not registered``, ...
+        ``not registered``, ``radio off`` (``+CFUN: 0`` or ``4``; the next send switches it on)...
     :param operator: network name, None when not registered.
     :param sim: ``ready``, ``PIN required``, ``PUK required``, ``not inserted``, ``busy``, ...
     """
@@ -166,7 +166,9 @@ class Modem:
             setup.ensure_link()
             return ModemHealth(
                 signal_dbm=setup.signal_dbm(),
-                registration=setup.registration().describe(),
+                registration=(
+                    "radio off" if setup.radio_off() else setup.registration().describe()
+                ),
                 operator=setup.operator(),
                 sim=sim.describe(setup.sim_state()),
             )

@@ -1,10 +1,13 @@
 """Opening a modem's port: a device path, or a pyserial URL for a modem behind a device server.
 
 pyserial's :func:`serial.serial_for_url` does both (``/dev/ttyUSB0``, ``rfc2217://host:port``,
-``socket://host:port``), with the same read and write timeouts. One fix on top: its
-``socket://`` port does not close the socket when ``shutdown`` fails, which it does once the
-other end has gone (a dropped connection, a device server that hung up), so every reconnect
-of a long-running worker would leak a file descriptor.
+``socket://host:port``), with the same read timeout. Two fixes on top:
+
+- its ``socket://`` port does not close the socket when ``shutdown`` fails, which it does once
+  the other end has gone (a dropped connection, a device server that hung up), so every
+  reconnect of a long-running worker would leak a file descriptor;
+- its ``rfc2217://`` port refuses a write timeout (``NotImplementedError``); its socket has a
+  5 s timeout of its own, which bounds a write instead.
 """
 
 from __future__ import annotations
@@ -41,4 +44,6 @@ def open_port(port: str, **options: Any) -> SerialPort:
         opened.port = port
         opened.open()
         return opened
+    if port.lower().startswith("rfc2217://"):
+        options.pop("write_timeout", None)
     return serial.serial_for_url(port, **options)

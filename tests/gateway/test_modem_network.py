@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rfc2217_bridge import Rfc2217Bridge
 
 from doubles import eventually as _eventually
 from gateway.cli import main
@@ -186,3 +187,15 @@ def _run_worker_through(url: str, state: Path, database: str) -> None:
     assert worker.returncode == 0, output
     assert message.text == "through run"
     outbox.engine.dispose()
+
+
+# pyserial's RFC 2217 client names its reader thread with the deprecated setDaemon/setName.
+@pytest.mark.filterwarnings("ignore:set.* is deprecated:DeprecationWarning")
+def test_send_through_an_rfc2217_url(fake_modem: FakeModem) -> None:
+    bridge = Rfc2217Bridge(fake_modem.device)
+    try:
+        with Modem(bridge.url, settings=SETTINGS) as modem:
+            assert modem.send(NUMBER, "through a device server") == 1
+    finally:
+        bridge.close()
+    assert [m.text for m in fake_modem.inbox.messages()] == ["through a device server"]

@@ -154,7 +154,7 @@ def _cli(*args: str) -> list[str]:
 def test_fake_modem_tcp_and_run_through_the_url(tmp_path: Path, sqlite_url: str) -> None:
     state = tmp_path / "state"
     with subprocess.Popen(
-        _cli("fake-modem", "--state", str(state), "--tcp", "0"),
+        _cli("fake-modem", "--state", str(state), "--tcp", "0", "--radio-off"),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -163,7 +163,9 @@ def test_fake_modem_tcp_and_run_through_the_url(tmp_path: Path, sqlite_url: str)
             assert fake.stdout is not None
             url = fake.stdout.readline().strip()
             assert url.startswith("socket://127.0.0.1:")
-            _run_worker_through(url, state, sqlite_url)
+            status = CliRunner().invoke(main, ["status", "--port", url])
+            assert "registration: radio off" in status.stdout.splitlines(), status.output
+            _run_worker_through(url, state, sqlite_url)  # the worker switches the radio on
         finally:
             fake.terminate()
             fake.wait(timeout=30)

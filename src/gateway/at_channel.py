@@ -37,6 +37,9 @@ _ERROR_LINES = frozenset({"ERROR", "COMMAND NOT SUPPORT", "TOO MANY PARAMETERS"}
 _CODED_ERROR = re.compile(r"\+(CME|CMS) ERROR: *(.*)")
 _HEX_DATA = re.compile(r"[0-9A-Fa-f\x1a]{16,}")
 _MARKER = "AT+CMEE?"
+# Commands some modems answer with their information line and no final result (Wavecom
+# Multiband: "+CPIN: READY" and nothing more).
+_MAY_LACK_FINAL = frozenset({"AT+CPIN?"})
 
 
 class SerialPort(Protocol):
@@ -91,6 +94,7 @@ class AtChannel:
         self._in_stray_marker = False
         self.echo_expected = True
         self.reset_seen = False
+        self._final_may_follow = False
         #: References of messages whose ``+CMGS`` came after we gave up waiting (the latest few).
         self.late_references: deque[int] = deque(maxlen=32)
 
@@ -102,6 +106,8 @@ class AtChannel:
         :raise AtCommandError: on ``ERROR``, ``+CME ERROR`` or ``+CMS ERROR``.
         :raise AtTimeout: when no final result came in time.
         """
+        if self._final_may_follow:  # drain the OK an answer without one may still get
+            self.resync(timeout)
         self.write(command.encode("ascii") + b"\r")
         return self.collect(command, timeout, prefix=prefix)
 
@@ -122,8 +128,23 @@ class AtChannel:
                 raise _command_error(line)
             if _belongs(line, prefix):
                 lines.append(line)
+                if command.upper() in _MAY_LACK_FINAL:
+                    return self._answer_without_final(lines)
             else:
                 self._unsolicited(line)
+
+    def _answer_without_final(self, lines: list[str]) -> list[str]:
+        """Take an information line as the whole answer, not waiting for a final result.
+
+        A final result already read is consumed; one that may still come is left for the
+        resync the next command starts with, so it is never taken as that command's answer.
+        """
+        while (line := self._pop_line()) is not None:  # what was read already; no waiting
+            if _final_result(line) is not None:
+                return lines
+            self._stray(line)
+        self._final_may_follow = True
+        return lines
 
     def wait_prompt(self, command: str, timeout: float) -> None:
         """Wait for the ``>`` prompt (a space after it is optional) that ``AT+CMGS`` asks for."""
@@ -173,7 +194,7 @@ class AtChannel:
             if line.startswith("+CMEE:"):
                 cmee = _int_or(line[6:].strip(), -1)
             elif cmee is not None and _final_result(line) is not None:
-                self._in_stray_marker = False
+                self._in_stray_marker = self._final_may_follow = False
                 return cmee
             elif not self._is_echo(line, _MARKER):
                 self._stray(line)

@@ -29,6 +29,7 @@ from gateway.errors import (
 )
 from gateway.modem_setup import ModemSetup
 from gateway.registration import REGISTERED_NAMES
+from gateway.serial_url import open_port
 from gateway.sms_pdu import SubmitPdu, build_submit_pdu
 
 #: How long one blocking read may wait: the granularity of every timeout.
@@ -67,7 +68,7 @@ class ModemHealth:
 
     :param signal_dbm: received signal strength, None when the modem does not know.
     :param registration: ``home``, ``roaming``, ``home (SMS only)``, ``searching``, ``denied``,
-        ``not registered``, ...
+        ``not registered``, ``radio off`` (``+CFUN: 0`` or ``4``; the next send switches it on)...
     :param operator: network name, None when not registered.
     :param sim: ``ready``, ``PIN required``, ``PUK required``, ``not inserted``, ``busy``, ...
     """
@@ -89,10 +90,13 @@ class Modem:
     and a second thread calling it at the same time gets :class:`RuntimeError`. The port is
     locked exclusively, so no other process can talk to the modem meanwhile.
 
-    :param port: serial device, e.g. ``/dev/serial/by-id/usb-...``.
+    :param port: serial device, e.g. ``/dev/serial/by-id/usb-...``, or a pyserial URL for a
+        modem behind a serial device server: ``rfc2217://10.0.0.5:4001``,
+        ``socket://10.0.0.5:4001``. A lost connection is a disconnection, as an unplugged cable.
     :param pin: SIM PIN (4-8 digits), sent at most once and never after the SIM refused it.
     :param serial_factory: opens the port, called as ``factory(port, baudrate=..., timeout=...,
-        write_timeout=..., exclusive=True)``; defaults to :class:`serial.Serial`.
+        write_timeout=..., exclusive=True)``; defaults to :func:`gateway.serial_url.open_port`
+        (a plain device path opens a :class:`serial.Serial`).
     """
 
     def __init__(
@@ -102,7 +106,7 @@ class Modem:
         baudrate: int = 115200,
         pin: str | None = None,
         settings: ModemSettings = ModemSettings(),  # frozen, so sharing it is safe
-        serial_factory: Callable[..., SerialPort] = serial.Serial,
+        serial_factory: Callable[..., SerialPort] = open_port,
     ) -> None:
         sim.check_pin(pin)
         self.port = port
@@ -166,7 +170,9 @@ class Modem:
             setup.ensure_link()
             return ModemHealth(
                 signal_dbm=setup.signal_dbm(),
-                registration=setup.registration().describe(),
+                registration=(
+                    "radio off" if setup.radio_off() else setup.registration().describe()
+                ),
                 operator=setup.operator(),
                 sim=sim.describe(setup.sim_state()),
             )
@@ -270,7 +276,7 @@ class Modem:
                 write_timeout=self.settings.command_timeout,
                 exclusive=True,
             )
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, ValueError) as exc:  # ValueError: bad URL
             raise PortUnavailableError(_port_problem(self.port, exc)) from None
 
 

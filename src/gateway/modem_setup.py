@@ -30,6 +30,12 @@ _OPTIONAL_SETUP = (
     "AT+CEREG=0",
     "AT+COPS=3,0",  # operator as a long name
 )
+#: ``+CFUN`` levels with the radio off: 0 (minimum functionality) and 4 (flight mode).
+RADIO_OFF = frozenset({0, 4})
+#: A busy SIM is asked again after ``poll_interval``, then twice as long each time, up to this
+#: many poll intervals (and never past ``sim_ready_timeout``).
+_BUSY_BACKOFF_CAP = 8
+
 _OPTIONAL_SERVICE_SETUP = (
     'AT+CSCS="GSM"',  # string parameters (the SMS centre) as plain text
     "AT+CNMI=0,0,0,0,0",  # a send-only gateway wants no incoming-SMS or report lines
@@ -83,6 +89,7 @@ class ModemSetup:
             sleep=self._sleep,
         )
         sim.unlock(self._run_once, self._pin, self._device, wait)
+        self._switch_radio_on()
         self.run("AT+CMGF=0")
         for command in _OPTIONAL_SERVICE_SETUP:
             self._try(command)
@@ -116,7 +123,9 @@ class ModemSetup:
 
     def run(self, command: str, *, prefix: str | None = None) -> list[str]:
         """Run a command, asking again while the modem or SIM says it is busy (bounded)."""
+        poll = self._settings.poll_interval
         deadline = self._clock() + self._settings.sim_ready_timeout
+        delay = poll
         while True:
             try:
                 return self._run_once(command, prefix=prefix)
@@ -127,7 +136,8 @@ class ModemSetup:
                 if remaining <= 0:
                     timeout = self._settings.sim_ready_timeout
                     raise SimBusyError(f"SIM or modem still busy after {timeout:g} s") from exc
-            self._sleep(min(self._settings.poll_interval, remaining))
+            self._sleep(min(delay, remaining))
+            delay = min(delay * 2, poll * _BUSY_BACKOFF_CAP)
 
     def registration(self) -> Registration:
         stats = {}
@@ -143,6 +153,10 @@ class ModemSetup:
             if stat is not None:
                 stats[query] = stat
         return Registration(stats)
+
+    def radio_off(self) -> bool:
+        """Whether the modem says its radio is switched off (``+CFUN: 0`` or ``4``)."""
+        return self._radio_level() in RADIO_OFF
 
     def signal_dbm(self) -> int | None:
         lines = self._try("AT+CSQ", prefix="+CSQ:")
@@ -164,6 +178,26 @@ class ModemSetup:
         except ModemError:
             return "unknown"
 
+    def _radio_level(self) -> int | None:
+        """The ``<fun>`` of ``AT+CFUN?`` (``+CFUN: 1`` or ``+CFUN: 1,0``), None if not known."""
+        lines = self._try("AT+CFUN?", prefix="+CFUN:")
+        field = lines[-1][len("+CFUN:") :].split(",")[0].strip() if lines else ""
+        return int(field) if field.isdigit() else None
+
+    def _switch_radio_on(self) -> None:
+        """Switch on a radio that is off at power-up; such a modem never registers by itself.
+
+        Only from 0 or 4: other levels are vendor modes we leave alone, and ``AT+CFUN=1,1``
+        (a reset) is never sent. The registration wait that follows is the bounded one.
+        """
+        level = self._radio_level()
+        if level not in RADIO_OFF:
+            return
+        log.warning(
+            "the radio of the modem on %s is off (+CFUN: %d); switching it on", self._device, level
+        )
+        self.run("AT+CFUN=1")
+
     def _wait_for_registration(self) -> None:
         timeout = self._settings.registration_timeout
         deadline = self._clock() + timeout
@@ -176,9 +210,16 @@ class ModemSetup:
             self._sleep(min(self._settings.poll_interval, remaining))
 
     def _read_smsc(self) -> str:
+        """The SIM's SMS centre; restored if it was lost or wiped.
+
+        Some modems lose it at a power cycle or wipe it on ``AT+CSMP`` (``+CSCA: "+",145``):
+        the one read earlier on this modem, else the configured one, is written back.
+        """
         number = self._query_smsc()
-        if number is None and self._settings.smsc:
-            self.run(f'AT+CSCA="{self._settings.smsc}",145')
+        restore = self._smsc or self._settings.smsc
+        if number is None and restore:
+            log.warning("the modem on %s has no SMS centre; setting it again", self._device)
+            self.run(f'AT+CSCA="{restore}",145')
             number = self._query_smsc()
         if number is None:
             raise NoSmsCentreError(
@@ -194,7 +235,8 @@ class ModemSetup:
         if not lines:
             return None
         number = lines[-1][len("+CSCA:") :].split(",")[0].strip().strip('"')
-        return number or None
+        # "+" alone is a wiped address, not one a message can go through.
+        return number if any(ch.isdigit() for ch in number) else None
 
     def _run_once(self, command: str, *, prefix: str | None = None) -> list[str]:
         return self._channel.command(command, self._settings.command_timeout, prefix=prefix)

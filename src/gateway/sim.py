@@ -154,4 +154,5 @@ def _raise_unless_ready(state: str) -> None:
 
 
 def _key(device: str, pin: str) -> tuple[str, str]:
-    return os.path.realpath(device), hashlib.sha256(pin.encode("ascii")).hexdigest()
+    where = device if "://" in device else os.path.realpath(device)  # a URL is no file path
+    return where, hashlib.sha256(pin.encode("ascii")).hexdigest()

@@ -1,7 +1,8 @@
 """``t2m2fa-gateway fake-modem`` and ``t2m2fa-gateway inbox``: the loopback modem for demos.
 
 Run ``fake-modem`` in one terminal (it prints the device to give ``send --port``) and
-``inbox`` in another; both default to the same state directory.
+``inbox`` in another; both default to the same state directory. With ``--tcp PORT`` the modem
+is reached over the network, as behind a serial device server: ``socket://127.0.0.1:PORT``.
 """
 
 from __future__ import annotations
@@ -78,10 +79,33 @@ _state_option = click.option(
 @click.option("--urc-during-send", is_flag=True, help="A +CDSI line between submit and +CMGS.")
 @click.option("--status-reports", is_flag=True, help="Report delivery as AT+CNMI asks.")
 @click.option("--name", help="Modem name recorded with each message (default: the device).")
-def fake_modem_command(state_dir: Path, name: str | None, no_smsc: bool, **options: Any) -> None:
-    """Run the loopback modem: print its device path, serve until interrupted."""
+@click.option(
+    "--tcp",
+    "tcp_port",
+    type=click.IntRange(0, 65535),
+    metavar="PORT",
+    help="Listen on 127.0.0.1:PORT (0: any free port) instead of a pty; prints socket://...",
+)
+@click.option("--radio-off", is_flag=True, help="Radio off at power-up (+CFUN: 0) until AT+CFUN=1.")
+@click.option("--cpin-without-ok", is_flag=True, help="Answer AT+CPIN? without a final OK.")
+@click.option("--csmp-wipes-smsc", is_flag=True, help='AT+CSMP= wipes the SMSC (+CSCA: "+").')
+@click.option(
+    "--status-urcs", is_flag=True, help="ZTE/Huawei status lines around the prompt and +CMGS."
+)
+def fake_modem_command(
+    state_dir: Path,
+    name: str | None,
+    no_smsc: bool,
+    tcp_port: int | None,
+    radio_off: bool,
+    status_urcs: bool,
+    **options: Any,
+) -> None:
+    """Run the loopback modem: print its device path (or URL), serve until interrupted."""
     faults = _faults(no_smsc=no_smsc, **options)
-    modem = FakeModem(state_dir, faults, name=name)
+    faults.cfun_at_boot = 0 if radio_off else 1
+    faults.status_urcs_in_send = status_urcs
+    modem = FakeModem(state_dir, faults, name=name, tcp_port=tcp_port)
     with _stop_signals() as stop:  # installed before the path is printed: no window to die in
         try:
             device = modem.start()

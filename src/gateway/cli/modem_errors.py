@@ -13,7 +13,8 @@ port_option = click.option(
     "--port",
     metavar="DEV",
     envvar="T2M2FA_MODEM_PORT",
-    help="Serial device of the modem (e.g. /dev/serial/by-id/..., or fake-modem's device).",
+    help="Serial device of the modem (e.g. /dev/serial/by-id/..., or fake-modem's device), "
+    "or a pyserial URL: rfc2217://HOST:PORT, socket://HOST:PORT.",
 )
 
 

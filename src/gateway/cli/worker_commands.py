@@ -45,7 +45,13 @@ def _cap(value: int) -> int | None:
 
 @click.command("run", cls=OneLineErrorCommand)
 @database_option
-@click.option("--modem", "ports", multiple=True, metavar="DEV", help="Serial device; repeatable.")
+@click.option(
+    "--modem",
+    "ports",
+    multiple=True,
+    metavar="DEV",
+    help="Serial device or pyserial URL (rfc2217://HOST:PORT, socket://HOST:PORT); repeatable.",
+)
 @click.option(
     "--pin",
     envvar="T2M2FA_GATEWAY_PIN",

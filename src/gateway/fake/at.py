@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.fake import device, sms
-from gateway.fake.faults import Faults
+from gateway.fake.faults import STATUS_URCS, Faults
 from gateway.fake.reports import status_report_pdu
 from gateway.fake.state import AtError, ModemState, Prompt
 from gateway.fake.syntax import AtSyntaxError, split_line
@@ -62,6 +62,7 @@ class AtEngine:
         self._body = bytearray()
         self._held = bytearray()  # input that arrived while a send was in progress
         self._pending: _Pending | None = None
+        self._late_final = b""  # an answer's final result held back until the next line
 
     @property
     def faults(self) -> Faults:
@@ -103,6 +104,7 @@ class AtEngine:
         self._line.clear()
         self._body.clear()
         self._held.clear()
+        self._late_final = b""
         self.state.reboot()
         for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
@@ -149,6 +151,9 @@ class AtEngine:
             self._body.append(byte)
 
     def _run_line(self, text: str) -> None:
+        late, self._late_final = self._late_final, b""
+        if late and not self.faults.mute:
+            self._write(late)
         start = text.upper().find("AT")
         if start < 0:  # V.250: a line without "AT" is not a command; a modem ignores it
             return
@@ -165,6 +170,7 @@ class AtEngine:
                 info += handler(self.state, command)
                 if self.state.prompt is not None:  # AT+CMGS ends the line: prompt now
                     self._respond(info, None, final=False)
+                    self._status_urcs()
                     self._write_prompt()
                     return
         except AtSyntaxError:
@@ -172,7 +178,21 @@ class AtEngine:
         except AtError as error:
             self._respond(info, error)
         else:
-            self._respond(info, None)
+            self._respond(info, None, final=not self._cpin_without_final(text))
+
+    def _cpin_without_final(self, text: str) -> bool:
+        """``AT+CPIN?`` on a modem that omits its ``OK`` (or, ``cpin_late_ok``, sends it late)."""
+        faults = self.faults
+        if text.upper().replace(" ", "") != "AT+CPIN?":
+            return False
+        if faults.cpin_late_ok:
+            self._late_final = b"\r\nOK\r\n" if self.state.settings.verbose else b"0\r"
+        return faults.cpin_without_ok or faults.cpin_late_ok
+
+    def _status_urcs(self) -> None:
+        if self.faults.status_urcs_in_send:
+            for line in STATUS_URCS:
+                self.send_urc(line.encode())
 
     def _write_prompt(self) -> None:
         self._write(b"\r\n>\r\n" if self.faults.prompt_without_space else b"\r\n> ")
@@ -221,6 +241,7 @@ class AtEngine:
         if self.faults.urc_during_send:
             index = sms.store_status_report(self.state, reference, submitted.to)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
+        self._status_urcs()
         answer = f"+CMGS: {reference}"
         if self.faults.cmgs_with_scts:
             answer += f',"{self.state.now().astimezone(UTC):%y/%m/%d,%H:%M:%S}+00"'

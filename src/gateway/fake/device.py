@@ -45,6 +45,8 @@ def _basic(state: ModemState, cmd: Command) -> list[str]:
         settings.verbose = value == 1
     elif cmd.name == "Q":
         settings.quiet = value == 1
+    elif cmd.name == "Z" and state.faults.atz_error_before_pin and state.sim_status() != "READY":
+        raise AtError()
     elif cmd.name in ("Z", "&F"):  # restore the (never saved) profile: echo on, verbose
         settings.echo, settings.verbose, settings.quiet = True, True, False
     elif cmd.name == "I":
@@ -75,6 +77,8 @@ def _cfun(state: ModemState, cmd: Command) -> list[str]:
     fun = int_arg(values, 0)
     if fun not in (0, 1, 4):
         raise AtError("CME", 4)
+    if fun == 1 and state.settings.cfun != 1:  # the SIM is read again as the radio comes up
+        state.sim_busy_until = state.clock() + state.faults.sim_busy_after_radio_on
     state.settings.cfun = fun
     return []
 

@@ -19,6 +19,15 @@ REGISTRATIONS: dict[str, tuple[int, int, int]] = {
 
 DEFAULT_SMSC = "+447785016005"
 
+#: What ZTE (python-gsmmodem's recorded send) and Huawei sticks print while a send is under way.
+STATUS_URCS = (
+    '+ZDONR: "METEOR",272,3,"CS_ONLY","ROAM_OFF"',
+    '+ZPASR: "UMTS"',
+    "^RSSI:13",
+    "^BOOT:48175390,0,0,0,89",
+    "+CIEV: 2,3",
+)
+
 
 @dataclass
 class Faults:
@@ -52,6 +61,25 @@ class Faults:
     status_reports: bool = False
     #: Read commands but answer nothing at all.
     mute: bool = False
+    # Field behaviours of real modems (python-gsmmodem's recorded dialogues and issues):
+    #: ``+CFUN`` at power-up: 0 or 4 keep the radio off until ``AT+CFUN=1`` (Qualcomm/ZTE
+    #: sticks, D-Link DWM-157; python-gsmmodem #10/#11, Gammu #395).
+    cfun_at_boot: int = 1
+    #: Seconds SIM-touching commands (``AT+CSCA?``...) answer ``+CME ERROR: 14`` after
+    #: ``AT+CFUN=1`` switched the radio on (python-gsmmodem #10: the Qualcomm M6280).
+    sim_busy_after_radio_on: float = 0.0
+    #: ``AT+CPIN?`` answers its ``+CPIN:`` line and never ``OK`` (Wavecom Multiband, #19).
+    cpin_without_ok: bool = False
+    #: ``AT+CPIN?`` gives its ``OK`` only when the next command line arrives: a late ``OK``.
+    cpin_late_ok: bool = False
+    #: ``AT+CSMP=`` wipes the SIM's SMS centre: ``AT+CSCA?`` then answers ``+CSCA: "+",145``
+    #: (python-gsmmodem #8; its QualcommM6280 and ZteK3565Z profiles).
+    csmp_wipes_smsc: bool = False
+    #: ZTE and Huawei status lines (``+ZDONR``, ``+ZPASR``, ``^RSSI``, ``^BOOT``, ``+CIEV``)
+    #: between ``AT+CMGS`` and its ``>`` prompt, and before ``+CMGS: <mr>``.
+    status_urcs_in_send: bool = False
+    #: ``ATZ`` answers ``ERROR`` while the SIM still wants its PIN (python-gsmmodem #10/#12).
+    atz_error_before_pin: bool = False
     #: ``AT+CSQ`` rssi: 0..31, or 99 for unknown.
     signal_rssi: int = 20
     operator: str = "FakeNet"
@@ -60,6 +88,10 @@ class Faults:
     def fail_next(self, code: int, times: int = 1) -> None:
         """Make the next ``times`` sends fail with ``+CMS ERROR: code``."""
         self.send_errors.extend([code] * times)
+
+    def has_smsc(self) -> bool:
+        """Whether the SIM holds a usable SMS centre (``"+"`` alone is a wiped one)."""
+        return self.smsc is not None and any(ch.isdigit() for ch in self.smsc)
 
     def registration_stats(self) -> tuple[int, int, int]:
         """``(creg, cgreg, cereg)`` stats for the current registration fault."""

@@ -7,14 +7,22 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from gateway.fake.at import AtEngine
 from gateway.fake.faults import Faults
 from gateway.fake.inbox import DeliveredMessage, Inbox
 from gateway.fake.pty import PtyTransport
 from gateway.fake.sms import Submitted
+from gateway.fake.tcp import TcpTransport
 
 logger = logging.getLogger(__name__)
+
+
+class _Transport(Protocol):
+    def open(self) -> str: ...
+    def write(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
 
 
 class FakeModem:
@@ -24,10 +32,17 @@ class FakeModem:
     :param state_dir: where the inbox file lives (created if missing).
     :param faults: faults to start with; change :attr:`faults` fields at any time.
     :param name: the modem name recorded with each message (default: the device path).
+    :param tcp_port: serve on ``127.0.0.1:tcp_port`` (0: any free port) instead of a pty, as a
+        modem behind a serial device server; :attr:`device` is then ``socket://127.0.0.1:PORT``.
     """
 
     def __init__(
-        self, state_dir: Path | str, faults: Faults | None = None, *, name: str | None = None
+        self,
+        state_dir: Path | str,
+        faults: Faults | None = None,
+        *,
+        name: str | None = None,
+        tcp_port: int | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.inbox = Inbox(self.state_dir)
@@ -36,7 +51,8 @@ class FakeModem:
         self._lock = threading.RLock()
         self._faults = faults if faults is not None else Faults()
         self._engine = AtEngine(self._faults, self._write, self._deliver)
-        self._transport: PtyTransport | None = None
+        self._transport: _Transport | None = None
+        self._tcp_port = tcp_port
         self._started_once = False
 
     @property
@@ -54,7 +70,8 @@ class FakeModem:
         return self._transport is not None
 
     def start(self) -> str:
-        """Create a fresh pty (a new device after :meth:`unplug`) and serve it; return its path."""
+        """Create a fresh pty (a new device after :meth:`unplug`) or listen on the TCP port (the
+        same one after :meth:`unplug`), serve it, and return the device."""
         if self._transport is not None:
             return self.device
         if self._started_once:
@@ -64,8 +81,16 @@ class FakeModem:
                 self._engine.reset(announce=False)
         self._started_once = True
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        transport = PtyTransport(self._on_data, self._on_idle, self._next_deadline)
-        self.device = transport.open()
+        transport: PtyTransport | TcpTransport
+        if self._tcp_port is None:
+            transport = PtyTransport(self._on_data, self._on_idle, self._next_deadline)
+            self.device = transport.open()
+        else:
+            transport = TcpTransport(
+                self._on_data, self._on_idle, self._next_deadline, port=self._tcp_port
+            )
+            self.device = transport.open()
+            self._tcp_port = transport.port  # plugged in again on the same port
         self._transport = transport
         return self.device
 
@@ -79,6 +104,14 @@ class FakeModem:
     def unplug(self) -> None:
         """Pull the cable: the pty closes and the client's next read or write fails."""
         self.stop()
+
+    def drop_connection(self) -> None:
+        """Cut the TCP connection (the network, not the modem, fails): the client's next read
+        fails; the modem carries on, and a send in flight still reaches the network."""
+        transport = self._transport
+        if not isinstance(transport, TcpTransport):
+            raise RuntimeError("drop_connection needs a loopback modem started with tcp_port")
+        transport.drop_client()
 
     def reset(self) -> None:
         """Reboot: boot messages, echo back on, CMGF/CMEE/CNMI/CSCS lost, PIN asked again."""

@@ -58,7 +58,7 @@ def _csca(state: ModemState, cmd: Command) -> list[str]:
     state.require_sim()
     if cmd.kind == "read":
         if state.faults.smsc is None:
-            raise AtError("CMS", 330)
+            raise AtError("CMS", 330)  # a wiped one ("+") is shown as it is
         return [f'+CSCA: "{state.faults.smsc}",145']
     values = parse_args(cmd.args)
     if not values or not values[0]:
@@ -75,6 +75,8 @@ def _csmp(state: ModemState, cmd: Command) -> list[str]:
     if cmd.kind == "read":
         return ["+CSMP: " + ",".join(str(v) for v in settings.csmp)]
     values = parse_args(cmd.args)
+    if state.faults.csmp_wipes_smsc:
+        state.faults.smsc = "+"
     old = settings.csmp
     settings.csmp = (
         int_arg(values, 0, old[0]),
@@ -230,7 +232,7 @@ def accept(state: ModemState, prompt: Prompt, body: str) -> Submitted:
         without network registration.
     """
     submitted = _decode_text(state, prompt, body) if prompt.text_mode else _decode_pdu(prompt, body)
-    if submitted.smsc is None and state.faults.smsc is None:
+    if submitted.smsc is None and not state.faults.has_smsc():
         raise AtError("CMS", 330)
     if not any(stat in REGISTERED for stat in state.stats()):
         raise AtError("CMS", 331)

@@ -99,6 +99,9 @@ class ModemState:
     status_reports: dict[int, str] = field(default_factory=dict)
     prompt: Prompt | None = None
 
+    def __post_init__(self) -> None:
+        self.settings.cfun = self.faults.cfun_at_boot
+
     def sim_status(self) -> str:
         """``READY``, ``SIM PIN``, ``SIM PUK`` or ``BLOCKED`` (PUK tries used up)."""
         if self.puk_tries_left <= 0:
@@ -135,7 +138,7 @@ class ModemState:
 
     def reboot(self) -> None:
         """Forget volatile settings and the PIN, as a power cycle does."""
-        self.settings = Settings()
+        self.settings = Settings(cfun=self.faults.cfun_at_boot)
         self.pin_entered = False
         self.sim_busy_until = 0.0
         self.prompt = None

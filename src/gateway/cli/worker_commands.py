@@ -133,6 +133,7 @@ def run_command(
     config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps))
     outbox = _open_outbox(database, RetryPolicy(max_attempts=max_attempts))
     with ExitStack() as stack:
+        metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))
         modems: list[ModemSpec] = serial_modems(ports, pin=pin, settings=settings)
         if fake:
             loopbacks = loopback_modems(
@@ -140,7 +141,6 @@ def run_command(
             )
             modems += stack.enter_context(loopbacks)
             click.echo(f"{fake} loopback modem(s); inbox in {fake_state}", err=True)
-        metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))
         worker = Worker(outbox, modems, config=config, observer=metrics)
         if metrics is not None:
             metrics.watch(lambda: worker.slots, caps)

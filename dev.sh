@@ -11,7 +11,7 @@ ensure_venv() {
     if [ ! -x .venv/bin/python ] || [ setup.cfg -nt .venv/.installed ]; then
         "$python" -m venv .venv
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e '.[test,dev,postgres]'
+        .venv/bin/python -m pip install --quiet -e '.[test,dev,postgres,metrics]'
         touch .venv/.installed
     fi
 }

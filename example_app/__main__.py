@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reset", action="store_true", help="forget the demo data and seed it afresh"
     )
+    parser.add_argument(
+        "--metrics-port", type=int, help="the worker serves Prometheus metrics on 127.0.0.1:N"
+    )
     return parser.parse_args(argv)
 
 
@@ -48,6 +51,7 @@ def banner(stack: DemoStack) -> str:
         f"  Loopback modem:  {stack.modem_device}",
         f"  Gateway worker:  pid {stack.worker_pid}, sending from the outbox through that modem",
         f"  Database:        {stack.paths.database}",
+        *_metrics_lines(stack),
         "",
         *_login_lines(stack.logins),
         "",
@@ -55,6 +59,12 @@ def banner(stack: DemoStack) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _metrics_lines(stack: DemoStack) -> list[str]:
+    if stack.metrics_port is None:
+        return []
+    return [f"  Metrics:         http://127.0.0.1:{stack.metrics_port}/metrics (the worker's)"]
 
 
 def _login_lines(logins: list[DemoLogin] | None) -> list[str]:
@@ -75,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = DemoPaths(args.state_dir.resolve())
     if args.reset:
         paths.reset()
-    stack = DemoStack(paths, args.port)
+    stack = DemoStack(paths, args.port, args.metrics_port)
     try:
         stack.start()
         print(banner(stack), flush=True)

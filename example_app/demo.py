@@ -140,11 +140,13 @@ class DemoStack:
 
     :param paths: the demo's state.
     :param port: the web port on 127.0.0.1; 0 picks a free one (see :attr:`url`).
+    :param metrics_port: the worker serves Prometheus metrics there (127.0.0.1), if given.
     """
 
-    def __init__(self, paths: DemoPaths, port: int) -> None:
+    def __init__(self, paths: DemoPaths, port: int, metrics_port: int | None = None) -> None:
         self.paths = paths
         self.port = port
+        self.metrics_port = metrics_port
         self.app: Flask | None = None
         self.logins: list[DemoLogin] | None = None
         self.modem_device: str | None = None
@@ -178,6 +180,8 @@ class DemoStack:
 
     def _start_worker(self, device: str) -> subprocess.Popen[bytes]:
         command = [*_gateway_command(), "run", "--database", self.paths.database_url]
+        if self.metrics_port is not None:
+            command += ["--metrics-port", str(self.metrics_port)]
         # Its own process group: Ctrl-C reaches only us, and we stop the worker in order.
         return subprocess.Popen([*command, "--modem", device], process_group=0)  # noqa: S603
 

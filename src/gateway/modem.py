@@ -30,6 +30,7 @@ from gateway.errors import (
 from gateway.modem_setup import ModemSetup
 from gateway.registration import REGISTERED_NAMES
 from gateway.serial_url import open_port
+from gateway.sim_identity import SimIdentity, read_sim_identity
 from gateway.sms_pdu import SubmitPdu, build_submit_pdu
 
 #: How long one blocking read may wait: the granularity of every timeout.
@@ -176,6 +177,12 @@ class Modem:
                 operator=setup.operator(),
                 sim=sim.describe(setup.sim_state()),
             )
+
+    def sim_identity(self) -> SimIdentity:
+        """IMSI and ICCID of the SIM, read now (per-SIM caps follow the SIM, not the port)."""
+        with self._exclusive_use() as setup:
+            setup.ensure_link()
+            return read_sim_identity(setup.run)
 
     @property
     def late_references(self) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ import json
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -38,6 +39,7 @@ CODE_RE = re.compile(r"\b([0-9]{4})\b")
 class Demo:
     process: subprocess.Popen[str]
     state_dir: Path
+    metrics_port: int
     url: str = ""
     output: list[str] = field(default_factory=list)
 
@@ -71,13 +73,17 @@ def _wait_for_banner(demo: Demo, lines: queue.Queue[str]) -> str:
 def demo(tmp_path: Path) -> Iterator[Demo]:
     state_dir = tmp_path / "demo"
     command = [sys.executable, "-m", "example_app", "--port", "0", "--state-dir", str(state_dir)]
+    with socket.socket() as probe:  # a free port for the worker's metrics
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
+    command += ["--metrics-port", str(metrics_port)]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines: queue.Queue[str] = queue.Queue()
     pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
     pump.start()
-    running = Demo(process, state_dir)
+    running = Demo(process, state_dir, metrics_port)
     try:
         running.url = _wait_for_banner(running, lines)
         yield running
@@ -147,6 +153,13 @@ def test_demo_login_with_code_read_on_the_phone_page(demo: Demo) -> None:
     home = browser.submit("/t2m2fa/code", {"code": code})
     assert browser.url == demo.url
     assert "Welcome, Ada Admin" in home
+
+    # While the demo runs, the worker's metrics are on 127.0.0.1 (named in the banner).
+    metrics_url = f"http://127.0.0.1:{demo.metrics_port}/metrics"
+    assert metrics_url in "".join(demo.output)
+    with urllib.request.urlopen(metrics_url, timeout=30) as answer:
+        metrics = answer.read().decode()
+    assert re.search(r'^gateway_sends_total\{[^}]*outcome="sent"[^}]*\} 1\.0$', metrics, re.M)
 
     worker = re.search(r"Gateway worker:\s+pid (\d+)", "".join(demo.output))
     assert worker is not None

@@ -23,6 +23,12 @@ database_status_option = click.option(
 
 def print_outbox_status(database: str) -> None:
     """Read the outbox at ``database`` and print its figures; one-line error if unreachable."""
+    for line in format_outbox_status(*read_outbox_status(database)):
+        click.echo(line)
+
+
+def read_outbox_status(database: str) -> tuple[QueueStats, list[ModemReport], datetime]:
+    """Queue figures, modem reports and the time they were read; one-line error if unreachable."""
     try:
         outbox = Outbox(database)
         try:
@@ -34,8 +40,7 @@ def print_outbox_status(database: str) -> None:
         raise click.BadParameter(str(exc), param_hint="--database") from None
     except sa.exc.OperationalError as exc:
         raise click.ClickException(f"cannot read the outbox: {exc.orig}") from None
-    for line in format_outbox_status(stats, reports, now):
-        click.echo(line)
+    return stats, reports, now
 
 
 def format_outbox_status(stats: QueueStats, reports: list[ModemReport], now: datetime) -> list[str]:
@@ -57,7 +62,7 @@ def format_outbox_status(stats: QueueStats, reports: list[ModemReport], now: dat
 
 def _modem_lines(report: ModemReport, now: datetime) -> list[str]:
     state = report.state
-    if now - report.updated_at > STALE_AFTER and state != "stopped":
+    if is_stale(report, now):
         state = f"{state}? (no report for {_age(now - report.updated_at)}: worker down?)"
     signal = f"{report.signal_dbm} dBm" if report.signal_dbm is not None else "unknown"
     success = f"{_age(now - report.last_success_at)} ago" if report.last_success_at else "never"
@@ -65,12 +70,19 @@ def _modem_lines(report: ModemReport, now: datetime) -> list[str]:
         f"modem:        {report.name}",
         f"  state:      {state}" + (f" ({report.detail})" if report.detail else ""),
         f"  signal:     {signal}, operator {report.operator or 'unknown'}",
+        f"  network:    {report.registration or 'unknown'}; SIM {report.sim_state or 'unknown'}",
+        f"  sim:        IMSI {report.imsi or 'unknown'}, ICCID {report.iccid or 'unknown'}",
         f"  last sent:  {success}; {report.sent_today or 0} in the last 24 h",
         f"  worker:     {report.worker}",
     ]
     if report.last_error:
         lines.append(f"  last error: {report.last_error}")
     return lines
+
+
+def is_stale(report: ModemReport, now: datetime) -> bool:
+    """No report for a while from a worker that did not say it stopped: is it down?"""
+    return now - report.updated_at > STALE_AFTER and report.state != "stopped"
 
 
 def _age(age: timedelta) -> str:

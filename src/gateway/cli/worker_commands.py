@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from gateway.cli.common import OneLineErrorCommand
 from gateway.cli.fake_commands import DEFAULT_STATE_DIR
+from gateway.cli.metrics_option import metrics_options, served_metrics
 from gateway.cli.worker_modems import loopback_modems, serial_modems
 from gateway.modem import ModemSettings
 from gateway.outbox import Outbox, RetryPolicy
@@ -107,6 +108,7 @@ def _cap(value: int) -> int | None:
     show_default=True,
     help="Seconds to wait for the network's answer to a send (vendors: up to 120).",
 )
+@metrics_options
 @click.option("--log-level", default="INFO", show_default=True)
 def run_command(
     database: str,
@@ -120,6 +122,8 @@ def run_command(
     cap_recipients_per_day: int,
     max_attempts: int,
     send_timeout: float,
+    metrics_port: int | None,
+    metrics_host: str,
     log_level: str,
 ) -> None:
     """Send queued SMS through the modems until SIGTERM (which finishes the send in flight)."""
@@ -135,6 +139,7 @@ def run_command(
     config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps))
     outbox = _open_outbox(database, RetryPolicy(max_attempts=max_attempts))
     with ExitStack() as stack:
+        metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))
         modems: list[ModemSpec] = serial_modems(ports, pin=pin, settings=settings)
         if fake:
             loopbacks = loopback_modems(
@@ -142,7 +147,9 @@ def run_command(
             )
             modems += stack.enter_context(loopbacks)
             click.echo(f"{fake} loopback modem(s); inbox in {fake_state}", err=True)
-        worker = Worker(outbox, modems, config=config)
+        worker = Worker(outbox, modems, config=config, observer=metrics)
+        if metrics is not None:
+            metrics.watch(lambda: worker.slots, caps)
         with _stop_on_signals(worker):
             ok = worker.run()
     outbox.engine.dispose()

@@ -13,7 +13,6 @@ MANUFACTURER = "FakeModemCo"
 MODEL = "FM-1"
 REVISION = "FM-1.0.0"
 IMEI = "490154203237518"
-IMSI = "234150000000001"
 LAC, CELL = "1A2B", "0001F3C4"
 REGISTERED = (1, 5, 6, 7, 9, 10)
 
@@ -188,7 +187,16 @@ def _cgatt(state: ModemState, cmd: Command) -> list[str]:
 
 def _cimi(state: ModemState, cmd: Command) -> list[str]:
     state.require_sim()
-    return _fixed(IMSI)(state, cmd)
+    return _fixed(state.faults.imsi)(state, cmd)
+
+
+def _iccid(state: ModemState, cmd: Command) -> list[str]:
+    """``+CCID: <iccid>`` (u-blox, SIMCom) or ``+ICCID: <iccid>``; readable before the PIN."""
+    if cmd.kind == "test":
+        return []
+    if cmd.kind not in ("exec", "read"):
+        raise AtError()
+    return [f"{cmd.name}: {state.faults.iccid}"]
 
 
 def _setting_only(state: ModemState, cmd: Command) -> list[str]:
@@ -222,6 +230,8 @@ HANDLERS: dict[str, Handler] = {
         "+CGSN": _fixed(IMEI),
         "+GSN": _fixed(IMEI),
         "+CIMI": _cimi,
+        "+CCID": _iccid,
+        "+ICCID": _iccid,
         "+CMEE": _cmee,
         "+CFUN": _cfun,
         "+CPIN": _cpin,

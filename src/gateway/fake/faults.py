@@ -18,6 +18,8 @@ REGISTRATIONS: dict[str, tuple[int, int, int]] = {
 }
 
 DEFAULT_SMSC = "+447785016005"
+DEFAULT_IMSI = "234150000000001"
+DEFAULT_ICCID = "8944150000000000017"
 
 #: What ZTE (python-gsmmodem's recorded send) and Huawei sticks print while a send is under way.
 STATUS_URCS = (
@@ -84,6 +86,9 @@ class Faults:
     signal_rssi: int = 20
     operator: str = "FakeNet"
     operator_numeric: str = "23415"
+    #: The SIM's identity (``AT+CIMI``, ``AT+CCID``/``AT+ICCID``); change both to "move" a SIM.
+    imsi: str = DEFAULT_IMSI
+    iccid: str = DEFAULT_ICCID
 
     def fail_next(self, code: int, times: int = 1) -> None:
         """Make the next ``times`` sends fail with ``+CMS ERROR: code``."""

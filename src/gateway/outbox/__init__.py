@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from gateway.outbox.claim import ClaimedMessage
 from gateway.outbox.engine import configure_sqlite, create_outbox_engine
+from gateway.outbox.gauges import COUNT_LIMIT, QueueDepth, queue_depth
 from gateway.outbox.maintenance import DEFAULT_RETENTION, QueueStats
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemReport
@@ -27,12 +28,14 @@ from gateway.outbox.store import (
 )
 
 __all__ = [
+    "COUNT_LIMIT",
     "DEFAULT_LEASE",
     "DEFAULT_RETENTION",
     "NOTIFY_CHANNEL",
     "ClaimedMessage",
     "ModemReport",
     "Outbox",
+    "QueueDepth",
     "QueueStats",
     "RetryPolicy",
     "UnknownMessageError",
@@ -40,6 +43,7 @@ __all__ = [
     "create_outbox_engine",
     "mask_number",
     "metadata",
+    "queue_depth",
     "recipient_key",
     "utc_now",
 ]

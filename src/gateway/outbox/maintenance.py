@@ -110,14 +110,23 @@ class MaintenanceMixin:
         present = [x for x in times if x is not None]
         return min(present) if present else None
 
-    def sent_since(self, modem: str, since: datetime) -> list[tuple[datetime, str]]:
-        """``(sent_at, recipient_key)`` of each message ``modem`` sent since ``since``.
+    def sent_since(
+        self, modem: str, since: datetime, *, sim: str | None = None
+    ) -> list[tuple[datetime, str]]:
+        """``(sent_at, recipient_key)`` of each message sent since ``since`` by a SIM.
 
-        A restarted worker rebuilds its per-SIM counters from this.
+        With ``sim`` (a :attr:`~gateway.sim_identity.SimIdentity.key`), the SIM's sends from
+        any port, plus ``modem``'s sends whose SIM was not recorded (made before SIMs were, or
+        by a modem that does not tell): counting too many is safer than an operator's bar.
+        Without it, ``modem``'s sends. A restarted worker rebuilds its per-SIM counters from
+        this.
         """
+        by_modem = t.c.modem == modem
+        if sim is not None:
+            by_modem = sa.or_(t.c.sim == sim, sa.and_(by_modem, t.c.sim.is_(None)))
         stmt = (
             sa.select(t.c.sent_at, t.c.recipient_key)
-            .where(t.c.modem == modem, t.c.sent_at >= since)
+            .where(by_modem, t.c.sent_at >= since)
             .order_by(t.c.sent_at)
         )
         with self.engine.connect() as conn:

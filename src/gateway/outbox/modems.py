@@ -35,6 +35,12 @@ class ModemReport:
     last_success_at: datetime | None = None
     last_error: str | None = None
     sent_today: int | None = None
+    #: As :class:`gateway.modem.ModemHealth` words them (``home``, ``denied``; ``ready``, ...).
+    registration: str | None = None
+    sim_state: str | None = None
+    #: The SIM in the modem, in full (logs and metrics mask them).
+    imsi: str | None = None
+    iccid: str | None = None
 
 
 class ModemsMixin:

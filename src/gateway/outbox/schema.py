@@ -1,7 +1,8 @@
 """The outbox tables, as SQLAlchemy Core metadata.
 
 A host creates them with :meth:`gateway.outbox.Outbox.create_schema`, or includes
-:data:`metadata` in its Alembic ``target_metadata``.
+:data:`metadata` in its Alembic ``target_metadata``. Columns added after the first release are
+nullable, so ``create_schema`` can add them to an existing table (:mod:`.upgrade`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ outbox_table = sa.Table(
     sa.Column("lease_owner", sa.String(200), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
     sa.Column("modem", sa.String(200), nullable=True),
+    # The sending SIM (gateway.sim_identity.SimIdentity.key): per-SIM caps follow the SIM.
+    sa.Column("sim", sa.String(32), nullable=True),
     sa.Column("reference", sa.Integer, nullable=True),
     sa.Column("error", sa.String(200), nullable=True),
     sa.Column("error_outcome", sa.String(16), nullable=True),
@@ -46,6 +49,9 @@ outbox_table = sa.Table(
     sa.Index("ix_t2m2fa_outbox_claim", "state", "next_attempt_at"),
     sa.Index("ix_t2m2fa_outbox_modem_sent", "modem", "sent_at"),
     sa.Index("ix_t2m2fa_outbox_finished", "finished_at"),
+    sa.Index("ix_t2m2fa_outbox_sim_sent", "sim", "sent_at"),
+    # Queue depth and the oldest queued message, read at every metrics scrape.
+    sa.Index("ix_t2m2fa_outbox_state_created", "state", "created_at"),
 )
 
 modems_table = sa.Table(
@@ -59,4 +65,8 @@ modems_table = sa.Table(
     sa.Column("operator", sa.String(64), nullable=True),
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("registration", sa.String(32), nullable=True),
+    sa.Column("sim_state", sa.String(32), nullable=True),
+    sa.Column("imsi", sa.String(16), nullable=True),
+    sa.Column("iccid", sa.String(22), nullable=True),
 )

@@ -20,6 +20,7 @@ from gateway.outbox.modems import ModemsMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
 from gateway.outbox.schema import metadata
 from gateway.outbox.schema import outbox_table as t
+from gateway.outbox.upgrade import add_missing_columns_and_indexes
 from gateway.sqltypes import UTCDateTime
 
 log = logging.getLogger("gateway.outbox")
@@ -70,12 +71,13 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
         return self.engine.dialect.name
 
     def create_schema(self) -> None:
-        """Create the gateway's tables if they do not exist yet."""
+        """Create the gateway's tables if they do not exist yet, and add newer columns."""
         with self.engine.begin() as conn:
             if self.dialect == "sqlite":
                 # WAL is a property of the database file: set once, every process gets it.
                 conn.exec_driver_sql("PRAGMA journal_mode = WAL")
             metadata.create_all(conn)
+            add_missing_columns_and_indexes(conn)
 
     def enqueue(
         self,
@@ -190,9 +192,19 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
             log.debug("message %d claimed by %s (attempt %d)", c.id, modem, c.attempts)
         return claimed
 
-    def mark_sent(self, msg_id: int, reference: int, modem: str) -> None:
-        """Record that ``modem`` handed message ``msg_id`` to the network; redact it."""
-        params = {"msg_id": msg_id, "ref": reference, "modem_name": modem, "now": self.clock()}
+    def mark_sent(self, msg_id: int, reference: int, modem: str, *, sim: str | None = None) -> None:
+        """Record that ``modem`` handed message ``msg_id`` to the network; redact it.
+
+        :param sim: the sending SIM's :attr:`~gateway.sim_identity.SimIdentity.key`, which the
+            per-SIM caps count by.
+        """
+        params = {
+            "msg_id": msg_id,
+            "ref": reference,
+            "modem_name": modem,
+            "sim": sim,
+            "now": self.clock(),
+        }
         with self.engine.begin() as conn:
             conn.execute(_MARK_SENT, params)
         log.info("message %d sent by %s (reference %d)", msg_id, modem, reference)
@@ -248,6 +260,7 @@ _MARK_SENT = (
         state=DeliveryState.SENT.value,
         reference=sa.bindparam("ref", type_=sa.Integer),
         modem=sa.bindparam("modem_name", type_=sa.String),
+        sim=sa.bindparam("sim", type_=sa.String),
         sent_at=_now,
         finished_at=_now,
         destination=None,

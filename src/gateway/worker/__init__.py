@@ -12,6 +12,7 @@ from __future__ import annotations
 from gateway.worker.caps import CapState, SimCaps, SimUsage, cap_state
 from gateway.worker.cooldown import CoolDownPolicy
 from gateway.worker.modem_slot import ModemSlot, SlotConfig
+from gateway.worker.observer import NoObserver, SendObserver
 from gateway.worker.sender import Health, ModemSpec, Sender
 from gateway.worker.wakeup import Wakeup
 from gateway.worker.worker import Worker, WorkerConfig, default_worker_id
@@ -22,6 +23,8 @@ __all__ = [
     "Health",
     "ModemSlot",
     "ModemSpec",
+    "NoObserver",
+    "SendObserver",
     "Sender",
     "SimCaps",
     "SimUsage",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,11 +17,13 @@ from typing import TypeVar
 
 from gateway.errors import GatewayError, Outcome
 from gateway.outbox import DEFAULT_LEASE, ClaimedMessage, Outbox, mask_number
-from gateway.worker.caps import DAY, SimCaps, SimUsage, cap_state
+from gateway.worker.caps import SimCaps
 from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
 from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
+from gateway.worker.observer import SENT, NoObserver, SendObserver
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
 from gateway.worker.sender import ModemSpec, Sender
+from gateway.worker.sim_tracking import SimTracker
 from gateway.worker.slot_report import SlotReporter
 from gateway.worker.wakeup import Wakeup
 
@@ -60,6 +63,7 @@ class ModemSlot:
         *,
         owner: str,
         config: SlotConfig,
+        observer: SendObserver | None = None,
     ) -> None:
         self.name = spec.name
         self._factory = spec.factory
@@ -73,8 +77,9 @@ class ModemSlot:
         self._needs_check = False
         self._needs_operator = False
         self._streak = FailureStreak(config.cooldown)
-        self._usage = SimUsage()
+        self._observer: SendObserver = observer or NoObserver()
         self.report = SlotReporter(spec.name, owner, outbox)
+        self.sim = SimTracker(spec.name, outbox, self.report)
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
 
@@ -91,9 +96,6 @@ class ModemSlot:
 
     def _run(self) -> None:
         try:
-            since = self._outbox.clock() - DAY
-            sends = self._db(lambda: self._outbox.sent_since(self.name, since), "reading usage")
-            self._usage = SimUsage(sends)
             while not self._stopping.is_set() and not self._needs_operator:
                 self._step()
         except DatabaseUnavailableError:
@@ -126,7 +128,7 @@ class ModemSlot:
             )
             self._wait_until(self._streak.resting_until)
             return
-        limits = cap_state(self._config.caps, self._usage, now)
+        limits = self.sim.check(self._config.caps, now)
         if limits.blocked_until is not None:
             self.report.set(
                 "capped", f"{limits.reason} reached; waits until {_hms(limits.blocked_until)}"
@@ -160,24 +162,29 @@ class ModemSlot:
         log.debug(
             "%s: sending message %d to %s", self.name, message.id, mask_number(message.destination)
         )
+        started = time.monotonic()
         try:
             reference = self._sender.send(message.destination, message.body, validity=validity)
         except Exception as exc:
-            self._send_failed(message, exc)
+            outcome = self._send_failed(message, exc)
         else:
             self._sent(message, reference)
+            outcome = SENT
+        self._observer.send_finished(self.name, outcome, time.monotonic() - started)
         self.report.set("ready")
 
     def _sent(self, message: ClaimedMessage, reference: int) -> None:
         now = self._outbox.clock()
+        sim = self.sim.key
         self._mark(
-            lambda: self._outbox.mark_sent(message.id, reference, self.name), "recording a send"
+            lambda: self._outbox.mark_sent(message.id, reference, self.name, sim=sim),
+            "recording a send",
         )
-        self._usage.record(now, message.recipient_key)
+        self.sim.record(now, message.recipient_key)
         self._streak.success()
         self.sent += 1
 
-    def _send_failed(self, message: ClaimedMessage, exc: Exception) -> None:
+    def _send_failed(self, message: ClaimedMessage, exc: Exception) -> str:
         failure = classify_send_exception(exc)
         error = failure.error
         if not isinstance(exc, GatewayError):
@@ -198,6 +205,7 @@ class ModemSlot:
             if rest_until is not None:
                 log.warning("%s: failing repeatedly; set aside until %s", self.name, rest_until)
         self._wakeup.notify()  # another modem may take the message over at once
+        return error.outcome.value
 
     # -- the modem --------------------------------------------------------------------------
 
@@ -218,6 +226,7 @@ class ModemSlot:
         self._sender, self._open_failures = sender, 0
         log.info("%s: modem open", self.name)
         self._db(lambda: self._outbox.recover_modem(self.name, self._owner), "recovering")
+        self.sim.opened(sender, lambda fn: self._db(fn, "reading the SIM's usage"))
         self._check_health()
 
     def _open_failed(self, sender: Sender, exc: Exception) -> None:
@@ -238,7 +247,7 @@ class ModemSlot:
             self._drop_sender(f"health check failed ({type(exc).__name__})")
             return
         self._needs_check = False
-        self.report.health(health.signal_dbm, health.operator)
+        self.report.health(health)
         self.report.set("ready")
 
     def _drop_sender(self, reason: str) -> None:

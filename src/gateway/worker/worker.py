@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from gateway.outbox import DEFAULT_RETENTION, Outbox
 from gateway.worker.modem_slot import ModemSlot, SlotConfig
+from gateway.worker.observer import SendObserver
 from gateway.worker.sender import ModemSpec
 from gateway.worker.wakeup import Wakeup, start_wakeup_source
 
@@ -46,6 +47,7 @@ class Worker:
 
     :param outbox: the shared outbox.
     :param modems: the modems this process owns (a serial port belongs to one process).
+    :param observer: told of each send's outcome and duration (metrics).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class Worker:
         *,
         config: WorkerConfig | None = None,
         worker_id: str | None = None,
+        observer: SendObserver | None = None,
     ) -> None:
         if not modems:
             raise ValueError("a worker needs at least one modem")
@@ -73,6 +76,7 @@ class Worker:
                 self._stopping,
                 owner=self.worker_id,
                 config=self.config.slot,
+                observer=observer,
             )
             for spec in modems
         ]

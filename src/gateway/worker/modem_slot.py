@@ -20,6 +20,7 @@ from gateway.worker.caps import DAY, SimCaps, SimUsage, cap_state
 from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
 from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
+from gateway.worker.reports import ReportConfig, SlotReports
 from gateway.worker.sender import ModemSpec, Sender
 from gateway.worker.slot_report import SlotReporter
 from gateway.worker.wakeup import Wakeup
@@ -46,6 +47,7 @@ class SlotConfig:
     mark_grace: float = 30.0
     caps: SimCaps = field(default_factory=SimCaps)
     cooldown: CoolDownPolicy = field(default_factory=CoolDownPolicy)
+    reports: ReportConfig = field(default_factory=ReportConfig)
 
 
 class ModemSlot:
@@ -75,6 +77,7 @@ class ModemSlot:
         self._streak = FailureStreak(config.cooldown)
         self._usage = SimUsage()
         self.report = SlotReporter(spec.name, owner, outbox)
+        self._reports = SlotReports(spec.name, outbox, config.reports)
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
 
@@ -118,6 +121,10 @@ class ModemSlot:
             self._stopping.wait(self._config.cooldown.reopen_base.total_seconds())
 
     def _claim_and_send(self) -> None:
+        assert self._sender is not None
+        if not self._reports.collect(self._sender, self._db):
+            self._drop_sender("reading status reports failed")
+            return
         now = self._outbox.clock()
         if self._streak.resting(now):
             assert self._streak.resting_until is not None
@@ -161,7 +168,7 @@ class ModemSlot:
             "%s: sending message %d to %s", self.name, message.id, mask_number(message.destination)
         )
         try:
-            reference = self._sender.send(message.destination, message.body, validity=validity)
+            reference = self._reports.send(self._sender, message, validity)
         except Exception as exc:
             self._send_failed(message, exc)
         else:
@@ -170,8 +177,10 @@ class ModemSlot:
 
     def _sent(self, message: ClaimedMessage, reference: int) -> None:
         now = self._outbox.clock()
+        report_for = self._reports.report_for(self._sender, message)
         self._mark(
-            lambda: self._outbox.mark_sent(message.id, reference, self.name), "recording a send"
+            lambda: self._outbox.mark_sent(message.id, reference, self.name, report_for=report_for),
+            "recording a send",
         )
         self._usage.record(now, message.recipient_key)
         self._streak.success()

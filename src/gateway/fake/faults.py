@@ -55,6 +55,8 @@ class Faults:
     #: TP-ST of the reports: 0 delivered, 0x46 validity period expired, 0x21 phone busy
     #: (still trying)... (23.040 §9.2.3.15).
     report_status: int = 0
+    #: The ``AT+CNMI`` ``<ds>`` values the modem accepts; (0, 2): it only stores reports.
+    report_routes: tuple[int, ...] = (0, 1, 2)
     #: Read commands but answer nothing at all.
     mute: bool = False
     #: ``AT+CSQ`` rssi: 0..31, or 99 for unknown.

@@ -114,7 +114,10 @@ def _cnmi(state: ModemState, cmd: Command) -> list[str]:
         return ["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"]
     values = parse_args(cmd.args)
     old = state.settings.cnmi
-    state.settings.cnmi = tuple(int_arg(values, i, old[i]) for i in range(5))
+    cnmi = tuple(int_arg(values, i, old[i]) for i in range(5))
+    if cnmi[3] not in state.faults.report_routes:
+        raise AtError("CMS", 303)  # operation not supported
+    state.settings.cnmi = cnmi
     return []
 
 

@@ -24,6 +24,7 @@ CME_TEXTS = {
     100: "unknown",
 }
 CMS_TEXTS = {
+    303: "operation not supported",
     304: "invalid PDU mode parameter",
     305: "invalid text mode parameter",
     321: "invalid memory index",

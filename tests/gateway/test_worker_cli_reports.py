@@ -21,9 +21,9 @@ def test_run_with_delivery_reports_for_codes_only(sqlite_url: str, tmp_path: Pat
     code = outbox.enqueue("+32470000001", "code 1", expires_at=None, kind="code")
     notice = outbox.enqueue("+32470000002", "notice", expires_at=None, kind="notice")
     args = ["run", "--database", sqlite_url, "--fake", "1", "--fake-state", str(tmp_path / "f")]
+    args += ["--delivery-reports", "code"]
     worker = subprocess.Popen(
-        [sys.executable, "-c", "from gateway.cli import main; main()", *args]
-        + ["--delivery-reports", "code"],
+        [sys.executable, "-c", "from gateway.cli import main; main()", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -97,6 +97,8 @@ class AtChannel:
         self._final_may_follow = False
         #: References of messages whose ``+CMGS`` came after we gave up waiting (the latest few).
         self.late_references: deque[int] = deque(maxlen=32)
+        #: Sees every line first; a line it returns True for is consumed (status reports).
+        self.line_hook: Callable[[str], bool] | None = None
 
     def command(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
         """Send ``command`` and return its answer lines (without the final ``OK``).
@@ -199,6 +201,22 @@ class AtChannel:
             elif not self._is_echo(line, _MARKER):
                 self._stray(line)
 
+    def drain(self) -> None:
+        """Read what the modem said by itself since the last command, without sending anything.
+
+        Complete lines go where lines outside any answer go (:attr:`line_hook`, late answers,
+        unsolicited lines); a partial line waits in the buffer for the next read.
+        """
+        try:
+            waiting = self._port.in_waiting
+            if waiting:
+                self._buffer += self._port.read(waiting)
+        except (serial.SerialException, OSError) as exc:
+            raise ModemDisconnectedError(f"serial port failed: {exc}") from exc
+        while (line := self._pop_line()) is not None:
+            if not self._is_stray_marker(line):
+                self._stray(line)
+
     def close(self) -> None:
         try:
             self._port.close()
@@ -263,7 +281,7 @@ class AtChannel:
             line = raw.decode("utf-8", errors="replace").strip()
             # A late prompt glued to the next line; no answer line starts with ">".
             line = line.lstrip("> ") if line.startswith(">") else line
-            if line:
+            if line and not (self.line_hook is not None and self.line_hook(line)):
                 return line
 
     def _skip_separators(self) -> None:

@@ -27,11 +27,13 @@ from gateway.errors import (
     SendError,
     classify_cms_error,
 )
+from gateway.modem_reports import read_stored
 from gateway.modem_setup import ModemSetup
 from gateway.registration import REGISTERED_NAMES
 from gateway.serial_url import open_port
 from gateway.sim_identity import SimIdentity, read_sim_identity
 from gateway.sms_pdu import SubmitPdu, build_submit_pdu
+from gateway.status_report import ReportLines, StatusReport
 
 #: How long one blocking read may wait: the granularity of every timeout.
 READ_POLL = 0.05
@@ -49,7 +51,9 @@ class ModemSettings:
     :param poll_interval: pause between two looks at a SIM or registration still changing.
     :param validity: validity period put in each SMS (the code's lifetime), None for the SMS
         centre's default. Rounded down to what TP-VP can say, and at least 5 minutes.
-    :param delivery_report: request a status report (operators may charge for them).
+    :param delivery_report: route status reports to the host (``AT+CNMI``, for
+        :meth:`Modem.take_reports`) and request one for each message unless :meth:`Modem.send`
+        says otherwise (operators may charge for them).
     :param smsc: SMS centre to set with ``AT+CSCA`` when the SIM has none.
     """
 
@@ -119,6 +123,7 @@ class Modem:
         self._channel: AtChannel | None = None
         self._setup: ModemSetup | None = None
         self._in_use = threading.Lock()
+        self._reports = ReportLines()
 
     def open(self, *, wait_for_service: bool = True) -> None:
         """Open the port and initialise the modem.
@@ -133,6 +138,7 @@ class Modem:
         if self._channel is not None:
             raise RuntimeError("the modem is already open")
         channel = AtChannel(self._open_port())
+        channel.line_hook = self._reports.feed
         self._channel = channel
         self._setup = ModemSetup(channel, self.port, self._pin, self.settings)
         try:
@@ -144,13 +150,22 @@ class Modem:
             self.close()
             raise
 
-    def send(self, number: str, text: str, *, validity: timedelta | None = None) -> int:
+    def send(
+        self,
+        number: str,
+        text: str,
+        *,
+        validity: timedelta | None = None,
+        status_report: bool | None = None,
+    ) -> int:
         """Send one SMS and return the network's message reference (TP-MR, 0-255).
 
         GSM-7 text goes as is, other text as UCS-2; it must fit one SMS.
 
         :param number: destination, international (``+32470123456``) or national digits.
         :param validity: overrides :attr:`ModemSettings.validity` for this message.
+        :param status_report: request a status report (TP-SRR); default
+            :attr:`ModemSettings.delivery_report`.
         :raise SendError: the message was refused (``outcome`` temporary or permanent, with the
             ``+CMS ERROR`` code) or may have gone out (``outcome`` unknown: do not resend).
         :raise ModemError: the modem failed (disconnected, or reset and not re-initialised).
@@ -159,7 +174,9 @@ class Modem:
             number,
             text,
             validity=validity if validity is not None else self.settings.validity,
-            status_report=self.settings.delivery_report,
+            status_report=(
+                self.settings.delivery_report if status_report is None else status_report
+            ),
         )
         with self._exclusive_use() as setup:
             self.smsc = setup.ensure_service()
@@ -183,6 +200,24 @@ class Modem:
         with self._exclusive_use() as setup:
             setup.ensure_link()
             return read_sim_identity(setup.run)
+
+    def take_reports(self) -> list[StatusReport]:
+        """The status reports that arrived since the last call, oldest first.
+
+        Reads what the modem said since the last command without sending anything, then
+        reads and deletes the reports it stored (``+CDSI``). Call it between sends.
+        """
+        with self._exclusive_use():
+            self._require_channel().drain()
+            if self.settings.delivery_report:
+                read_stored(self._reports_run, self._reports)
+            self._reports.stored.clear()
+            reports = list(self._reports.reports)
+            self._reports.reports.clear()
+            return reports
+
+    def _reports_run(self, command: str) -> list[str]:
+        return self._require_channel().command(command, self.settings.command_timeout)
 
     @property
     def late_references(self) -> tuple[int, ...]:

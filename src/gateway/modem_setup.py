@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from gateway import sim
 from gateway.at_channel import AtChannel, AtCommandError
 from gateway.errors import ModemError, NoNetworkError, NoSmsCentreError, SimBusyError
+from gateway.modem_reports import route_reports
 from gateway.registration import REGISTRATION_QUERIES, Registration, parse_registration
 
 if TYPE_CHECKING:
@@ -93,6 +94,8 @@ class ModemSetup:
         self.run("AT+CMGF=0")
         for command in _OPTIONAL_SERVICE_SETUP:
             self._try(command)
+        if settings.delivery_report:
+            route_reports(self.run)
         self._wait_for_registration()
         self._smsc = self._read_smsc()
         self._service_ready = True

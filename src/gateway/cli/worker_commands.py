@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from gateway.cli.common import OneLineErrorCommand
 from gateway.cli.fake_commands import DEFAULT_STATE_DIR
 from gateway.cli.metrics_option import metrics_options, served_metrics
+from gateway.cli.report_options import delivery_report_options, report_config
 from gateway.cli.worker_modems import loopback_modems, serial_modems
 from gateway.modem import ModemSettings
 from gateway.outbox import Outbox, RetryPolicy
@@ -109,6 +110,7 @@ def _cap(value: int) -> int | None:
     help="Seconds to wait for the network's answer to a send (vendors: up to 120).",
 )
 @metrics_options
+@delivery_report_options
 @click.option("--log-level", default="INFO", show_default=True)
 def run_command(
     database: str,
@@ -124,6 +126,8 @@ def run_command(
     send_timeout: float,
     metrics_port: int | None,
     metrics_host: str,
+    delivery_reports: frozenset[str],
+    delivery_report_window: float,
     log_level: str,
 ) -> None:
     """Send queued SMS through the modems until SIGTERM (which finishes the send in flight)."""
@@ -132,11 +136,12 @@ def run_command(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = ModemSettings(send_timeout=send_timeout)
+    settings = ModemSettings(send_timeout=send_timeout, delivery_report=bool(delivery_reports))
     caps = SimCaps(_cap(cap_per_minute), _cap(cap_per_day), _cap(cap_recipients_per_day))
     # The lease outlives the slowest send, so a live worker never loses a message it is sending.
     lease = timedelta(seconds=send_timeout + 4 * settings.command_timeout)
-    config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps))
+    reports = report_config(delivery_reports, delivery_report_window)
+    config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps, reports=reports))
     outbox = _open_outbox(database, RetryPolicy(max_attempts=max_attempts))
     with ExitStack() as stack:
         metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))

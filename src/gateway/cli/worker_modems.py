@@ -33,10 +33,8 @@ def loopback_modems(
     count: int, state_dir: Path, *, send_delay: float, settings: ModemSettings
 ) -> Iterator[list[ModemSpec]]:
     """Start ``count`` loopback modems sharing the inbox in ``state_dir``; stop them after."""
-    fakes = [
-        FakeModem(state_dir, Faults(send_delay=send_delay), name=f"fake{n}")
-        for n in range(1, count + 1)
-    ]
+    faults = functools.partial(Faults, send_delay=send_delay, status_reports=True)
+    fakes = [FakeModem(state_dir, faults(), name=f"fake{n}") for n in range(1, count + 1)]
     try:
         for fake in fakes:
             fake.start()

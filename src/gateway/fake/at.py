@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from gateway.fake import device, sms
 from gateway.fake.faults import STATUS_URCS, Faults
-from gateway.fake.reports import status_report_pdu
+from gateway.fake.reports import Report, ReportQueue
 from gateway.fake.state import AtError, ModemState, Prompt
 from gateway.fake.syntax import AtSyntaxError, split_line
 
@@ -63,6 +63,7 @@ class AtEngine:
         self._held = bytearray()  # input that arrived while a send was in progress
         self._pending: _Pending | None = None
         self._late_final = b""  # an answer's final result held back until the next line
+        self._reports = ReportQueue()
 
     @property
     def faults(self) -> Faults:
@@ -81,10 +82,16 @@ class AtEngine:
 
     def next_deadline(self) -> float | None:
         """When :meth:`tick` has something to do (clock time), or None."""
-        return self._pending.due if self._pending is not None else None
+        if self._pending is not None:
+            return self._pending.due
+        return None if self.state.prompt is not None else self._reports.next_due()
 
     def tick(self) -> None:
-        """Give the network's late answer once it is due, then run held input."""
+        """Give the network's late answer once it is due, then run held input; send the
+        status reports whose delay passed (not while a send is in progress)."""
+        if self._pending is None and self.state.prompt is None:
+            for report in self._reports.pop_due(self.state.clock()):
+                self._route_report(report)
         pending = self._pending
         if pending is None or self.state.clock() < pending.due:
             return
@@ -252,10 +259,19 @@ class AtEngine:
         """Status reports routed per ``AT+CNMI`` ``<ds>``, when the fault asks for them."""
         if not (self.faults.status_reports and submitted.status_report_requested):
             return
+        now, delay = self.state.now(), max(self.faults.report_delay, 0.0)
+        report = Report(
+            reference, submitted.to, now, now + timedelta(seconds=delay), self.faults.report_status
+        )
+        if delay > 0:
+            self._reports.schedule(self.state.clock() + delay, report)
+        else:
+            self._route_report(report)
+
+    def _route_report(self, report: Report) -> None:
         ds = self.state.settings.cnmi[3]
         if ds == 2:
-            index = sms.store_status_report(self.state, reference, submitted.to)
+            index = sms.store_report(self.state, report)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
         elif ds == 1:
-            pdu = status_report_pdu(reference, submitted.to, self.state.now())
-            self.send_urc(f"+CDS: {len(pdu) // 2 - 1}\r\n{pdu}".encode())
+            self.send_urc(report.cds(self.state.settings.text_mode).encode())

@@ -59,8 +59,15 @@ class Faults:
     #: Emit a ``+CDSI`` status-report indication between the submit and the ``+CMGS`` answer.
     urc_during_send: bool = False
     #: After each send that asked for one, report delivery as ``AT+CNMI`` ``<ds>`` says
-    #: (``+CDSI`` with ds=2, ``+CDS`` with ds=1).
+    #: (``+CDSI`` with ds=2, ``+CDS`` with ds=1), in the ``AT+CMGF`` mode of the moment.
     status_reports: bool = False
+    #: Seconds between the network accepting a message and its status report.
+    report_delay: float = 0.0
+    #: TP-ST of the reports: 0 delivered, 0x46 validity period expired, 0x21 phone busy
+    #: (still trying)... (23.040 §9.2.3.15).
+    report_status: int = 0
+    #: The ``AT+CNMI`` ``<ds>`` values the modem accepts; (0, 2): it only stores reports.
+    report_routes: tuple[int, ...] = (0, 1, 2)
     #: Read commands but answer nothing at all.
     mute: bool = False
     # Field behaviours of real modems (python-gsmmodem's recorded dialogues and issues):

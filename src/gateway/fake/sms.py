@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from gateway.fake.device import REGISTERED, Handler
 from gateway.fake.pdu import PduError, decode_submit, relative_validity
-from gateway.fake.reports import status_report_pdu
+from gateway.fake.reports import Report
 from gateway.fake.state import AtError, ModemState, Prompt
 from gateway.fake.syntax import AtSyntaxError, Command, int_arg, parse_args
 
@@ -116,7 +116,10 @@ def _cnmi(state: ModemState, cmd: Command) -> list[str]:
         return ["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"]
     values = parse_args(cmd.args)
     old = state.settings.cnmi
-    state.settings.cnmi = tuple(int_arg(values, i, old[i]) for i in range(5))
+    cnmi = tuple(int_arg(values, i, old[i]) for i in range(5))
+    if cnmi[3] not in state.faults.report_routes:
+        raise AtError("CMS", 303)  # operation not supported
+    state.settings.cnmi = cnmi
     return []
 
 
@@ -153,10 +156,10 @@ def _cmgr(state: ModemState, cmd: Command) -> list[str]:
         return []
     state.require_sim()
     index = int_arg(parse_args(cmd.args), 0)
-    pdu = state.status_reports.get(index)
-    if pdu is None or state.settings.storage[0] != "SR":
+    report = state.status_reports.get(index)
+    if report is None or state.settings.storage[0] != "SR":
         raise AtError("CMS", 321)
-    return [f"+CMGR: 0,,{len(pdu) // 2 - 1}", pdu]
+    return report.cmgr(state.settings.text_mode)
 
 
 def _cmgd(state: ModemState, cmd: Command) -> list[str]:
@@ -176,8 +179,11 @@ def _cmgl(state: ModemState, cmd: Command) -> list[str]:
     if state.settings.storage[0] != "SR" or cmd.kind == "test":
         return []
     lines: list[str] = []
-    for index, pdu in sorted(state.status_reports.items()):
-        lines += [f"+CMGL: {index},1,,{len(pdu) // 2 - 1}", pdu]
+    for index, report in sorted(state.status_reports.items()):
+        if state.settings.text_mode:
+            lines.append(f'+CMGL: {index},"REC READ",{report.text()}')
+        else:
+            lines += [f"+CMGL: {index},1,,{report.pdu_length()}", report.pdu()]
     return lines
 
 
@@ -267,6 +273,12 @@ def _decode_text(state: ModemState, prompt: Prompt, body: str) -> Submitted:
 
 def store_status_report(state: ModemState, reference: int, destination: str) -> int:
     """Keep a "delivered" status report for ``reference`` in SR memory; return its index."""
+    now = state.now()
+    return store_report(state, Report(reference, destination, now, now))
+
+
+def store_report(state: ModemState, report: Report) -> int:
+    """Keep ``report`` in SR memory; return its index."""
     index = next(i for i in range(1, STORAGE_SIZE + 2) if i not in state.status_reports)
-    state.status_reports[index] = status_report_pdu(reference, destination, state.now())
+    state.status_reports[index] = report
     return index

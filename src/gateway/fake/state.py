@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.fake.faults import Faults
+from gateway.fake.reports import Report
 
 # Verbose texts for AT+CMEE=2 (27.007 §9.2.1, 27.005 §3.2.5).
 CME_TEXTS = {
@@ -23,6 +24,7 @@ CME_TEXTS = {
     100: "unknown",
 }
 CMS_TEXTS = {
+    303: "operation not supported",
     304: "invalid PDU mode parameter",
     305: "invalid text mode parameter",
     321: "invalid memory index",
@@ -96,7 +98,7 @@ class ModemState:
     puk_tries_left: int = PUK_TRIES
     sim_busy_until: float = 0.0
     next_reference: int = 1
-    status_reports: dict[int, str] = field(default_factory=dict)
+    status_reports: dict[int, Report] = field(default_factory=dict)
     prompt: Prompt | None = None
 
     def __post_init__(self) -> None:

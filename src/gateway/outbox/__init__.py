@@ -12,6 +12,7 @@ gateway worker claims them with a lease, sends them and marks the outcome. Usage
 from __future__ import annotations
 
 from gateway.outbox.claim import ClaimedMessage
+from gateway.outbox.delivery import DEFAULT_REPORT_WINDOW
 from gateway.outbox.engine import configure_sqlite, create_outbox_engine
 from gateway.outbox.gauges import COUNT_LIMIT, QueueDepth, queue_depth
 from gateway.outbox.maintenance import DEFAULT_RETENTION, QueueStats
@@ -30,6 +31,7 @@ from gateway.outbox.store import (
 __all__ = [
     "COUNT_LIMIT",
     "DEFAULT_LEASE",
+    "DEFAULT_REPORT_WINDOW",
     "DEFAULT_RETENTION",
     "NOTIFY_CHANNEL",
     "ClaimedMessage",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from gateway.message import DeliveryState
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.schema import outbox_table as t
+from gateway.outbox.schema import reports_table
 
 log = logging.getLogger("gateway.outbox")
 
@@ -86,6 +87,7 @@ class MaintenanceMixin:
         cutoff = self.clock() - retention
         stmt = sa.delete(t).where(t.c.state.in_(_FINAL), t.c.finished_at < cutoff)
         with self.engine.begin() as conn:
+            conn.execute(sa.delete(reports_table).where(reports_table.c.sent_at < cutoff))
             return int(conn.execute(stmt).rowcount)
 
     def stats(self) -> QueueStats:

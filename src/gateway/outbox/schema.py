@@ -54,6 +54,25 @@ outbox_table = sa.Table(
     sa.Index("ix_t2m2fa_outbox_state_created", "state", "created_at"),
 )
 
+# One row per sent message that asked for a status report; created by create_all() like the
+# rest, so an existing database gains it without a migration. No number is kept: reports are
+# matched on modem, TP-MR and a coarse key of the recipient's last digits (delivery.py).
+reports_table = sa.Table(
+    "t2m2fa_outbox_reports",
+    metadata,
+    sa.Column("message_id", _Id, primary_key=True, autoincrement=False),
+    sa.Column("modem", sa.String(200), nullable=False),
+    sa.Column("reference", sa.Integer, nullable=False),
+    sa.Column("recipient_match", sa.String(16), nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("reason", sa.String(200), nullable=True),
+    sa.Column("reported_at", UTCDateTime, nullable=True),
+    sa.Column("discharged_at", UTCDateTime, nullable=True),
+    sa.Index("ix_t2m2fa_outbox_reports_match", "modem", "reference", "state"),
+)
+
 modems_table = sa.Table(
     "t2m2fa_gateway_modems",
     metadata,

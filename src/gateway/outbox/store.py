@@ -13,6 +13,7 @@ from gateway.errors import SendError
 from gateway.message import DeliveryState, MessageStatus
 from gateway.outbox import maintenance
 from gateway.outbox.claim import ClaimedMessage, claim_statement, to_claimed
+from gateway.outbox.delivery import DeliveryMixin, awaiting_row, delivery_fields
 from gateway.outbox.engine import create_outbox_engine
 from gateway.outbox.leases import LeasesMixin
 from gateway.outbox.masking import mask_number, recipient_key
@@ -41,7 +42,7 @@ class UnknownMessageError(LookupError):
     """No outbox row has this id (never enqueued, or purged after the retention)."""
 
 
-class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
+class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMixin):
     """A durable queue of SMS messages in a SQL database (SQLite or PostgreSQL).
 
     :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite
@@ -137,6 +138,7 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
         """
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t).where(t.c.id == msg_id)).one_or_none()
+            delivery = delivery_fields(conn, msg_id)
         if row is None:
             raise UnknownMessageError(f"no outbox message {msg_id}")
         m = row._mapping
@@ -153,6 +155,7 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
             permanent=permanent,
             sent_at=m["sent_at"],
             modem=m["modem"],
+            **delivery,
         )
 
     def claim(
@@ -192,21 +195,28 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin):
             log.debug("message %d claimed by %s (attempt %d)", c.id, modem, c.attempts)
         return claimed
 
-    def mark_sent(self, msg_id: int, reference: int, modem: str, *, sim: str | None = None) -> None:
+    def mark_sent(
+        self,
+        msg_id: int,
+        reference: int,
+        modem: str,
+        *,
+        sim: str | None = None,
+        report_for: str | None = None,
+    ) -> None:
         """Record that ``modem`` handed message ``msg_id`` to the network; redact it.
 
         :param sim: the sending SIM's :attr:`~gateway.sim_identity.SimIdentity.key`, which the
             per-SIM caps count by.
+        :param report_for: the destination, when a status report was requested: the message
+            then awaits it (see :meth:`record_report`).
         """
-        params = {
-            "msg_id": msg_id,
-            "ref": reference,
-            "modem_name": modem,
-            "sim": sim,
-            "now": self.clock(),
-        }
+        now = self.clock()
+        params = {"msg_id": msg_id, "ref": reference, "modem_name": modem, "sim": sim, "now": now}
         with self.engine.begin() as conn:
             conn.execute(_MARK_SENT, params)
+            if report_for is not None:
+                conn.execute(awaiting_row(msg_id, modem, reference, report_for, now))
         log.info("message %d sent by %s (reference %d)", msg_id, modem, reference)
 
     def mark_failed(

@@ -22,6 +22,7 @@ from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem,
 from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
 from gateway.worker.observer import SENT, NoObserver, SendObserver
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
+from gateway.worker.reports import ReportConfig, SlotReports
 from gateway.worker.sender import ModemSpec, Sender
 from gateway.worker.sim_tracking import SimTracker
 from gateway.worker.slot_report import SlotReporter
@@ -49,6 +50,7 @@ class SlotConfig:
     mark_grace: float = 30.0
     caps: SimCaps = field(default_factory=SimCaps)
     cooldown: CoolDownPolicy = field(default_factory=CoolDownPolicy)
+    reports: ReportConfig = field(default_factory=ReportConfig)
 
 
 class ModemSlot:
@@ -80,6 +82,7 @@ class ModemSlot:
         self._observer: SendObserver = observer or NoObserver()
         self.report = SlotReporter(spec.name, owner, outbox)
         self.sim = SimTracker(spec.name, outbox, self.report)
+        self._reports = SlotReports(spec.name, outbox, config.reports)
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
 
@@ -120,6 +123,10 @@ class ModemSlot:
             self._stopping.wait(self._config.cooldown.reopen_base.total_seconds())
 
     def _claim_and_send(self) -> None:
+        assert self._sender is not None
+        if not self._reports.collect(self._sender, self._db):
+            self._drop_sender("reading status reports failed")
+            return
         now = self._outbox.clock()
         if self._streak.resting(now):
             assert self._streak.resting_until is not None
@@ -164,7 +171,7 @@ class ModemSlot:
         )
         started = time.monotonic()
         try:
-            reference = self._sender.send(message.destination, message.body, validity=validity)
+            reference = self._reports.send(self._sender, message, validity)
         except Exception as exc:
             outcome = self._send_failed(message, exc)
         else:
@@ -176,8 +183,11 @@ class ModemSlot:
     def _sent(self, message: ClaimedMessage, reference: int) -> None:
         now = self._outbox.clock()
         sim = self.sim.key
+        report_for = self._reports.report_for(self._sender, message)
         self._mark(
-            lambda: self._outbox.mark_sent(message.id, reference, self.name, sim=sim),
+            lambda: self._outbox.mark_sent(
+                message.id, reference, self.name, sim=sim, report_for=report_for
+            ),
             "recording a send",
         )
         self.sim.record(now, message.recipient_key)

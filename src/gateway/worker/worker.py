@@ -134,6 +134,7 @@ class Worker:
         """Sweep expired messages, and purge old ones when ``next_purge`` (monotonic) is past."""
         try:
             self.outbox.expire()
+            self.outbox.close_unreported(self.config.slot.reports.window)
             if next_purge <= time.monotonic():
                 self.outbox.purge(self.config.retention)
                 next_purge = time.monotonic() + self.config.purge_interval

@@ -82,7 +82,9 @@ class ModemSlot:
         self._observer: SendObserver = observer or NoObserver()
         self.report = SlotReporter(spec.name, owner, outbox)
         self.sim = SimTracker(spec.name, outbox, self.report)
-        self._reports = SlotReports(spec.name, outbox, config.reports)
+        self._reports = SlotReports(
+            spec.name, outbox, config.reports, observe=self._observer.delivery_report
+        )
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
 

@@ -50,10 +50,19 @@ class ReportingSender(Protocol):
 class SlotReports:
     """One modem thread's side of delivery reports."""
 
-    def __init__(self, modem: str, outbox: Outbox, config: ReportConfig) -> None:
+    def __init__(
+        self,
+        modem: str,
+        outbox: Outbox,
+        config: ReportConfig,
+        observe: Callable[[str], None] = lambda _outcome: None,
+    ) -> None:
+        """:param observe: told each report's outcome (``delivered``, ``not_delivered``,
+        ``pending``, or ``unmatched`` for a report no message claims), e.g. for metrics."""
         self._modem = modem
         self._outbox = outbox
         self._config = config
+        self._observe = observe
 
     def send(self, sender: Sender, message: ClaimedMessage, validity: timedelta | None) -> int:
         """Send ``message``, asking for a report when its kind is one of the configured ones."""
@@ -90,4 +99,5 @@ class SlotReports:
 
     def _record(self, reports: list[StatusReport]) -> None:
         for report in reports:
-            self._outbox.record_report(self._modem, report, window=self._config.window)
+            matched = self._outbox.record_report(self._modem, report, window=self._config.window)
+            self._observe(report.outcome.value if matched is not None else "unmatched")

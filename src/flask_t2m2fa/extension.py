@@ -10,6 +10,7 @@ from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
 
 from . import accounts, audit, config, handoff, models, remember
+from .outbox_keys import outbox_keys
 from .phones import PhoneError
 from .policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
@@ -57,7 +58,8 @@ class TwoFactor:
         settings = config.load(app.config, app_name=app.name)
         models.register(db.metadata)
         if sender is None:
-            sender = OutboxSender(DatabaseOutbox(lambda: db.engine), db.session.connection)
+            outbox = DatabaseOutbox(lambda: db.engine, outbox_keys(app.config))
+            sender = OutboxSender(outbox, db.session.connection)
         app.extensions[EXTENSION_KEY] = State(
             settings=settings,
             db=db,

@@ -24,7 +24,10 @@ from gateway.outbox.schema import outbox_table as t
 
 NUMBER = "+32470123456"
 TEXT = "Example: your login code is 9741. It expires in 5 min. Never share this code."
-SOON = datetime.now(UTC) + timedelta(minutes=5)
+
+
+def soon() -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=5)
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def _rows(outbox: Outbox) -> list[sa.RowMapping]:
 
 
 def test_rows_hold_no_clear_destination_or_text(outbox: Outbox) -> None:
-    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     [row] = _rows(outbox)
     stored = b"".join(
         value if isinstance(value, bytes) else str(value).encode() for value in row.values()
@@ -58,7 +61,7 @@ def test_sqlite_files_hold_no_clear_number_or_code(sqlite_url: str) -> None:
     outbox = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     for _ in range(3):
-        outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+        outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     files = [p for p in Path(sa.make_url(sqlite_url).database or "").parent.iterdir()]
     data = b"".join(p.read_bytes() for p in files)  # database and WAL, before any checkpoint
     outbox.engine.dispose()
@@ -67,8 +70,8 @@ def test_sqlite_files_hold_no_clear_number_or_code(sqlite_url: str) -> None:
 
 
 def test_a_ciphertext_moved_to_another_row_does_not_open(outbox: Outbox) -> None:
-    first = outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
-    second = outbox.enqueue("+32470999999", "other", expires_at=SOON)
+    first = outbox.enqueue(NUMBER, TEXT, expires_at=soon())
+    second = outbox.enqueue("+32470999999", "other", expires_at=soon())
     with outbox.engine.begin() as conn:
         sealed = conn.execute(sa.select(t.c.sealed).where(t.c.id == first)).scalar_one()
         conn.execute(sa.update(t).where(t.c.id == second).values(sealed=sealed))
@@ -81,7 +84,7 @@ def test_a_ciphertext_moved_to_another_row_does_not_open(outbox: Outbox) -> None
 
 
 def test_rotation_old_key_opens_then_rekey_lets_it_go(outbox: Outbox) -> None:
-    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     new = new_key_text()
     both = OutboxKeys.from_text(f"{new}\n{OUTBOX_KEY}\n")  # current first, old kept
     assert both.current_id != OUTBOX_KEYS.current_id
@@ -94,7 +97,7 @@ def test_rotation_old_key_opens_then_rekey_lets_it_go(outbox: Outbox) -> None:
 
 
 def test_a_worker_without_the_key_fails_the_message_and_says_why(outbox: Outbox) -> None:
-    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     outbox.keys = OutboxKeys.generate()
     assert outbox.claim("w", "m") == []
     status = outbox.status(msg_id)
@@ -106,7 +109,7 @@ def test_no_keys_no_queueing_and_no_claiming(db_url: str) -> None:
     outbox = Outbox(db_url)
     outbox.create_schema()
     with pytest.raises(OutboxKeyError, match="no outbox key"):
-        outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+        outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     with pytest.raises(OutboxKeyError, match="no outbox key"):
         outbox.claim("w", "m")
     assert outbox.stats().counts[DeliveryState.QUEUED] == 0  # reading needs no key
@@ -150,7 +153,7 @@ def test_sqlite_files_are_private(tmp_path: Path) -> None:
     try:
         outbox = Outbox(f"sqlite:///{database}", keys=OUTBOX_KEYS)
         outbox.create_schema()
-        outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+        outbox.enqueue(NUMBER, TEXT, expires_at=soon())
         modes = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()}
         outbox.engine.dispose()
     finally:
@@ -196,6 +199,6 @@ def test_an_outbox_from_before_encryption_is_upgraded(db_url: str) -> None:
     assert "destination" not in queued and "body" not in queued
     assert outbox.status(queued["id"]).state is DeliveryState.EXPIRED
     assert outbox.status(sent["id"]).state is DeliveryState.SENT
-    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=SOON)
+    msg_id = outbox.enqueue(NUMBER, TEXT, expires_at=soon())
     assert [c.id for c in outbox.claim("w", "m")] == [msg_id]
     outbox.engine.dispose()

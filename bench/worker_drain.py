@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gateway.fake import FakeModem
 from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox
+from gateway.outbox import Outbox, OutboxKeys
 from worker_common import (
     NUMBER,
     databases,
@@ -40,7 +40,7 @@ def direct_rate(workdir: Path, count: int) -> float:
 
 
 def drain_rate(url: str, workdir: Path, count: int) -> float:
-    outbox = Outbox(url)
+    outbox = Outbox(url, keys=OutboxKeys.generate())
     outbox.create_schema()
     with outbox.engine.begin() as conn:
         for i in range(count):

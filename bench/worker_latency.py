@@ -24,7 +24,7 @@ from pathlib import Path
 from gateway.fake import FakeModem, Inbox
 from gateway.message import DeliveryState
 from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox
+from gateway.outbox import Outbox, OutboxKeys
 from worker_common import (
     NUMBER,
     databases,
@@ -51,7 +51,7 @@ def direct_latencies(workdir: Path, rounds: int) -> list[float]:
 
 def queued_latencies(url: str, workdir: Path, rounds: int, gap: float) -> list[float]:
     """Milliseconds from ``enqueue`` to the PDU's arrival through a worker process."""
-    outbox = Outbox(url)
+    outbox = Outbox(url, keys=OutboxKeys.generate())
     outbox.create_schema()
     starts: dict[str, datetime] = {}
     with loopback_modems(workdir, 1, 0.0) as devices:

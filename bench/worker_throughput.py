@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gateway.fake import FakeModem, Faults
 from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox
+from gateway.outbox import Outbox, OutboxKeys
 from worker_common import (
     NUMBER,
     databases,
@@ -49,7 +49,7 @@ def direct_rate(workdir: Path, delay: float, count: int) -> float:
 
 def worker_rate(url: str, workdir: Path, modems: int, delay: float, per_modem: int) -> float:
     total = per_modem * modems
-    outbox = Outbox(url)
+    outbox = Outbox(url, keys=OutboxKeys.generate())
     outbox.create_schema()
     with loopback_modems(workdir, modems, delay) as devices:
         times = _drain(outbox, url, workdir, devices, total, delay)

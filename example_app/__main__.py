@@ -27,7 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--state-dir",
         type=Path,
         default=DEFAULT_STATE_DIR,
-        help="where the database, the loopback modem's inbox and the logins live",
+        help="where the database, the outbox key and the logins live "
+        "(the loopback modem's inbox: beside it, in DIR-phone)",
     )
     parser.add_argument(
         "--reset", action="store_true", help="forget the demo data and seed it afresh"

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from example_app import create_app, init_database
 from example_app.seed import DEMO_ACCOUNT, DEMO_USERS, is_seeded, new_demo_passwords, seed_demo_data
 from gateway.fake import FakeModem
+from gateway.outbox import new_key_text
 
 HOST = "127.0.0.1"
 #: The demo's state, relative to the directory it is started from (``var/`` is outside git).
@@ -43,7 +44,17 @@ class DemoPaths:
 
     @property
     def fake_modem(self) -> Path:
-        return self.root / "fake-modem"
+        """The loopback modem's inbox: the simulated handset, which shows codes in clear.
+
+        It stands for the user's phone, not the server, so it lives beside the state directory
+        (``var/demo-phone``), never in it: no file of the server's state holds a code.
+        """
+        return self.root.with_name(f"{self.root.name}-phone")
+
+    @property
+    def outbox_key(self) -> Path:
+        """The key that encrypts queued messages, shared by the web app and the worker."""
+        return self.root / "outbox.key"
 
     @property
     def logins(self) -> Path:
@@ -61,7 +72,7 @@ class DemoPaths:
         """Forget the demo's data: database, inbox, logins and key (only the demo's own files)."""
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{self.database}{suffix}").unlink(missing_ok=True)
-        for path in (self.logins, self.secret_key):
+        for path in (self.logins, self.secret_key, self.outbox_key):
             path.unlink(missing_ok=True)
         if self.fake_modem.is_dir():
             for child in self.fake_modem.iterdir():
@@ -88,8 +99,10 @@ def _private_text(path: Path, make: str) -> str:
 def demo_app(paths: DemoPaths) -> Flask:
     """The web app configured for the demo: SQLite in ``paths``, loopback phone page, plain http."""
     paths.root.mkdir(parents=True, exist_ok=True)
+    _private_text(paths.outbox_key, new_key_text() + "\n")
     return create_app(
         {
+            "T2M2FA_OUTBOX_KEY_FILE": str(paths.outbox_key),
             # The phone numbers are encrypted with a key derived from it: keep it across runs.
             "SECRET_KEY": _private_text(paths.secret_key, secrets.token_hex(32)),
             "SQLALCHEMY_DATABASE_URI": paths.database_url,
@@ -182,6 +195,7 @@ class DemoStack:
         command = [*_gateway_command(), "run", "--database", self.paths.database_url]
         if self.metrics_port is not None:
             command += ["--metrics-port", str(self.metrics_port)]
+        command += ["--key-file", str(self.paths.outbox_key)]
         # Its own process group: Ctrl-C reaches only us, and we stop the worker in order.
         return subprocess.Popen([*command, "--modem", device], process_group=0)  # noqa: S603
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from doubles import OUTBOX_KEY
 from gateway.fake import FakeModem
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -76,3 +77,22 @@ def fake_modem(tmp_path: os.PathLike[str]) -> Iterator[FakeModem]:
     """
     with FakeModem(Path(tmp_path) / "fake-modem") as modem:
         yield modem
+
+
+@pytest.fixture(scope="session", autouse=True)
+def outbox_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's outbox key in a file (mode 0600) that every worker process started finds.
+
+    ``T2M2FA_OUTBOX_KEY_FILE`` is the worker's ``--key-file``; a test of a missing key unsets it.
+    """
+    path = tmp_path_factory.mktemp("keys") / "outbox.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(OUTBOX_KEY + "\n")
+    previous = os.environ.get("T2M2FA_OUTBOX_KEY_FILE")
+    os.environ["T2M2FA_OUTBOX_KEY_FILE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("T2M2FA_OUTBOX_KEY_FILE", None)
+    else:
+        os.environ["T2M2FA_OUTBOX_KEY_FILE"] = previous

@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from gateway.message import DeliveryState, MessageStatus
+from gateway.outbox import OutboxKeys, new_key_text
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CODE_RE = re.compile(r"\b([0-9]{4,8})\b")
+#: The suite's outbox key (fresh each run): in-process outboxes use OUTBOX_KEYS; worker
+#: processes read it from the key file that conftest.py names in T2M2FA_OUTBOX_KEY_FILE.
+OUTBOX_KEY = new_key_text()
+OUTBOX_KEYS = OutboxKeys.from_text(OUTBOX_KEY)
 
 
 class FakeClock:

@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     # None: derived from SECRET_KEY with a purpose label (see keys.derive_key).
     "T2M2FA_CODE_KEY": None,
     "T2M2FA_PHONE_KEY": None,
+    # The default sender's outbox keys (see outbox_keys.py): base64 keys, current first, in
+    # the configuration or in a key file shared with the gateway worker. No default.
+    "T2M2FA_OUTBOX_KEY": None,
+    "T2M2FA_OUTBOX_KEY_FILE": None,
     "T2M2FA_MAX_ATTEMPTS_PER_CHALLENGE": 3,
     "T2M2FA_MAX_FAILURES_PER_DAY": 10,
     "T2M2FA_MAX_FAILURES_PER_30_DAYS": 20,

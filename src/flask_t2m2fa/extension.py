@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import config, models
 from .events import Event
+from .outbox_keys import outbox_keys
 from .rules import policy as policy_rules
 from .rules.phones import PhoneError
 from .rules.policy import Policy
@@ -86,7 +87,8 @@ class TwoFactor:
         app.config.update(defaults)
         models.register(db.metadata)
         if sender is None:
-            sender = OutboxSender(DatabaseOutbox(lambda: db.engine), db.session.connection)
+            outbox = DatabaseOutbox(lambda: db.engine, outbox_keys(app.config))
+            sender = OutboxSender(outbox, db.session.connection)
         app.extensions[EXTENSION_KEY] = State(
             extension=self,
             settings=settings,

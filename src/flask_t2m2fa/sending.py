@@ -15,6 +15,8 @@ from gateway.message import MessageStatus
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from gateway.outbox import OutboxKeys
+
 
 class SmsSender(Protocol):
     """What the extension needs from an SMS channel."""
@@ -65,10 +67,13 @@ class DatabaseOutbox:
     """The gateway outbox on the host's database engine, created on first use.
 
     The engine is only known inside an app context, hence the lazy creation.
+
+    :param keys: seal each message's destination and text (see ``outbox_keys.py``).
     """
 
-    def __init__(self, engine: Callable[[], sa.Engine]) -> None:
+    def __init__(self, engine: Callable[[], sa.Engine], keys: OutboxKeys | None = None) -> None:
         self._engine = engine
+        self._keys = keys
         self._outbox: Any = None
 
     def _get(self) -> Any:
@@ -76,7 +81,7 @@ class DatabaseOutbox:
         if self._outbox is None or self._outbox.engine is not engine:
             from gateway.outbox import Outbox
 
-            self._outbox = Outbox(engine)
+            self._outbox = Outbox(engine, keys=self._keys)
         return self._outbox
 
     def enqueue(self, to: str, text: str, **kwargs: Any) -> int:

@@ -168,6 +168,37 @@ def test_demo_login_with_code_read_on_the_phone_page(demo: Demo) -> None:
     assert not Path(f"/proc/{worker.group(1)}").exists()  # Ctrl-C stopped the worker too
 
 
+def _secrets_in(directory: Path, needles: dict[str, bytes]) -> list[str]:
+    """``file: what`` for each needle found in the raw bytes of any file under ``directory``."""
+    found = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        found += [f"{path.name}: {what}" for what, needle in needles.items() if needle in data]
+    return found
+
+
+def test_running_demo_keeps_no_code_and_no_number_in_its_state_files(demo: Demo) -> None:
+    """Issue 8.5: database, WAL, journal, keys, logins: no code and no full number in clear."""
+    logins = json.loads((demo.state_dir / "demo-logins.json").read_text())
+    browser = Browser(demo.url)
+    fields = {"account": "demo-account", "username": "admin", "password": logins["admin"]}
+    browser.submit("/login?next=/", fields)
+    code = _read_code_on_phone_page(browser)  # the SMS went out: its row was sent and redacted
+    needles: dict[str, bytes] = {"the SMS text": f"code is {code}".encode()}
+    for number in ("+32470123456", "+32470123457"):  # the admin's primary and backup phones
+        national = "0" + number[3:]
+        for shown in (number, number[1:], national):
+            needles[shown] = shown.encode()
+    assert _secrets_in(demo.state_dir, needles) == []  # while the stack runs, WAL not merged
+
+    assert "Welcome, Ada Admin" in browser.submit("/t2m2fa/code", {"code": code})
+    assert _secrets_in(demo.state_dir, needles) == []
+    database_files = list(demo.state_dir.glob("example.sqlite3*"))
+    assert {p.name for p in database_files} >= {"example.sqlite3", "example.sqlite3-wal"}
+    assert {oct(p.stat().st_mode & 0o777) for p in database_files} == {"0o600"}
+    assert oct((demo.state_dir / "outbox.key").stat().st_mode & 0o777) == "0o600"
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BRAND_BLUE = "rgb(11, 107, 203)"

@@ -16,12 +16,13 @@ from flask_t2m2fa.services import accounts, challenges
 from flask_t2m2fa.state import get_state
 from gateway.errors import Outcome, SendError
 from gateway.message import DeliveryState
-from gateway.outbox import Outbox
+from gateway.outbox import Outbox, OutboxKeys, new_key_text
 
 
 @pytest.fixture
 def outbox_app(sqlite_url: str) -> Iterator[Flask]:
-    app = build_app(sqlite_url, FakeClock(datetime.now(UTC)), None, {}, create_tables=False)
+    options = {"T2M2FA_OUTBOX_KEY": new_key_text()}  # this app's own key
+    app = build_app(sqlite_url, FakeClock(datetime.now(UTC)), None, options, create_tables=False)
     assert app.test_cli_runner().invoke(args=["t2m2fa", "init-db"]).exit_code == 0
     with app.app_context():
         host: Host = app.extensions["test_host"]
@@ -62,7 +63,7 @@ def test_rolled_back_challenge_queues_nothing(outbox_app: Flask, sqlite_url: str
 def test_failure_reported_by_the_outbox_is_shown(outbox_app: Flask, sqlite_url: str) -> None:
     client = outbox_app.test_client()
     json_login(client, "olga")
-    outbox = Outbox(sqlite_url)
+    outbox = Outbox(sqlite_url, keys=OutboxKeys.from_text(outbox_app.config["T2M2FA_OUTBOX_KEY"]))
     (message,) = outbox.claim("worker", "modem0")
     outbox.mark_failed(message.id, SendError("barred", outcome=Outcome.PERMANENT), modem="modem0")
     outbox.engine.dispose()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from doubles import OUTBOX_KEYS
 from gateway.errors import Outcome, SendError
 from gateway.message import DeliveryState
 from gateway.outbox import ModemReport, Outbox, RetryPolicy, UnknownMessageError
@@ -35,7 +36,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def outbox(db_url: str, clock: Clock) -> Iterator[Outbox]:
-    box = Outbox(db_url, clock=clock, policy=RetryPolicy(max_attempts=3))
+    box = Outbox(db_url, keys=OUTBOX_KEYS, clock=clock, policy=RetryPolicy(max_attempts=3))
     box.create_schema()
     yield box
     box.engine.dispose()
@@ -138,7 +139,7 @@ def test_mark_sent_records_and_redacts(outbox: Outbox, clock: Clock) -> None:
     status = outbox.status(msg_id)
     assert (status.state, status.modem, status.sent_at) == (DeliveryState.SENT, "m1", clock.now)
     row = raw_row(outbox, msg_id)
-    assert (row["destination"], row["body"], row["reference"]) == (None, None, 42)
+    assert (row["sealed"], row["reference"]) == (None, 42)
     assert row["destination_masked"] == "+•••67"
 
 
@@ -182,7 +183,7 @@ def test_temporary_failures_stop_at_max_attempts(outbox: Outbox, clock: Clock) -
     assert states == [DeliveryState.QUEUED, DeliveryState.QUEUED, DeliveryState.FAILED]
     status = outbox.status(msg_id)
     assert (status.state, status.attempts, status.permanent) == (DeliveryState.FAILED, 3, False)
-    assert raw_row(outbox, msg_id)["body"] is None
+    assert raw_row(outbox, msg_id)["sealed"] is None
 
 
 def test_permanent_failure_fails_at_once(outbox: Outbox, clock: Clock) -> None:
@@ -197,7 +198,7 @@ def test_permanent_failure_fails_at_once(outbox: Outbox, clock: Clock) -> None:
         "unassigned number",
     )
     assert status.failed
-    assert raw_row(outbox, msg_id)["destination"] is None
+    assert raw_row(outbox, msg_id)["sealed"] is None
 
 
 def test_unknown_outcome_is_never_sent_again(outbox: Outbox, clock: Clock) -> None:
@@ -239,7 +240,7 @@ def test_expired_message_is_never_claimed(outbox: Outbox, clock: Clock) -> None:
         DeliveryState.EXPIRED,
         "expired before it could be sent",
     )
-    assert raw_row(outbox, msg_id)["body"] is None
+    assert raw_row(outbox, msg_id)["sealed"] is None
 
 
 def test_expire_leaves_a_message_being_sent_alone(outbox: Outbox, clock: Clock) -> None:
@@ -343,7 +344,7 @@ def test_create_schema_is_idempotent(outbox: Outbox) -> None:
 
 
 def test_sqlite_uses_wal_and_a_busy_timeout(sqlite_url: str) -> None:
-    outbox = Outbox(sqlite_url)
+    outbox = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     with outbox.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

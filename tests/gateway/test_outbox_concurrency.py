@@ -10,18 +10,21 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from doubles import OUTBOX_KEYS
 from gateway.outbox import NOTIFY_CHANNEL, Outbox
 
 
 def test_parallel_claims_take_each_message_once(db_url: str) -> None:
-    seed = Outbox(db_url)
+    seed = Outbox(db_url, keys=OUTBOX_KEYS)
     seed.create_schema()
     ids = [seed.enqueue(f"+3247000{i:04d}", "hi", expires_at=None) for i in range(200)]
     taken: list[int] = []
     lock = threading.Lock()
 
     def drain(worker: int) -> None:
-        outbox = Outbox(db_url)  # its own engine, as a separate process would have
+        outbox = Outbox(
+            db_url, keys=OUTBOX_KEYS
+        )  # its own engine, as a separate process would have
         while batch := outbox.claim(f"w{worker}", f"m{worker}", limit=3):
             for message in batch:
                 outbox.mark_sent(message.id, 1, f"m{worker}")
@@ -41,7 +44,7 @@ def test_parallel_claims_take_each_message_once(db_url: str) -> None:
 
 @pytest.mark.postgres
 def test_enqueue_notifies_listeners_on_commit_only(postgres_url: str) -> None:
-    outbox = Outbox(postgres_url)
+    outbox = Outbox(postgres_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     conninfo = sa.make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(conninfo, autocommit=True) as listener:
@@ -63,7 +66,7 @@ def test_enqueue_notifies_listeners_on_commit_only(postgres_url: str) -> None:
 
 
 def test_claim_lease_length_is_honoured(db_url: str) -> None:
-    outbox = Outbox(db_url)
+    outbox = Outbox(db_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     outbox.enqueue("+32470000001", "x", expires_at=None)
     [claimed] = outbox.claim("w", "m", lease=timedelta(hours=1))

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from doubles import eventually
+from doubles import OUTBOX_KEYS, eventually
 from gateway.errors import (
     ModemDisconnectedError,
     ModemNotRespondingError,
@@ -96,7 +96,11 @@ class _Handle:
 
 @pytest.fixture
 def outbox(db_url: str) -> Iterator[Outbox]:
-    box = Outbox(db_url, policy=RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=0.2)))
+    box = Outbox(
+        db_url,
+        keys=OUTBOX_KEYS,
+        policy=RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=0.2)),
+    )
     box.create_schema()
     yield box
     box.engine.dispose()
@@ -152,7 +156,7 @@ def test_temporary_error_is_retried_after_backoff(outbox: Outbox) -> None:
 
 
 def test_temporary_error_fails_over_to_another_modem_at_once(db_url: str) -> None:
-    outbox = Outbox(db_url, policy=RetryPolicy(base_delay=timedelta(minutes=5)))
+    outbox = Outbox(db_url, keys=OUTBOX_KEYS, policy=RetryPolicy(base_delay=timedelta(minutes=5)))
     outbox.create_schema()
     bad = ScriptedModem("bad", send_errors=[SendError("busy", outcome=Outcome.TEMPORARY)] * 9)
     good = ScriptedModem("good", open_gate=threading.Event())

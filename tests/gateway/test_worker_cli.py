@@ -11,6 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from doubles import OUTBOX_KEYS
 from gateway.cli import main
 from gateway.cli.outbox_status import format_outbox_status
 from gateway.fake import FakeModem, Faults, Inbox
@@ -30,7 +31,7 @@ def gateway(*args: str) -> subprocess.Popen[str]:
 def test_run_sends_through_loopback_modems_and_stops_on_sigterm(
     db_url: str, tmp_path: Path
 ) -> None:
-    outbox = Outbox(db_url)
+    outbox = Outbox(db_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     ids = [outbox.enqueue(f"+3247000000{i}", f"code {i}", expires_at=None) for i in range(3)]
     state = tmp_path / "fake"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from doubles import OUTBOX_KEYS
 from doubles import eventually as _eventually
 from gateway.fake import FakeModem, Faults, Inbox
 from gateway.message import DeliveryState
@@ -56,7 +57,9 @@ class Bench:
         self.inbox = Inbox(self.state)
         self.fakes: list[FakeModem] = []
         self.outbox = Outbox(
-            db_url, policy=RetryPolicy(max_attempts=5, base_delay=timedelta(seconds=0.2))
+            db_url,
+            keys=OUTBOX_KEYS,
+            policy=RetryPolicy(max_attempts=5, base_delay=timedelta(seconds=0.2)),
         )
         self.outbox.create_schema()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from doubles import eventually
+from doubles import OUTBOX_KEYS, eventually
 from gateway.fake import FakeModem, Faults, Inbox
 from gateway.modem import Modem, ModemSettings
 from gateway.outbox import Outbox, RetryPolicy
@@ -43,11 +43,13 @@ def states(outbox: Outbox) -> Counter[str]:
 
 def test_database_connections_killed_and_restored(tmp_path: Path, postgres_url: str) -> None:
     app = f"t2m2fa-worker-{secrets.token_hex(4)}"
-    web = Outbox(postgres_url)
+    web = Outbox(postgres_url, keys=OUTBOX_KEYS)
     web.create_schema()
     fake = FakeModem(tmp_path / "fake", Faults(send_delay=0.02), name="fake1")
     fake.start()
-    outbox = Outbox(f"{postgres_url}&application_name={app}", policy=RetryPolicy())
+    outbox = Outbox(
+        f"{postgres_url}&application_name={app}", keys=OUTBOX_KEYS, policy=RetryPolicy()
+    )
     admin = sa.create_engine(postgres_url)
 
     def factory() -> Sender:
@@ -92,7 +94,7 @@ def test_two_workers_three_modems_send_2000_messages_exactly_once(
     tmp_path: Path, postgres_url: str
 ) -> None:
     total = 2000
-    outbox = Outbox(postgres_url)
+    outbox = Outbox(postgres_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     state = tmp_path / "fakes"
     fakes = [FakeModem(state, name=f"fake{n}") for n in (1, 2, 3)]

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 
 from gateway.cli.common import OneLineErrorCommand
 from gateway.cli.fake_commands import DEFAULT_STATE_DIR
+from gateway.cli.key_commands import key_file_option, load_keys
 from gateway.cli.metrics_option import metrics_options, served_metrics
 from gateway.cli.report_options import delivery_report_options, report_config
 from gateway.cli.worker_modems import loopback_modems, serial_modems
 from gateway.modem import ModemSettings
-from gateway.outbox import Outbox, RetryPolicy
+from gateway.outbox import Outbox, OutboxKeys, RetryPolicy
 from gateway.worker import ModemSpec, SimCaps, SlotConfig, Worker, WorkerConfig
 
 database_option = click.option(
@@ -47,6 +48,7 @@ def _cap(value: int) -> int | None:
 
 @click.command("run", cls=OneLineErrorCommand)
 @database_option
+@key_file_option
 @click.option(
     "--modem",
     "ports",
@@ -114,6 +116,7 @@ def _cap(value: int) -> int | None:
 @click.option("--log-level", default="INFO", show_default=True)
 def run_command(
     database: str,
+    key_file: Path | None,
     ports: tuple[str, ...],
     pin: str | None,
     fake: int,
@@ -133,6 +136,7 @@ def run_command(
     """Send queued SMS through the modems until SIGTERM (which finishes the send in flight)."""
     if not ports and not fake:
         raise click.UsageError("give at least one --modem DEV, or --fake N")
+    keys = load_keys(key_file)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -142,7 +146,7 @@ def run_command(
     lease = timedelta(seconds=send_timeout + 4 * settings.command_timeout)
     reports = report_config(delivery_reports, delivery_report_window)
     config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps, reports=reports))
-    outbox = _open_outbox(database, RetryPolicy(max_attempts=max_attempts))
+    outbox = _open_outbox(database, keys, RetryPolicy(max_attempts=max_attempts))
     with ExitStack() as stack:
         metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))
         modems: list[ModemSpec] = serial_modems(ports, pin=pin, settings=settings)
@@ -162,9 +166,9 @@ def run_command(
         raise NeedsOperatorError("every modem needs an operator (PIN, PUK or SIM); see the log")
 
 
-def _open_outbox(database: str, policy: RetryPolicy) -> Outbox:
+def _open_outbox(database: str, keys: OutboxKeys, policy: RetryPolicy) -> Outbox:
     try:
-        outbox = Outbox(database, policy=policy)
+        outbox = Outbox(database, keys=keys, policy=policy)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise click.BadParameter(str(exc), param_hint="--database") from None
     try:

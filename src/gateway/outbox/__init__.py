@@ -3,7 +3,8 @@
 Web processes :meth:`~Outbox.enqueue` messages, if they like inside their own transaction; a
 gateway worker claims them with a lease, sends them and marks the outcome. Usage::
 
-    outbox = Outbox("sqlite:///instance/gateway.sqlite3")
+    keys = OutboxKeys.from_file("instance/outbox.key")   # the same keys in the worker
+    outbox = Outbox("sqlite:///instance/gateway.sqlite3", keys=keys)
     outbox.create_schema()
     msg_id = outbox.enqueue("+32470123456", "Your code: 1234", expires_at=expiry)
     outbox.status(msg_id).state   # DeliveryState.QUEUED, then SENT...
@@ -20,6 +21,7 @@ from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemReport
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.schema import metadata
+from gateway.outbox.sealing import OutboxKeyError, OutboxKeys, SealedMessageError, new_key_text
 from gateway.outbox.store import (
     DEFAULT_LEASE,
     NOTIFY_CHANNEL,
@@ -37,14 +39,18 @@ __all__ = [
     "ClaimedMessage",
     "ModemReport",
     "Outbox",
+    "OutboxKeyError",
+    "OutboxKeys",
     "QueueDepth",
     "QueueStats",
     "RetryPolicy",
+    "SealedMessageError",
     "UnknownMessageError",
     "configure_sqlite",
     "create_outbox_engine",
     "mask_number",
     "metadata",
+    "new_key_text",
     "queue_depth",
     "recipient_key",
     "utc_now",

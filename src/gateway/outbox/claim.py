@@ -8,6 +8,7 @@ different rows without waiting. SQLite has one writer at a time, so a single
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from gateway.message import DeliveryState
 from gateway.outbox.schema import outbox_table as t
+from gateway.outbox.sealing import OutboxKeys, SealedMessageError
 from gateway.sqltypes import UTCDateTime
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
@@ -98,8 +100,7 @@ def claim_statement(dialect: str, *, by_recipient: bool = False) -> sa.Update:
         )
         .returning(
             t.c.id,
-            t.c.destination,
-            t.c.body,
+            t.c.sealed,
             t.c.kind,
             t.c.recipient_key,
             t.c.attempts,
@@ -109,16 +110,37 @@ def claim_statement(dialect: str, *, by_recipient: bool = False) -> sa.Update:
     )
 
 
-def to_claimed(row: sa.Row[tuple[object, ...]], now: datetime) -> ClaimedMessage:
-    """Build a :class:`ClaimedMessage` from a row returned by :func:`claim_statement`."""
+def to_claimed(row: sa.Row[tuple[object, ...]], now: datetime, keys: OutboxKeys) -> ClaimedMessage:
+    """Build a :class:`ClaimedMessage` from a row returned by :func:`claim_statement`.
+
+    :raises SealedMessageError: the row's destination and text do not open with ``keys``.
+    """
     m = row._mapping
+    msg_id, kind = int(m["id"]), str(m["kind"])
+    if m["sealed"] is None:
+        raise SealedMessageError("the message has no sealed destination and text")
+    destination, body = keys.open(msg_id, kind, m["sealed"])
     return ClaimedMessage(
-        id=int(m["id"]),
-        destination=str(m["destination"]),
-        body=str(m["body"]),
-        kind=str(m["kind"]),
+        id=msg_id,
+        destination=destination,
+        body=body,
+        kind=kind,
         recipient_key=str(m["recipient_key"]),
         attempts=int(m["attempts"]),
         expires_at=m["expires_at"],
         failover=m["next_attempt_at"] > now,
     )
+
+
+def open_claimed(
+    rows: Sequence[sa.Row[tuple[object, ...]]], now: datetime, keys: OutboxKeys
+) -> tuple[list[ClaimedMessage], list[tuple[int, str]]]:
+    """The claimed rows decrypted, oldest first, and ``(id, reason)`` of those that do not open."""
+    opened: list[ClaimedMessage] = []
+    failed: list[tuple[int, str]] = []
+    for row in rows:
+        try:
+            opened.append(to_claimed(row, now, keys))
+        except SealedMessageError as exc:
+            failed.append((int(row._mapping["id"]), str(exc)))
+    return sorted(opened, key=lambda c: c.id), failed

@@ -21,7 +21,7 @@ MIN_RETENTION = timedelta(days=1)
 DEFAULT_RETENTION = timedelta(days=7)
 
 _FINAL = [s.value for s in DeliveryState if s not in (DeliveryState.QUEUED, DeliveryState.SENDING)]
-_REDACTED = {"destination": None, "body": None, "lease_owner": None, "lease_until": None}
+_REDACTED = {"sealed": None, "lease_owner": None, "lease_until": None}
 
 
 # Built once: an idle worker asks several times a second.

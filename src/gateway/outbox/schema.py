@@ -22,9 +22,9 @@ outbox_table = sa.Table(
     metadata,
     sa.Column("id", _Id, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(32), nullable=False),
-    # Destination and body are needed only until the message is final; then both are cleared.
-    sa.Column("destination", sa.String(32), nullable=True),
-    sa.Column("body", sa.Text, nullable=True),
+    # Destination and text, encrypted together (see sealing.py): needed only until the message
+    # is final, then cleared. No column holds the number or the code in clear.
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
     sa.Column("destination_masked", sa.String(32), nullable=False),
     # Coarse recipient fingerprint for the per-SIM distinct-recipient cap (see masking.py).
     sa.Column("recipient_key", sa.String(16), nullable=False),

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from gateway.errors import SendError
+from gateway.errors import Outcome, SendError
 from gateway.message import DeliveryState, MessageStatus
 from gateway.outbox import maintenance
-from gateway.outbox.claim import ClaimedMessage, claim_statement, to_claimed
+from gateway.outbox.claim import ClaimedMessage, claim_statement, open_claimed
 from gateway.outbox.delivery import DeliveryMixin, awaiting_row, delivery_fields
 from gateway.outbox.engine import create_outbox_engine
 from gateway.outbox.leases import LeasesMixin
@@ -21,7 +21,8 @@ from gateway.outbox.modems import ModemsMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
 from gateway.outbox.schema import metadata
 from gateway.outbox.schema import outbox_table as t
-from gateway.outbox.upgrade import add_missing_columns_and_indexes
+from gateway.outbox.sealing import OutboxKeyError, OutboxKeys
+from gateway.outbox.upgrade import add_missing_columns_and_indexes, upgrade_schema
 from gateway.sqltypes import UTCDateTime
 
 log = logging.getLogger("gateway.outbox")
@@ -47,6 +48,8 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
 
     :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite
         settings (:func:`~gateway.outbox.engine.create_outbox_engine`).
+    :param keys: the keys that seal each message's destination and text (current first); needed
+        to queue and to claim, not to read statuses or statistics.
     :param policy: how temporary failures are retried.
     :param clock: returns the current aware UTC time; tests inject their own.
     """
@@ -57,15 +60,23 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
         self,
         engine_or_url: sa.Engine | str | sa.URL,
         *,
+        keys: OutboxKeys | None = None,
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.keys = keys
         if isinstance(engine_or_url, sa.Engine):
             self.engine = engine_or_url
         else:
             self.engine = create_outbox_engine(engine_or_url)
         self.policy = policy or RetryPolicy()
         self.clock = clock
+
+    def require_keys(self) -> OutboxKeys:
+        """The outbox keys; a clear error when this outbox was opened without them."""
+        if self.keys is None:
+            raise OutboxKeyError("no outbox key: give Outbox(..., keys=OutboxKeys...)")
+        return self.keys
 
     @property
     def dialect(self) -> str:
@@ -78,6 +89,7 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
                 # WAL is a property of the database file: set once, every process gets it.
                 conn.exec_driver_sql("PRAGMA journal_mode = WAL")
             metadata.create_all(conn)
+            upgrade_schema(conn, self.clock())
             add_missing_columns_and_indexes(conn)
 
     def enqueue(
@@ -101,11 +113,10 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
             raise ValueError("an SMS needs a text")
         if expires_at is not None and expires_at.tzinfo is None:
             raise ValueError("expires_at must be an aware UTC datetime")
+        keys = self.require_keys()
         now = self.clock()
         insert = sa.insert(t).values(
             kind=kind,
-            destination=to,
-            body=text,
             destination_masked=mask_number(to),
             recipient_key=recipient_key(to),
             state=DeliveryState.QUEUED.value,
@@ -114,17 +125,23 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
             created_at=now,
             expires_at=expires_at,
         )
+
+        def seal(msg_id: int) -> bytes:
+            return keys.seal(msg_id, kind, to, text)
+
         if connection is not None:
-            msg_id = self._insert(connection, insert)
+            msg_id = self._insert(connection, insert, seal)
         else:
             with self.engine.begin() as conn:
-                msg_id = self._insert(conn, insert)
+                msg_id = self._insert(conn, insert, seal)
         log.info("queued message %d (%s) for %s", msg_id, kind, mask_number(to))
         return msg_id
 
     @staticmethod
-    def _insert(conn: sa.Connection, insert: sa.Insert) -> int:
+    def _insert(conn: sa.Connection, insert: sa.Insert, seal: Callable[[int], bytes]) -> int:
         msg_id = int(conn.execute(insert.returning(t.c.id)).scalar_one())
+        # Sealed once the id is known, which it authenticates; the clear values never reach SQL.
+        conn.execute(sa.update(t).where(t.c.id == msg_id).values(sealed=seal(msg_id)))
         if conn.dialect.name == "postgresql":
             # Delivered when the caller's transaction commits, and dropped if it rolls back.
             # Channels span the database: the schema says whose outbox got a message.
@@ -176,6 +193,7 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
         """
         if recipients is not None and not recipients:
             return []
+        keys = self.require_keys()
         now = self.clock()
         params: dict[str, object] = {
             "now": now,
@@ -190,7 +208,10 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
         stmt = claim_statement(self.dialect, by_recipient=recipients is not None)
         with self.engine.begin() as conn:
             rows = conn.execute(stmt, params).all()
-        claimed = sorted((to_claimed(row, now) for row in rows), key=lambda c: c.id)
+        claimed, unopened = open_claimed(rows, now, keys)
+        for msg_id, reason in unopened:  # a key is missing: fail for good, with the reason
+            log.error("message %d cannot be sent: %s", msg_id, reason)
+            self.mark_failed(msg_id, SendError(reason, outcome=Outcome.PERMANENT))
         for c in claimed:
             log.debug("message %d claimed by %s (attempt %d)", c.id, modem, c.attempts)
         return claimed
@@ -273,8 +294,7 @@ _MARK_SENT = (
         sim=sa.bindparam("sim", type_=sa.String),
         sent_at=_now,
         finished_at=_now,
-        destination=None,
-        body=None,
+        sealed=None,
         lease_owner=None,
         lease_until=None,
     )
@@ -283,7 +303,7 @@ _MARK_SENT = (
 
 def _cleared() -> dict[str, object]:
     """Column values that end a lease and forget the number and the text."""
-    return {"destination": None, "body": None, "lease_owner": None, "lease_until": None}
+    return {"sealed": None, "lease_owner": None, "lease_until": None}
 
 
 def _failure_values(verdict: Verdict, error: SendError, now: datetime) -> dict[str, object]:

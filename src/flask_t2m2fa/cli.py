@@ -12,6 +12,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from .cli_migrations import migrations_group
 from .models import AuditEvent, metadata
 from .phones import PhoneError
 from .state import get_state
@@ -23,6 +24,7 @@ audit_group = AppGroup("audit", help="The audit trail.")
 cli.add_command(user_group)
 cli.add_command(policy_group)
 cli.add_command(audit_group)
+cli.add_command(migrations_group)
 
 
 @cli.command("init-db")

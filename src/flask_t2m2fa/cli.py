@@ -12,6 +12,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from .cli_import import user_import
+from .cli_migrations import migrations_group
 from .models import AuditEvent, metadata
 from .rules.phones import PhoneError
 from .state import get_state
@@ -26,6 +28,8 @@ audit_group = AppGroup("audit", help="The audit trail.")
 cli.add_command(user_group)
 cli.add_command(policy_group)
 cli.add_command(audit_group)
+cli.add_command(migrations_group)
+user_group.add_command(user_import)
 
 
 @cli.command("init-db")

@@ -1,9 +1,11 @@
 """The extension's tables, all prefixed ``t2m2fa_``.
 
 They are declared once, on the extension's own declarative base, and :func:`register` copies
-them into the host's ``db.metadata`` at ``init_app``: ``db.create_all()`` creates them, and
-Flask-Migrate's autogenerate sees them like the host's own models. The classes are plain
-SQLAlchemy 2.0 mapped classes, queried through the host's ``db.session``.
+them and the gateway outbox's tables into the host's ``db.metadata`` at ``init_app``:
+``db.create_all()`` creates them all, so the default sender has its outbox. The shipped
+migrations own their schema; :func:`owned_tables` names them for the host's autogenerate to
+leave alone. The classes are plain SQLAlchemy 2.0 mapped classes, queried through the host's
+``db.session``.
 
 Nothing here holds a code, a token or a phone number in clear: codes and remember-PC validators
 are hashes, numbers are AES-GCM ciphertext plus a keyed digest (to compare) and a masked form
@@ -18,6 +20,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gateway.outbox.schema import metadata as outbox_metadata
 from gateway.sqltypes import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -163,7 +166,17 @@ metadata = Base.metadata
 
 
 def register(target: sa.MetaData) -> None:
-    """Copy the extension's tables into the host's ``db.metadata`` (once)."""
-    for table in metadata.sorted_tables:
-        if table.key not in target.tables:
-            table.to_metadata(target)
+    """Copy the extension's and the outbox's tables into the host's ``db.metadata`` (once).
+
+    The outbox joins even with another sender: one schema whatever the sender, the same one
+    the shipped migrations create.
+    """
+    for source in (metadata, outbox_metadata):
+        for table in source.sorted_tables:
+            if table.key not in target.tables:
+                table.to_metadata(target)
+
+
+def owned_tables() -> frozenset[str]:
+    """Every table the extension's migrations create: its own and the gateway outbox's."""
+    return frozenset(metadata.tables) | frozenset(outbox_metadata.tables)

@@ -6,6 +6,7 @@ only the message id the sender returns, to show a failure the gateway reports la
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from gateway.outbox import OutboxKeys
+logger = logging.getLogger(__name__)
+OUTBOX_TABLE = "t2m2fa_outbox"
+
+
+class OutboxMissingError(RuntimeError):
+    """The outbox table does not exist in the app's database."""
 
 
 class SmsSender(Protocol):
@@ -47,10 +54,17 @@ class OutboxSender:
         self.connection = connection
 
     def send(self, to: str, text: str, *, expires_at: datetime, kind: str) -> str:
-        conn = self.connection() if self.connection is not None else None
-        message_id = self.outbox.enqueue(
-            to, text, expires_at=expires_at, kind=kind, connection=conn
-        )
+        try:
+            conn = self.connection() if self.connection is not None else None
+            message_id = self.outbox.enqueue(
+                to, text, expires_at=expires_at, kind=kind, connection=conn
+            )
+        except OutboxMissingError:
+            raise  # already logged with what to do
+        except Exception as exc:
+            # The user only reads "could not send": the operator needs the cause.
+            logger.warning("t2m2fa: could not queue the SMS in the outbox: %s", _cause(exc))
+            raise
         return str(message_id)
 
     def status(self, message_id: str) -> MessageStatus | None:
@@ -76,11 +90,13 @@ class DatabaseOutbox:
         self._keys = keys
         self._outbox: Any = None
 
-    def _get(self) -> Any:
+    def _get(self, *, check: bool = True) -> Any:
         engine = self._engine()
         if self._outbox is None or self._outbox.engine is not engine:
             from gateway.outbox import Outbox
 
+            if check:
+                _require_table(engine)
             self._outbox = Outbox(engine, keys=self._keys)
         return self._outbox
 
@@ -92,4 +108,28 @@ class DatabaseOutbox:
         return result
 
     def create_schema(self) -> None:
-        self._get().create_schema()
+        self._get(check=False).create_schema()
+
+
+def _require_table(engine: sa.Engine) -> None:
+    """Fail loudly, before the first insert, when nobody created the outbox table.
+
+    Checked before the insert because on PostgreSQL a failed insert would abort the whole
+    login transaction; checked again until it exists, so creating it needs no restart.
+    """
+    import sqlalchemy as sa
+
+    if not sa.inspect(engine).has_table(OUTBOX_TABLE):
+        logger.warning(
+            "t2m2fa: table %s is missing, no login code can be sent; create it with "
+            "db.create_all(), 'flask t2m2fa init-db' or 'flask db upgrade'",
+            OUTBOX_TABLE,
+        )
+        raise OutboxMissingError(f"table {OUTBOX_TABLE} does not exist")
+
+
+def _cause(exc: Exception) -> str:
+    """The exception's class and first line, without SQL parameters (they hold the number)."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig if orig is not None else exc).strip().splitlines()
+    return f"{type(exc).__name__}: {detail[0] if detail else ''}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,3 +62,24 @@ def alice(host: Host) -> Any:
     user = host.add_user("alice")
     host.two_factor.enable_for(user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
     return user
+
+
+@pytest.fixture
+def keep_loggers_enabled() -> Iterator[None]:
+    """Undo what ``flask db init``'s env.py does through ``logging.config.fileConfig``.
+
+    It disables every logger that already exists, for the rest of the test process, which
+    would silence other tests' log assertions.
+    """
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    states = [(logger, logger.disabled, logger.level) for logger in loggers]
+    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
+    yield
+    for logger, disabled, level in states:
+        logger.disabled, logger.level = disabled, level
+    logging.root.setLevel(root_level)
+    logging.root.handlers[:] = root_handlers

@@ -1,9 +1,7 @@
-"""The shipped Alembic migrations create exactly the tables of the models."""
+"""The shipped Alembic migrations create exactly the tables of the models and the outbox."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +13,8 @@ from flask.testing import FlaskCliRunner
 from t2m2fa_support import FakeClock, RecordingSender, build_app
 
 from flask_t2m2fa import migrations
-from flask_t2m2fa.models import metadata
+from flask_t2m2fa.models import metadata, owned_tables
+from gateway.outbox import metadata as outbox_metadata
 
 
 def schema_diff(engine: sa.Engine) -> list[Any]:
@@ -26,7 +25,7 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
 
         opts = {"compare_type": True, "include_name": include_name}
         context = MigrationContext.configure(conn, opts=opts)
-        return list(compare_metadata(context, metadata))
+        return list(compare_metadata(context, [metadata, outbox_metadata]))
 
 
 def dispose(app: Flask) -> None:
@@ -38,7 +37,7 @@ def test_upgrade_creates_exactly_the_model_tables(sqlite_url: str) -> None:
     engine = sa.create_engine(sqlite_url)
     migrations.upgrade(engine)
     tables = set(sa.inspect(engine).get_table_names())
-    assert tables == set(metadata.tables) | {migrations.VERSION_TABLE}
+    assert tables == owned_tables() | {migrations.VERSION_TABLE}
     assert schema_diff(engine) == []
     engine.dispose()
 
@@ -64,27 +63,6 @@ def test_flask_t2m2fa_upgrade_command(
     engine.dispose()
 
 
-@pytest.fixture
-def keep_loggers_enabled() -> Iterator[None]:
-    """Undo what ``flask db init``'s env.py does through ``logging.config.fileConfig``.
-
-    It disables every logger that already exists, for the rest of the test process, which
-    would silence other tests' log assertions.
-    """
-    loggers = [
-        logger
-        for logger in logging.Logger.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    states = [(logger, logger.disabled, logger.level) for logger in loggers]
-    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
-    yield
-    for logger, disabled, level in states:
-        logger.disabled, logger.level = disabled, level
-    logging.root.setLevel(root_level)
-    logging.root.handlers[:] = root_handlers
-
-
 # Flask-Migrate's own env.py template tries the deprecated get_engine() first.
 @pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_flask_migrate_picks_up_the_branch(
@@ -107,7 +85,7 @@ def test_flask_migrate_picks_up_the_branch(
         assert result.exit_code == 0, (result.output, result.exception)
     dispose(app)
     engine = sa.create_engine(url)
-    assert set(metadata.tables) <= set(sa.inspect(engine).get_table_names())
+    assert owned_tables() <= set(sa.inspect(engine).get_table_names())
     engine.dispose()
 
 

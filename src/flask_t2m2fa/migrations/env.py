@@ -8,6 +8,7 @@ from alembic import context
 
 from flask_t2m2fa.migrations import VERSION_TABLE
 from flask_t2m2fa.models import metadata
+from gateway.outbox import metadata as outbox_metadata
 from gateway.sqltypes import UTCDateTime
 
 
@@ -22,7 +23,7 @@ def run_migrations_online() -> None:
     connection = context.config.attributes["connection"]
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, outbox_metadata],
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -3,11 +3,14 @@
 The default sender queues each code in the gateway outbox encrypted (``gateway.outbox.sealing``)
 so that no database file, WAL or backup holds a code or a full number in clear. The keys are
 kept out of the database: in a key file shared with the worker (``T2M2FA_OUTBOX_KEY_FILE``, the
-worker's ``--key-file``), or in the configuration itself (``T2M2FA_OUTBOX_KEY``).
+worker's ``--key-file``), or in the configuration itself (``T2M2FA_OUTBOX_KEY``). When the
+configuration names neither, the environment variable ``T2M2FA_OUTBOX_KEY_FILE`` is used: the
+one the worker reads too, so one line in a service's environment serves both.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +31,8 @@ def outbox_keys(cfg: Mapping[str, Any]) -> OutboxKeys:
         missing key stops the app at start-up, not at the first login.
     """
     text, path = cfg.get("T2M2FA_OUTBOX_KEY"), cfg.get("T2M2FA_OUTBOX_KEY_FILE")
+    if not (text or path):
+        path = os.environ.get("T2M2FA_OUTBOX_KEY_FILE")
     if text and path:
         raise ConfigError("set T2M2FA_OUTBOX_KEY or T2M2FA_OUTBOX_KEY_FILE, not both")
     try:

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from ordinary_host import Organization, User, create_app, db, two_factor
 
+from doubles import OUTBOX_KEYS
 from flask_t2m2fa.senders import DevelopmentSender, ProductionAppError
 from flask_t2m2fa.testing import RecordingSender
 from gateway.message import DeliveryState
@@ -121,6 +122,6 @@ def test_development_sender_refuses_to_send_once_the_app_left_debug(
 def test_create_all_and_the_default_sender(make: Any, sqlite_url: str) -> None:
     app = make({})
     assert log_in(app.test_client()).headers["Location"] == "/t2m2fa/code"
-    outbox = Outbox(sqlite_url)
+    outbox = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     assert outbox.stats().counts.get(DeliveryState.QUEUED) == 1
     outbox.engine.dispose()

@@ -21,8 +21,23 @@ def _init(sqlite_url: str, **config: Any) -> None:
     TwoFactor().init_app(app, db=db, account_of=lambda u: 1, is_admin=lambda u: False)
 
 
-def test_default_sender_without_an_outbox_key_fails_at_init_app(sqlite_url: str) -> None:
+def test_default_sender_without_an_outbox_key_fails_at_init_app(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("T2M2FA_OUTBOX_KEY_FILE", raising=False)
     with pytest.raises(ConfigError, match="no outbox key: set T2M2FA_OUTBOX_KEY_FILE"):
+        _init(sqlite_url)
+
+
+def test_the_workers_environment_variable_serves_the_web_app_too(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "outbox.key"
+    path.write_text(new_key_text())
+    monkeypatch.setenv("T2M2FA_OUTBOX_KEY_FILE", str(path))
+    _init(sqlite_url)  # no T2M2FA_OUTBOX_KEY* in the app's configuration
+    monkeypatch.setenv("T2M2FA_OUTBOX_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="cannot read"):
         _init(sqlite_url)
 
 

@@ -9,13 +9,14 @@ import pytest
 import sqlalchemy as sa
 from t2m2fa_support import PRIMARY, FakeClock, Host, build_app, json_login
 
+from doubles import OUTBOX_KEYS
 from gateway.message import DeliveryState
 from gateway.outbox import Outbox
 from gateway.outbox import metadata as outbox_metadata
 
 
 def queued(url: str) -> int:
-    outbox = Outbox(url)
+    outbox = Outbox(url, keys=OUTBOX_KEYS)
     count = outbox.stats().counts.get(DeliveryState.QUEUED, 0)
     outbox.engine.dispose()
     return int(count)

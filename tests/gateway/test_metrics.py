@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from doubles import FakeClock, eventually
+from doubles import OUTBOX_KEYS, FakeClock, eventually
 from gateway.cli import main
 from gateway.cli.worker_modems import modem_name
 from gateway.fake import FakeModem, Inbox
@@ -49,7 +49,7 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
 
 @pytest.fixture
 def outbox(sqlite_url: str) -> Iterator[Outbox]:
-    box = Outbox(sqlite_url)
+    box = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     box.create_schema()
     yield box
     box.engine.dispose()
@@ -99,7 +99,7 @@ def test_worker_metrics_over_http(outbox: Outbox, fake_modem: FakeModem) -> None
 
 def test_queue_depth_and_oldest_age_are_read_at_scrape_time(sqlite_url: str) -> None:
     clock = FakeClock()
-    outbox = Outbox(sqlite_url, clock=clock)
+    outbox = Outbox(sqlite_url, clock=clock, keys=OUTBOX_KEYS)
     outbox.create_schema()
     metrics = GatewayMetrics(outbox)
     server = MetricsServer(metrics.registry)
@@ -137,7 +137,7 @@ def test_scrape_queries_walk_the_state_index(outbox: Outbox) -> None:
 
 
 def test_unreachable_outbox_is_a_metric_not_an_error(tmp_path: Path) -> None:
-    outbox = Outbox(f"sqlite:///{tmp_path}/missing-dir/x.sqlite3")
+    outbox = Outbox(f"sqlite:///{tmp_path}/missing-dir/x.sqlite3", keys=OUTBOX_KEYS)
     metrics = GatewayMetrics(outbox)
     server = MetricsServer(metrics.registry)
     try:
@@ -148,7 +148,7 @@ def test_unreachable_outbox_is_a_metric_not_an_error(tmp_path: Path) -> None:
 
 
 def test_run_metrics_port_serves_while_the_demo_runs(sqlite_url: str, tmp_path: Path) -> None:
-    outbox = Outbox(sqlite_url)
+    outbox = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     state = tmp_path / "fake"
     args = ["run", "--database", sqlite_url, "--fake", "1", "--fake-state", str(state)]

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from rfc2217_bridge import Rfc2217Bridge
 
+from doubles import OUTBOX_KEYS
 from doubles import eventually as _eventually
 from gateway.cli import main
 from gateway.errors import ModemDisconnectedError, ModemError, PortUnavailableError
@@ -119,7 +120,9 @@ def test_connection_dropped_mid_send_is_a_disconnection_then_a_reconnect(
 
 
 def test_worker_reconnects_after_a_drop_mid_send(tmp_path: Path, sqlite_url: str) -> None:
-    outbox = Outbox(sqlite_url, policy=RetryPolicy(base_delay=timedelta(seconds=0.2)))
+    outbox = Outbox(
+        sqlite_url, keys=OUTBOX_KEYS, policy=RetryPolicy(base_delay=timedelta(seconds=0.2))
+    )
     outbox.create_schema()
     cooldown = CoolDownPolicy(
         reopen_base=timedelta(seconds=0.05), reopen_max=timedelta(seconds=0.3)
@@ -172,7 +175,7 @@ def test_fake_modem_tcp_and_run_through_the_url(tmp_path: Path, sqlite_url: str)
 
 
 def _run_worker_through(url: str, state: Path, database: str) -> None:
-    outbox = Outbox(database)
+    outbox = Outbox(database, keys=OUTBOX_KEYS)
     outbox.create_schema()
     outbox.enqueue(NUMBER, "through run", expires_at=None)
     with subprocess.Popen(

@@ -350,3 +350,21 @@ def test_sqlite_uses_wal_and_a_busy_timeout(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
     outbox.engine.dispose()
+
+
+def test_a_queued_message_past_its_expiry_reports_expired_before_any_worker_tidies(
+    outbox: Outbox, clock: Clock
+) -> None:
+    msg_id = enqueue(outbox, clock, lifetime=60)
+    keep = enqueue(outbox, clock, lifetime=600)
+    clock.advance(60)
+    status = outbox.status(msg_id)  # no worker ran expire(): the row still says queued
+    assert (status.state, status.reason, status.failed) == (
+        DeliveryState.EXPIRED,
+        "expired before it could be sent",
+        True,
+    )
+    assert outbox.status(keep).state is DeliveryState.QUEUED
+    stats = outbox.stats()
+    assert (stats.counts[DeliveryState.QUEUED], stats.counts[DeliveryState.EXPIRED]) == (1, 1)
+    assert stats.due == 1

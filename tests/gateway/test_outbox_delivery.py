@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from doubles import FakeClock
+from doubles import OUTBOX_KEYS, FakeClock
 from gateway.message import DeliveryReport, DeliveryState
 from gateway.outbox import Outbox
 from gateway.outbox.schema import outbox_table
@@ -25,7 +25,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def outbox(db_url: str, clock: FakeClock) -> Iterator[Outbox]:
-    box = Outbox(db_url, clock=clock)
+    box = Outbox(db_url, clock=clock, keys=OUTBOX_KEYS)
     box.create_schema()
     yield box
     box.engine.dispose()

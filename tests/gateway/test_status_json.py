@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from doubles import FakeClock
+from doubles import OUTBOX_KEYS, FakeClock
 from gateway.cli import main
 from gateway.message import DeliveryState
 from gateway.outbox import ModemReport, Outbox
@@ -21,7 +21,7 @@ MODEM_KEYS = {
 
 def test_status_json_gives_queue_and_modems(sqlite_url: str) -> None:
     clock = FakeClock()
-    outbox = Outbox(sqlite_url, clock=clock)
+    outbox = Outbox(sqlite_url, clock=clock, keys=OUTBOX_KEYS)
     outbox.create_schema()
     sent, queued = (outbox.enqueue("+32470000001", "c", expires_at=None) for _ in range(2))
     outbox.claim("w", "host:/dev/ttyUSB0")

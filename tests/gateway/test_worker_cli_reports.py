@@ -9,14 +9,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from doubles import eventually
+from doubles import OUTBOX_KEYS, eventually
 from gateway.cli import main
 from gateway.message import DeliveryReport
 from gateway.outbox import Outbox
 
 
 def test_run_with_delivery_reports_for_codes_only(sqlite_url: str, tmp_path: Path) -> None:
-    outbox = Outbox(sqlite_url)
+    outbox = Outbox(sqlite_url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     code = outbox.enqueue("+32470000001", "code 1", expires_at=None, kind="code")
     notice = outbox.enqueue("+32470000002", "notice", expires_at=None, kind="notice")

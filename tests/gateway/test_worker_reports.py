@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from doubles import OUTBOX_KEYS
 from doubles import eventually as _eventually
 from gateway.fake import FakeModem, Faults
 from gateway.message import DeliveryReport, DeliveryState, MessageStatus
@@ -37,7 +38,7 @@ class Bench:
     def __init__(self, tmp_path: Path, db_url: str) -> None:
         self.fake = FakeModem(tmp_path / "fake", Faults(status_reports=True), name="fake1")
         self.fake.start()
-        self.outbox = Outbox(db_url)
+        self.outbox = Outbox(db_url, keys=OUTBOX_KEYS)
         self.outbox.create_schema()
 
     def worker(self, kinds: frozenset[str] = frozenset({"code"})) -> Worker:

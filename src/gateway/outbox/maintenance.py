@@ -94,14 +94,20 @@ class MaintenanceMixin:
         """Counts per state, the oldest queued message's age, and how many are due."""
         now = self.clock()
         queued = t.c.state == DeliveryState.QUEUED.value
+        # A queued row past its expiry will never be sent: it counts as expired already.
+        overdue = sa.and_(queued, t.c.expires_at <= now)
+        live = sa.and_(queued, sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now))
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.c.state, sa.func.count()).group_by(t.c.state)).all()
-            oldest = conn.execute(sa.select(sa.func.min(t.c.created_at)).where(queued)).scalar()
+            n_overdue = conn.execute(sa.select(sa.func.count()).where(overdue)).scalar_one()
+            oldest = conn.execute(sa.select(sa.func.min(t.c.created_at)).where(live)).scalar()
             due = conn.execute(
-                sa.select(sa.func.count()).where(queued, t.c.next_attempt_at <= now)
+                sa.select(sa.func.count()).where(live, t.c.next_attempt_at <= now)
             ).scalar_one()
         counts = {state: 0 for state in DeliveryState}
         counts.update({DeliveryState(state): int(n) for state, n in rows})
+        counts[DeliveryState.QUEUED] -= int(n_overdue)
+        counts[DeliveryState.EXPIRED] += int(n_overdue)
         age = None if oldest is None else now - oldest
         return QueueStats(counts=counts, oldest_queued_age=age, due=int(due))
 

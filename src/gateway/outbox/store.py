@@ -160,6 +160,9 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
             raise UnknownMessageError(f"no outbox message {msg_id}")
         m = row._mapping
         state = DeliveryState(m["state"])
+        if state is DeliveryState.QUEUED and _past(m["expires_at"], self.clock()):
+            # No worker will send it any more; the row is marked when a worker next tidies up.
+            state = DeliveryState.EXPIRED
         reason = m["error"]
         if state is DeliveryState.EXPIRED and reason is None:
             reason = "expired before it could be sent"
@@ -323,3 +326,7 @@ def _failure_values(verdict: Verdict, error: SendError, now: datetime) -> dict[s
 
 
 __all__ = ["DEFAULT_LEASE", "NOTIFY_CHANNEL", "Outbox", "UnknownMessageError", "utc_now"]
+
+
+def _past(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now

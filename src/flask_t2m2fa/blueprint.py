@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("t2m2fa", __name__, template_folder="templates")
 
-from . import enrol_views, json_api, views  # noqa: E402,F401  (register their routes on bp)
+from . import enrol_views, headers, json_api, views  # noqa: E402,F401  (they register on bp)

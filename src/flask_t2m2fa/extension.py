@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
 
-from . import accounts, audit, config, handoff, models, remember
+from . import accounts, audit, config, handoff, headers, models, remember, sessions, signout
 from .phones import PhoneError
 from .policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
@@ -73,6 +73,7 @@ class TwoFactor:
         app.register_blueprint(bp, url_prefix=settings.url_prefix)
         app.cli.add_command(cli)
         _exempt_json_from_csrf(app)
+        sessions.init_app(app)
 
     def login(
         self, user: Any, *, remember_me: bool = False, next_url: str | None = None
@@ -85,7 +86,8 @@ class TwoFactor:
 
         :param remember_me: passed to Flask-Login's ``login_user`` once the login completes.
         """
-        return handoff.login(get_state(), user, remember_me=remember_me, next_url=next_url)
+        response = handoff.login(get_state(), user, remember_me=remember_me, next_url=next_url)
+        return headers.no_store(response)
 
     def set_policy(
         self,
@@ -140,6 +142,7 @@ class TwoFactor:
             accounts.set_phone(state, ref, accounts.PRIMARY, primary_phone, verified=verified)
         if backup_phone is not None:
             accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
+        sessions.bump(state, ref, reason="two_factor_enabled")
         audit.record(
             state.session,
             "two_factor_enabled",
@@ -155,6 +158,7 @@ class TwoFactor:
         ref = state.ref(user)
         accounts.ensure_settings(state, ref, enabled=False)
         remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
+        sessions.bump(state, ref, reason="two_factor_disabled")
         audit.record(
             state.session,
             "two_factor_disabled",
@@ -175,8 +179,17 @@ class TwoFactor:
         """Forget every remembered PC of ``user`` (also the host's password-change hook)."""
         state = get_state()
         count = remember.revoke(state, user_id=state.ref(user).user_id, reason=reason)
+        sessions.bump(state, state.ref(user), reason=f"pcs_revoked {reason}")
         state.session.commit()
         return count
+
+    def logout(self) -> None:
+        """Log this browser out, "Keep me signed in" cookie included (see :mod:`.signout`)."""
+        signout.logout()
+
+    def sign_out_everywhere(self, user: Any) -> None:
+        """End every session and "Keep me signed in" cookie of ``user``; commits."""
+        signout.sign_out_everywhere(user)
 
     def status_of(self, user: Any) -> dict[str, Any]:
         """What an administrator may see of a user's 2FA: on/off, lock, masked phones."""

@@ -28,6 +28,7 @@ policy_changed = _signals.signal("policy-changed")
 phone_verified = _signals.signal("phone-verified")
 two_factor_enabled = _signals.signal("two-factor-enabled")
 two_factor_disabled = _signals.signal("two-factor-disabled")
+sessions_ended = _signals.signal("sessions-ended")
 
 #: Audit event name -> signal.
 BY_EVENT = {
@@ -48,4 +49,5 @@ BY_EVENT = {
     "phone_verified": phone_verified,
     "two_factor_enabled": two_factor_enabled,
     "two_factor_disabled": two_factor_disabled,
+    "sessions_ended": sessions_ended,
 }

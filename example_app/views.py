@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from example_app.auth import authenticate
 from example_app.extensions import two_factor
 from example_app.forms import LoginForm
+from example_app.limits import failed_login, login_limits
 from example_app.urls import is_cross_site, safe_next
 
 bp = Blueprint("site", __name__)
@@ -29,6 +30,7 @@ def home() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login() -> ResponseReturnValue:
     """Check account, user name and password, then hand over to the two-factor step."""
     next_url = safe_next(request.args.get("next"))
@@ -40,6 +42,7 @@ def login() -> ResponseReturnValue:
         user = authenticate(form.account.data, form.username.data, form.password.data or "")
         if user is not None:
             return two_factor.login(user, remember_me=bool(form.remember.data), next_url=next_url)
+        failed_login()
         error = INVALID_CREDENTIALS
     return render_template("login.html", form=form, error=error)
 
@@ -48,12 +51,13 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     # An empty Flask-WTF form checks the CSRF token: no other site can log a user out.
     if FlaskForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        # Not logout_user() + session.clear(): that wipes the order to delete the remember cookie.
+        two_factor.logout()
     return redirect(url_for("site.login"))
 
 
 @bp.post("/api/login")
+@login_limits
 def api_login() -> ResponseReturnValue:
     """The JSON login of desktop clients: ``{"account", "username", "password"}``.
 
@@ -75,6 +79,7 @@ def api_login() -> ResponseReturnValue:
         return _problem("bad_request", 400, message=message)
     user = authenticate(*credentials)
     if user is None:
+        failed_login()
         return _problem("invalid_credentials", 401, message=INVALID_CREDENTIALS)
     remember_me = isinstance(data, dict) and data.get("remember_me") is True
     return two_factor.login(user, remember_me=remember_me)

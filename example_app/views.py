@@ -56,6 +56,15 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("site.login"))
 
 
+@bp.post("/logout/everywhere")
+@login_required  # type: ignore[untyped-decorator]
+def logout_everywhere() -> ResponseReturnValue:
+    """End every session and "Keep me signed in" cookie of this user, on every device."""
+    if FlaskForm().validate_on_submit():
+        two_factor.sign_out_everywhere(current_user)
+    return redirect(url_for("site.login"))
+
+
 @bp.post("/api/login")
 @login_limits
 def api_login() -> ResponseReturnValue:

@@ -99,8 +99,10 @@ def login_limits(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def retry_after() -> int:
     """Seconds until the breached limits of this request let an attempt through again."""
-    resets = [limit.reset_at for limit in limiter.current_limits if limit.breached]
-    return max(1, math.ceil(max(resets, default=time.time() + 60) - time.time()))
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    now = time.time()
+    waits = [min(limit.reset_at - now, limit.limit.get_expiry()) for limit in breached]
+    return max(1, math.ceil(max(waits, default=60)))
 
 
 def too_many_attempts(error: RateLimitExceeded) -> Response:

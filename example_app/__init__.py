@@ -14,8 +14,10 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from example_app.extensions import db, login_manager, two_factor
+from example_app.limits import init_login_limits
 from example_app.models import Account, User
 from example_app.phone import init_phone_page
+from example_app.sessions import init_sessions
 from gateway.outbox import Outbox, configure_sqlite
 
 __all__ = ["Account", "User", "create_app", "db", "two_factor"]
@@ -30,7 +32,8 @@ def create_app(
     """Create the host app.
 
     :param config: settings that override the defaults, e.g. ``SQLALCHEMY_DATABASE_URI``,
-        ``DEMO_FAKE_MODEM_STATE`` (turns on the demo phone page) or ``T2M2FA_*`` keys.
+        ``DEMO_FAKE_MODEM_STATE`` (turns on the demo phone page), ``EXAMPLE_REDIS_URL``
+        (sessions and login limits in Redis) or ``T2M2FA_*`` keys.
     :param instance_path: where the default SQLite database lives (absolute path).
     :param two_factor_options: passed on to :meth:`TwoFactor.init_app`, e.g. a ``sender`` or
         a ``clock`` in tests.
@@ -40,6 +43,8 @@ def create_app(
     if config is not None:
         app.config.from_mapping(config)
 
+    init_sessions(app)
+    init_login_limits(app)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -80,6 +85,8 @@ def _default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Production: sessions and the failed-login counts in Redis (see example_app.sessions).
+        "EXAMPLE_REDIS_URL": os.environ.get("EXAMPLE_REDIS_URL") or None,
     }
 
 

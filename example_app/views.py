@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from example_app.auth import authenticate
 from example_app.extensions import two_factor
 from example_app.forms import LoginForm
+from example_app.limits import failed_login, login_limits
 from example_app.urls import safe_next
 from flask_t2m2fa import json_body, json_endpoint
 
@@ -28,6 +29,7 @@ def home() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login() -> ResponseReturnValue:
     """Check account, user name and password, then hand over to the two-factor step."""
     next_url = safe_next(request.args.get("next"))
@@ -39,6 +41,7 @@ def login() -> ResponseReturnValue:
         user = authenticate(form.account.data, form.username.data, form.password.data or "")
         if user is not None:
             return two_factor.login(user, remember_me=bool(form.remember.data), next_url=next_url)
+        failed_login()
         error = INVALID_CREDENTIALS
     return render_template("login.html", form=form, error=error)
 
@@ -47,13 +50,23 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     # An empty Flask-WTF form checks the CSRF token: no other site can log a user out.
     if FlaskForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        # Not logout_user() + session.clear(): that wipes the order to delete the remember cookie.
+        two_factor.logout()
+    return redirect(url_for("site.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required  # type: ignore[untyped-decorator]
+def logout_everywhere() -> ResponseReturnValue:
+    """End every session and "Keep me signed in" cookie of this user, on every device."""
+    if FlaskForm().validate_on_submit():
+        two_factor.sign_out_everywhere(current_user)
     return redirect(url_for("site.login"))
 
 
 @bp.post("/api/login")
 @json_endpoint  # same site only, JSON only, small bodies: the extension's own guards
+@login_limits
 def api_login() -> ResponseReturnValue:
     """The JSON login of desktop clients: ``{"account", "username", "password"}``.
 
@@ -69,6 +82,7 @@ def api_login() -> ResponseReturnValue:
         return _problem("bad_request", 400, message=message)
     user = authenticate(*credentials)
     if user is None:
+        failed_login()
         return _problem("invalid_credentials", 401, message=INVALID_CREDENTIALS)
     remember_me = isinstance(data, dict) and data.get("remember_me") is True
     return two_factor.login(user, remember_me=remember_me)

@@ -14,6 +14,7 @@ from doubles import OUTBOX_KEY
 from gateway.fake import FakeModem
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _postgres_base_url() -> str | None:
@@ -67,6 +68,37 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """The same test on SQLite and on PostgreSQL (which skips without a server)."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The Redis server for tests; they skip without one (unless T2M2FA_REQUIRE_REDIS is set)."""
+    import redis
+
+    url = os.environ.get("T2M2FA_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("T2M2FA_REQUIRE_REDIS"):
+            raise RuntimeError(f"Redis required but unreachable at {url}: {exc}") from exc
+        pytest.skip(f"no Redis server at {url} (set T2M2FA_TEST_REDIS_URL)")
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_server: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"t2m2fa-test-{secrets.token_hex(6)}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_server)
+    for key in client.scan_iter(match=f"*{prefix}*"):  # limits adds its own "LIMITS:"
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture

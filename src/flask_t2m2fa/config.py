@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_DEFAULT_ENABLE_FOR_NEW_USERS": False,
     "T2M2FA_DEFAULT_REMEMBER_PC_ALLOWED": True,
     "T2M2FA_DEFAULT_REMEMBER_PC_DAYS": None,
+    # "DENY", "SAMEORIGIN" (a host that frames its own pages) or None (the host sets them).
+    "T2M2FA_FRAME_OPTIONS": "DENY",
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
@@ -85,6 +87,7 @@ class Settings:
     default_enable_for_new_users: bool
     default_remember_pc_allowed: bool
     default_remember_pc_days: int | None
+    frame_options: str | None
 
 
 def _int(cfg: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -136,6 +139,12 @@ def _choice(cfg: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
+def _frame_options(cfg: Mapping[str, Any]) -> str | None:
+    if cfg["T2M2FA_FRAME_OPTIONS"] is None:
+        return None
+    return _choice(cfg, "T2M2FA_FRAME_OPTIONS", ("DENY", "SAMEORIGIN"))
+
+
 def _app_name(cfg: Mapping[str, Any], fallback: str) -> str:
     name = cfg["T2M2FA_APP_NAME"]
     if name is None:
@@ -176,4 +185,5 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         default_enable_for_new_users=bool(cfg["T2M2FA_DEFAULT_ENABLE_FOR_NEW_USERS"]),
         default_remember_pc_allowed=bool(cfg["T2M2FA_DEFAULT_REMEMBER_PC_ALLOWED"]),
         default_remember_pc_days=_optional_days(cfg, "T2M2FA_DEFAULT_REMEMBER_PC_DAYS"),
+        frame_options=_frame_options(cfg),
     )

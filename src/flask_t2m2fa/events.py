@@ -25,3 +25,4 @@ class Event(enum.Enum):
     PHONE_VERIFIED = "phone_verified"
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
+    SESSIONS_ENDED = "sessions_ended"

@@ -16,7 +16,7 @@ from .rules import policy as policy_rules
 from .rules.phones import PhoneError
 from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
-from .services import accounts, audit, remember, unit_of_work
+from .services import accounts, audit, epochs, remember, unit_of_work
 from .state import EXTENSION_KEY, State, get_state
 
 
@@ -106,6 +106,9 @@ class TwoFactor:
         app.cli.add_command(cli)
         app.teardown_appcontext(_send_committed_signals)
         _exempt_json_from_csrf(app)
+        from .web import sessions
+
+        sessions.init_app(app)
 
     def login(
         self, user: Any, *, remember_me: bool = False, next_url: str | None = None
@@ -119,8 +122,12 @@ class TwoFactor:
         :param remember_me: passed to Flask-Login's ``login_user`` once the login completes.
         """
         from .web import login_session
+        from .web.headers import no_store
 
-        return login_session.begin(get_state(), user, remember_me=remember_me, next_url=next_url)
+        response = login_session.begin(
+            get_state(), user, remember_me=remember_me, next_url=next_url
+        )
+        return no_store(response)
 
     def login_method(self) -> str | None:
         """How the current session's login was completed: ``"code"`` (an SMS code),
@@ -187,6 +194,7 @@ class TwoFactor:
         except PhoneError:
             state.session.rollback()
             raise
+        epochs.bump(state, ref, reason="two_factor_enabled")
         audit.record(state, Event.TWO_FACTOR_ENABLED, ref)
         unit_of_work.commit(state.session)
 
@@ -196,6 +204,7 @@ class TwoFactor:
         ref = state.ref(user)
         accounts.ensure_settings(state, ref, enabled=False)
         remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
+        epochs.bump(state, ref, reason="two_factor_disabled")
         audit.record(state, Event.TWO_FACTOR_DISABLED, ref)
         unit_of_work.commit(state.session)
 
@@ -210,8 +219,21 @@ class TwoFactor:
         """Forget every remembered PC of ``user`` (also the host's password-change hook)."""
         state = get_state()
         count = remember.revoke(state, user_id=state.ref(user).user_id, reason=reason)
+        epochs.bump(state, state.ref(user), reason=f"pcs_revoked {reason}")
         unit_of_work.commit(state.session)
         return count
+
+    def logout(self) -> None:
+        """Log this browser out, "Keep me signed in" cookie included (see :mod:`.signout`)."""
+        from .web import signout
+
+        signout.logout()
+
+    def sign_out_everywhere(self, user: Any) -> None:
+        """End every session and "Keep me signed in" cookie of ``user``; commits."""
+        from .web import signout
+
+        signout.sign_out_everywhere(user)
 
     def status_of(self, user: Any) -> dict[str, Any]:
         """What an administrator may see of a user's 2FA: on/off, lock, masked phones."""

@@ -146,6 +146,15 @@ class RememberedPc(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class SessionEpoch(Base):
+    """A user's sign-in uniquifier: a new one ends every session and "Keep me signed in"."""
+
+    __tablename__ = "t2m2fa_session_epochs"
+    user_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    uniquifier: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
     """One line of the audit trail. Numbers are masked; codes and tokens never appear."""
 

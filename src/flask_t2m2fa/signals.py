@@ -30,6 +30,7 @@ policy_changed = _signals.signal("policy-changed")
 phone_verified = _signals.signal("phone-verified")
 two_factor_enabled = _signals.signal("two-factor-enabled")
 two_factor_disabled = _signals.signal("two-factor-disabled")
+sessions_ended = _signals.signal("sessions-ended")
 
 #: Audit event -> signal (every event has one: a test checks it).
 BY_EVENT: dict[Event, Signal] = {

@@ -9,6 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from t2m2fa_support import FakeClock, RecordingSender, csrf_token, json_login, json_verify
 
+from flask_t2m2fa.rules import sessions as session_rules
+
 
 def test_pending_session_holds_only_user_challenge_and_start(
     client: FlaskClient, alice: Any, sms: RecordingSender
@@ -50,7 +52,9 @@ def test_session_renewed_after_success(
     json_verify(client, sms.last.code)
     with client.session_transaction() as session:
         assert "_t2m2fa" not in session
-        assert session["_user_id"] == str(alice.id)
+        # Flask-Login's id, as the extension's login token (see flask_t2m2fa.web.sessions).
+        token = session_rules.parse(session["_user_id"])
+        assert token is not None and token.user_id == str(alice.id)
 
 
 def test_code_page_without_pending_login_goes_to_login(client: FlaskClient) -> None:

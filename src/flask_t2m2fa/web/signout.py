@@ -1,0 +1,44 @@
+"""Logging out: this browser, or every session and "Keep me signed in" cookie of a user.
+
+Why a helper: the obvious ``logout_user()`` then ``session.clear()`` wipes the instruction
+Flask-Login leaves in the session to delete its remember cookie, so the browser stays logged
+in through "Keep me signed in". :func:`logout` clears the session but keeps that instruction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, session
+from flask_login import current_user, logout_user
+
+from ..services import epochs, unit_of_work
+from ..state import get_state
+
+
+def logout() -> None:
+    """Log the current browser out: session emptied, remember cookie deleted, no pending login.
+
+    With server-side sessions (Flask-Session) the emptied session is deleted from the store.
+    """
+    logout_user()
+    remember = session.get("_remember")  # "clear" when the browser sent a remember cookie
+    session.clear()
+    if remember is not None:
+        session["_remember"] = remember
+
+
+def sign_out_everywhere(user: Any) -> None:
+    """End every session and "Keep me signed in" cookie of ``user``, on every device; commits.
+
+    When ``user`` is the one logged in here, this browser is logged out too. Remembered PCs
+    are kept: they stand in for the code, not for the password (revoke them separately).
+    """
+    state = get_state()
+    ref = state.ref(user)
+    epochs.bump(state, ref, reason="sign_out_everywhere")
+    unit_of_work.commit(state.session)
+    if not has_request_context():  # the CLI, a worker
+        return
+    if current_user.is_authenticated and str(current_user.get_id()) == ref.user_id:
+        logout()

@@ -1,0 +1,163 @@
+"""Flask-Login sessions and "Keep me signed in" cookies count only while 2FA trust stands.
+
+Each test copies a cookie to a fresh client, as an attacker who stole it would, and checks
+whether it still reaches a protected page after the event that should end it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from t2m2fa_support import Host, RecordingSender, json_login, json_verify
+
+from flask_t2m2fa.rules import sessions as session_rules
+
+SESSION = "session"
+REMEMBER = "remember_token"
+
+
+def login_with_code(client: FlaskClient, sms: RecordingSender, *, remember: bool = False) -> Any:
+    client.post("/login", json={"username": "alice", "remember": remember})
+    return json_verify(client, sms.last.code, remember_pc=True).json
+
+
+def thief(app: Flask, victim: FlaskClient, name: str) -> FlaskClient:
+    """A new client holding only the cookie ``name`` of ``victim``."""
+    cookie = victim.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    other = app.test_client()
+    other.set_cookie(name, cookie.value)
+    return other
+
+
+def logged_in(client: FlaskClient) -> bool:
+    return client.get("/private").status_code == 200
+
+
+def test_keep_me_signed_in_restores_a_login(
+    app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    login_with_code(client, sms, remember=True)
+    assert logged_in(thief(app, client, REMEMBER))
+    assert logged_in(thief(app, client, SESSION))
+
+
+@pytest.mark.parametrize("event", ["revoke_pcs", "disable", "sign_out_everywhere", "new_phone"])
+def test_events_end_every_session_and_remember_cookie(
+    app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender, event: str
+) -> None:
+    login_with_code(client, sms, remember=True)
+    by_session, by_cookie = thief(app, client, SESSION), thief(app, client, REMEMBER)
+    if event == "revoke_pcs":  # also the host's password-change hook
+        host.two_factor.revoke_remembered_pcs(alice)
+    elif event == "disable":
+        host.two_factor.disable_for(alice)
+    elif event == "sign_out_everywhere":
+        host.two_factor.sign_out_everywhere(alice)
+    else:
+        host.two_factor.enable_for(alice, primary_phone="+32470555599")
+    assert not logged_in(by_session)
+    answer = by_cookie.get("/private")
+    assert answer.status_code == 302
+    assert by_cookie.get_cookie(REMEMBER) is None  # the rejected cookie was deleted
+    assert not logged_in(client)
+
+
+def test_other_users_keep_their_sessions(
+    app: Flask, client: FlaskClient, host: Host, alice: Any
+) -> None:
+    host.add_user("bob")
+    bob = app.test_client()
+    bob.post("/login", json={"username": "bob"})
+    host.two_factor.sign_out_everywhere(alice)
+    assert logged_in(bob)
+
+
+@pytest.mark.parametrize(
+    "policy", [{"mode": "enforced"}, {"mode": "standard", "remember_pc_allowed": False}]
+)
+def test_no_keep_me_signed_in_where_remembering_is_not_allowed(
+    app: Flask,
+    client: FlaskClient,
+    host: Host,
+    alice: Any,
+    sms: RecordingSender,
+    policy: dict[str, Any],
+) -> None:
+    login_with_code(client, sms, remember=True)
+    restored = thief(app, client, REMEMBER)
+    assert logged_in(restored)  # restored under Standard: now a session of its own
+    host.two_factor.set_policy("acme", **policy)
+    assert not logged_in(restored)
+    assert not logged_in(thief(app, client, REMEMBER))
+    # The session that entered a code stands: the policy asks for a code, it gave one.
+    assert logged_in(client)
+
+
+def test_enforced_refuses_keep_me_signed_in_from_the_first_use(
+    app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    host.two_factor.set_policy("acme", mode="enforced")
+    login_with_code(client, sms, remember=True)
+    assert client.get_cookie(REMEMBER) is not None  # Flask-Login set it anyway...
+    assert not logged_in(thief(app, client, REMEMBER))  # ...it restores nothing
+
+
+def test_login_without_second_factor_ends_when_one_is_required(
+    app: Flask, client: FlaskClient, host: Host
+) -> None:
+    host.add_user("bob")
+    client.post("/login", json={"username": "bob"})
+    assert logged_in(client)
+    host.two_factor.set_policy("acme", mode="enforced")
+    assert not logged_in(client)
+
+
+def test_remembered_pc_login_ends_when_remembering_is_disallowed(
+    app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    token = login_with_code(client, sms)["remember_token"]
+    other = app.test_client()
+    json_login(other, "alice", **{"X-T2M2FA-Remember": token})
+    assert logged_in(other)  # no code: the remembered PC stood in
+    host.two_factor.set_policy("acme", remember_pc_allowed=False)
+    assert not logged_in(other)
+    assert logged_in(client)
+
+
+def test_a_plain_user_id_in_the_session_logs_nobody_in(client: FlaskClient, alice: Any) -> None:
+    # What Flask-Login wrote before the extension governed sessions, or a host's own login_user.
+    with client.session_transaction() as session:
+        session["_user_id"] = str(alice.id)
+    assert not logged_in(client)
+
+
+def test_a_loader_registered_after_init_app_is_governed(
+    app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    seen: list[str] = []
+
+    def loader(user_id: str) -> Any:
+        seen.append(user_id)
+        return host.db.session.get(host.User, int(user_id))
+
+    app.login_manager.user_loader(loader)  # type: ignore[attr-defined]
+    login_with_code(client, sms)
+    assert logged_in(client)
+    assert seen and set(seen) == {str(alice.id)}  # the host's loader sees plain ids only
+    with client.session_transaction() as session:
+        session["_user_id"] = str(alice.id)
+    assert not logged_in(client)
+
+
+def test_the_session_holds_a_login_token(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    login_with_code(client, sms)
+    with client.session_transaction() as session:
+        token = session_rules.parse(session["_user_id"])
+    assert token is not None
+    assert token.kind is session_rules.Kind.CODE and token.user_id == str(alice.id)

@@ -70,3 +70,25 @@ def test_failure_reported_by_the_outbox_is_shown(outbox_app: Flask, sqlite_url: 
     answer: Any = client.get("/t2m2fa/api/challenge").json
     assert answer["send_failed"] is True
     assert "try your backup phone" in client.get("/t2m2fa/code").text
+
+
+def test_a_delivery_report_of_not_delivered_offers_the_backup_phone(
+    outbox_app: Flask, sqlite_url: str
+) -> None:
+    from gateway.status_report import StatusReport
+
+    client = outbox_app.test_client()
+    json_login(client, "olga")
+    outbox = Outbox(sqlite_url, keys=OutboxKeys.from_text(outbox_app.config["T2M2FA_OUTBOX_KEY"]))
+    (message,) = outbox.claim("worker", "modem0")
+    outbox.mark_sent(message.id, 7, "modem0", report_for=message.destination)
+    assert client.get("/t2m2fa/api/challenge").json["delivery"] == "awaiting"
+    report = StatusReport(7, message.destination, 0x41, None, None)  # 0x41: permanent error
+    assert outbox.record_report("modem0", report) == message.id
+    outbox.engine.dispose()
+    answer: Any = client.get("/t2m2fa/api/challenge").json
+    assert (answer["delivery"], answer["send_failed"]) == ("not_delivered", False)
+    assert answer["delivery_reason"]
+    assert "send it to your backup phone?" in answer["message"]
+    page = client.get("/t2m2fa/code").text
+    assert "was not delivered" in page and "Send it to my backup phone" in page

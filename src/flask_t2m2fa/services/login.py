@@ -36,6 +36,11 @@ class CodeStep:
     #: Why this request sent no new code, when it did not.
     refusal: Refusal | None
     send_failed: bool
+    #: What the SMS centre's delivery report said: ``delivered``, ``not_delivered``,
+    #: ``awaiting`` or ``no_report``; None when no report was asked for (or none can be).
+    delivery: str | None
+    #: Why the report says the SMS did not reach the phone, safe to show.
+    delivery_reason: str | None
     #: When another code can be asked for; None: no more in this login.
     next_send_at: datetime | None
     remember_offered: bool
@@ -114,6 +119,8 @@ def describe(
         new_code=issued is not None and issued.sent,
         refusal=issued.refusal if issued is not None else None,
         send_failed=challenge.send_failed or bool(status and status.failed),
+        delivery=status.delivery_report.value if status and status.delivery_report else None,
+        delivery_reason=status.delivery_reason if status else None,
         next_send_at=challenges.next_send_at(state, challenge, phone),
         remember_offered=policy.remember_offered(accounts.policy_for(state, user.account_id)),
         backup_available=challenge.purpose == LOGIN and backup is not None,

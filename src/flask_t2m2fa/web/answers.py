@@ -69,6 +69,8 @@ def code_step_body(step: CodeStep, now: datetime) -> dict[str, Any]:
         "remember_pc_offered": step.remember_offered,
         "backup_available": step.backup_available,
         "send_failed": step.send_failed,
+        "delivery": step.delivery,
+        "delivery_reason": step.delivery_reason,
         "message": wording.step_status(step, now),
     }
 

@@ -64,6 +64,10 @@ def step_status(step: CodeStep, now: datetime) -> str:
     if step.send_failed:
         backup = " — try your backup phone" if step.backup_available else ""
         return f"We could not send the SMS to {step.masked}{backup}."
+    if step.delivery == "not_delivered":
+        reason = f" ({step.delivery_reason})" if step.delivery_reason else ""
+        nxt = " — send it to your backup phone?" if step.backup_available else ""
+        return f"The SMS to {step.masked} was not delivered{reason}{nxt}"
     if step.code_sent_at is None:
         why = _REFUSAL.get(step.refusal, "the sending limits") if step.refusal else "limits"
         return f"No code was sent to {step.masked}: {why}. {when_next(step, now)}"

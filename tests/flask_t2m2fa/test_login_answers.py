@@ -37,6 +37,8 @@ def test_third_wrong_code_says_it_is_used_up_and_what_next(
     third = _post_code(client, wrong(code))
     assert third.status_code == 401
     assert "This code is now used up. You can ask for a new code in 40 s." in third.text
+    # ... and the card no longer calls that code valid.
+    assert "still valid" not in third.text and "can no longer be used" in third.text
     clock.advance(seconds=40)
     assert "You can ask for a new code now." in _post_code(client, code).text
 

@@ -33,6 +33,8 @@ class CodeStep:
     code_sent_at: datetime | None
     #: This request sent a new code.
     new_code: bool
+    #: The live code can still be entered: not used, not expired, attempts left.
+    code_usable: bool
     #: Why this request sent no new code, when it did not.
     refusal: Refusal | None
     send_failed: bool
@@ -117,6 +119,7 @@ def describe(
         expires_at=challenge.expires_at,
         code_sent_at=challenge.created_at if challenge.sent else None,
         new_code=issued is not None and issued.sent,
+        code_usable=_usable(state, challenge),
         refusal=issued.refusal if issued is not None else None,
         send_failed=challenge.send_failed or bool(status and status.failed),
         delivery=status.delivery_report.value if status and status.delivery_report else None,
@@ -124,6 +127,15 @@ def describe(
         next_send_at=challenges.next_send_at(state, challenge, phone),
         remember_offered=policy.remember_offered(accounts.policy_for(state, user.account_id)),
         backup_available=challenge.purpose == LOGIN and backup is not None,
+    )
+
+
+def _usable(state: State, challenge: Challenge) -> bool:
+    return (
+        challenge.consumed_at is None
+        and challenge.superseded_at is None
+        and challenge.expires_at > state.now()
+        and challenge.attempts < state.budget.per_challenge
     )
 
 

@@ -62,6 +62,7 @@ def code_step_body(step: CodeStep, now: datetime) -> dict[str, Any]:
         "sent_to": step.masked if sent else None,
         "code_sent_at": wording.iso(step.code_sent_at) if sent and step.code_sent_at else None,
         "new_code_sent": step.new_code,
+        "code_usable": step.code_usable,
         "not_sent_reason": step.refusal.value if step.refusal and not step.new_code else None,
         "expires_at": wording.iso(step.expires_at),
         "resend_available_at": resend["at"],

@@ -6,11 +6,14 @@ Times are relative for people ("in 42 s"); JSON answers carry the absolute time 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..rules.sending_limits import Refusal
 from ..services.login import CodeStep
 from ..services.verification import Outcome, Verdict
+
+#: A code sent this recently was sent "now", as far as a person reading the page can tell.
+_JUST_NOW = timedelta(seconds=10)
 
 
 def iso(moment: datetime) -> str:
@@ -71,7 +74,9 @@ def step_status(step: CodeStep, now: datetime) -> str:
     if step.code_sent_at is None:
         why = _REFUSAL.get(step.refusal, "the sending limits") if step.refusal else "limits"
         return f"No code was sent to {step.masked}: {why}. {when_next(step, now)}"
-    if step.new_code:
+    if not step.code_usable:
+        return f"The code sent to {step.masked} can no longer be used. {when_next(step, now)}"
+    if step.new_code or now - step.code_sent_at < _JUST_NOW:
         return f"We sent a code by SMS to {step.masked}."
     return (
         f"We sent a code by SMS to {step.masked} {ago(step.code_sent_at, now)}; "

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 
 from example_app.auth import authenticate
 from example_app.extensions import two_factor
 from example_app.forms import LoginForm
 from example_app.urls import is_cross_site, safe_next
+from flask_t2m2fa.forms import StrictBodyForm
 
 bp = Blueprint("site", __name__)
 
@@ -41,15 +51,20 @@ def login() -> ResponseReturnValue:
         if user is not None:
             return two_factor.login(user, remember_me=bool(form.remember.data), next_url=next_url)
         error = INVALID_CREDENTIALS
-    return render_template("login.html", form=form, error=error)
+    # A body that cannot be read as the form's fields is the client's error: 400, not the page.
+    status = 400 if form.body_error else 200
+    return render_template("login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     # An empty Flask-WTF form checks the CSRF token: no other site can log a user out.
-    if FlaskForm().validate_on_submit():
+    form = StrictBodyForm()
+    if form.validate_on_submit():
         logout_user()
         session.clear()
+    elif form.body_error:
+        abort(400, form.body_error)
     return redirect(url_for("site.login"))
 
 

@@ -45,6 +45,8 @@ FUZZ = settings(
         HealthCheck.function_scoped_fixture,
     ],
 )
+#: The Hypothesis properties run long: outside the quick loop (-m "not slow"); CI runs them.
+slow = pytest.mark.slow
 #: Refused before any evaluation, by the JSON endpoints' documented guards.
 NOT_EVALUATED = {413: "too_large", 415: "json_required"}
 
@@ -152,6 +154,7 @@ def _assert_refused_and_counted(host: Host, client: FlaskClient, answer: Any, be
         assert _failures(host) == before + 1, "not counted as exactly one wrong code"
 
 
+@slow
 @FUZZ
 @given(data=st.data())
 def test_json_code_field(host: Host, data: st.DataObject) -> None:
@@ -173,6 +176,7 @@ def test_json_code_field(host: Host, data: st.DataObject) -> None:
         _assert_refused_and_counted(host, client, answer, before)
 
 
+@slow
 @FUZZ
 @given(
     body=st.one_of(
@@ -200,6 +204,7 @@ def _csrf_token(client: FlaskClient) -> str:
     return found.group(1)
 
 
+@slow
 @FUZZ
 @given(data=st.data())
 def test_html_form_fields_single_and_repeated(host: Host, data: st.DataObject) -> None:
@@ -220,6 +225,7 @@ def test_html_form_fields_single_and_repeated(host: Host, data: st.DataObject) -
         _assert_refused_and_counted(host, client, answer, before)
 
 
+@slow
 @FUZZ
 @given(destination=JSON_VALUES, as_form=st.booleans())
 @example(destination="+32470000000", as_form=False)
@@ -243,6 +249,7 @@ def test_resend_destination_never_reaches_another_number(
 _HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200)
 
 
+@slow
 @FUZZ
 @given(token=JSON_VALUES | _HEADER_TEXT, header=st.none() | _HEADER_TEXT)
 @example(token=".", header="a.b")
@@ -296,6 +303,7 @@ _URLISH = st.one_of(
 )
 
 
+@slow
 @settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 2))
 @given(target=_URLISH)
 @example(target="//evil.example/")

@@ -51,9 +51,9 @@ def login() -> ResponseReturnValue:
         if user is not None:
             return two_factor.login(user, remember_me=bool(form.remember.data), next_url=next_url)
         error = INVALID_CREDENTIALS
-    # A body that cannot be read as the form's fields is the client's error: 400, not the page.
-    status = 400 if form.body_error else 200
-    return render_template("login.html", form=form, error=error), status
+    if form.body_error:  # a body that cannot be read as the form's fields: the client's error
+        return render_template("login.html", form=form, error=form.body_error), 400
+    return render_template("login.html", form=form, error=error)
 
 
 @bp.post("/logout")

@@ -187,6 +187,7 @@ def test_login_and_logout_refuse_json_that_is_not_an_object(client: FlaskClient,
     for path in ("/login", "/logout"):
         answer = client.post(path, data=body, content_type="application/json")
         assert answer.status_code == 400, path
+    assert "Send a JSON object" in client.post("/login", json=[1, 2]).text
 
 
 @pytest.mark.parametrize(

@@ -78,8 +78,6 @@ def _default_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "EXAMPLE_PASSWORD_METHOD": "scrypt",
         "DEMO_FAKE_MODEM_STATE": None,
-        # Encrypts queued codes; the same file as the gateway worker's --key-file.
-        "T2M2FA_OUTBOX_KEY_FILE": os.environ.get("T2M2FA_OUTBOX_KEY_FILE"),
         # No page of this app takes more than a login form: refuse big bodies early.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",

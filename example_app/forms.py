@@ -1,13 +1,18 @@
-"""The host's login form (Flask-WTF, so it carries a CSRF token)."""
+"""The host's login form (Flask-WTF, so it carries a CSRF token).
+
+It derives from the extension's :class:`StrictBodyForm`: a JSON body that is not an object of
+strings, or an upload in a text field, is then a form error rather than a 500.
+"""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from flask_t2m2fa.forms import StrictBodyForm
 
-class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type information
+
+class LoginForm(StrictBodyForm):
     """Talk2M-style login: the account name, then the user name and password in that account."""
 
     account = StringField(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from example_app.auth import authenticate
 from example_app.extensions import two_factor
@@ -13,6 +12,7 @@ from example_app.forms import LoginForm
 from example_app.limits import failed_login, login_limits
 from example_app.urls import safe_next
 from flask_t2m2fa import json_body, json_endpoint
+from flask_t2m2fa.forms import StrictBodyForm
 
 bp = Blueprint("site", __name__)
 
@@ -43,15 +43,20 @@ def login() -> ResponseReturnValue:
             return two_factor.login(user, remember_me=bool(form.remember.data), next_url=next_url)
         failed_login()
         error = INVALID_CREDENTIALS
+    if form.body_error:  # a body that cannot be read as the form's fields: the client's error
+        return render_template("login.html", form=form, error=form.body_error), 400
     return render_template("login.html", form=form, error=error)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     # An empty Flask-WTF form checks the CSRF token: no other site can log a user out.
-    if FlaskForm().validate_on_submit():
+    form = StrictBodyForm()
+    if form.validate_on_submit():
         # Not logout_user() + session.clear(): that wipes the order to delete the remember cookie.
         two_factor.logout()
+    elif form.body_error:
+        abort(400, form.body_error)
     return redirect(url_for("site.login"))
 
 
@@ -59,8 +64,11 @@ def logout() -> ResponseReturnValue:
 @login_required  # type: ignore[untyped-decorator]
 def logout_everywhere() -> ResponseReturnValue:
     """End every session and "Keep me signed in" cookie of this user, on every device."""
-    if FlaskForm().validate_on_submit():
+    form = StrictBodyForm()
+    if form.validate_on_submit():
         two_factor.sign_out_everywhere(current_user)
+    elif form.body_error:
+        abort(400, form.body_error)
     return redirect(url_for("site.login"))
 
 

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from adversarial_host import PRIMARY, Host, build_host, json_login, resend, verify
 from flask_t2m2fa.models import AuditEvent, Challenge, Failure, SentSms
 
-pytestmark = pytest.mark.postgres
+# Many threads and requests each: long, so outside the quick loop (-m "not slow"); CI runs them.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 PARALLEL = 100
 #: The server allows 100 connections, shared with other test runs: the 100 requests are all in

@@ -181,6 +181,15 @@ def test_logout_without_csrf_token_keeps_the_session(
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.parametrize("body", ["[1, 2]", '"abc"', "5", "[" * 2000 + "]" * 2000])
+def test_login_and_logout_refuse_json_that_is_not_an_object(client: FlaskClient, body: str) -> None:
+    """Flask-WTF would build the form from it and raise: a 400 with the form, not a 500."""
+    for path in ("/login", "/logout"):
+        answer = client.post(path, data=body, content_type="application/json")
+        assert answer.status_code == 400, path
+    assert "Send a JSON object" in client.post("/login", json=[1, 2]).text
+
+
 @pytest.mark.parametrize(
     ("target", "expected"),
     [

@@ -58,8 +58,9 @@ def code() -> Response:
     if not form.is_submitted():
         notice = pending.pop_notice()
         return _render(pend, step, form, notice=notice.get("text") if notice else None)
-    if not form.validate():  # CSRF token missing or wrong: nothing is evaluated
-        return _render(pend, step, form, message="The form expired: try again.", status=400)
+    if not form.validate():  # CSRF token missing or wrong, or a body that is no form: no attempt
+        why = form.body_error or "The form expired: try again."
+        return _render(pend, step, form, message=why, status=400)
     remember_pc = form.remember_pc.data is True
     outcome = login_session.submit(state, pend, form.code.data or "", remember_pc=remember_pc)
     if isinstance(outcome, login.Finished):

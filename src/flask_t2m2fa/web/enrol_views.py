@@ -67,8 +67,9 @@ def enrol() -> Response:
     form = EnrolForm()
     if not form.is_submitted():
         return _render(pend, form, message=None, status=200)
-    if not form.validate():  # CSRF token missing or wrong: nothing is sent
-        return _render(pend, form, message="The form expired: try again.", status=400)
+    if not form.validate():  # CSRF token missing or wrong, or a body that is no form: no SMS
+        why = form.body_error or "The form expired: try again."
+        return _render(pend, form, message=why, status=400)
     try:
         result = _submit(state, pend, form.phone.data or "")
     except enrolment.EnrolmentClosed:

@@ -118,6 +118,22 @@ def resend(state: State, user: UserRef, request: Request) -> Issued | Refusal:
     return Issued(challenge, sent=_send(state, user, challenge, request.phone))
 
 
+def live_of_login(state: State, user_id: str, login_id: str) -> Challenge | None:
+    """The challenge a code of this login is judged against: the login's newest.
+
+    A resend or the next step of the login replaces the older challenges, so the newest is the
+    live one (or, when it is dead too, the one whose verdict tells why). At equal times a live
+    challenge comes first: a next step is issued in the instant its predecessor is consumed.
+    """
+    dead = sa.or_(Challenge.consumed_at.is_not(None), Challenge.superseded_at.is_not(None))
+    return state.session.scalars(
+        sa.select(Challenge)
+        .where(Challenge.user_id == user_id, Challenge.login_id == login_id)
+        .order_by(Challenge.created_at.desc(), sa.case((dead, 1), else_=0))
+        .limit(1)
+    ).first()
+
+
 def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
     """The live code sent to the same phone for the same purpose, if it can still be entered."""
     return state.session.scalars(

@@ -138,13 +138,18 @@ def resent_body(resent: Resent, now: datetime) -> dict[str, Any]:
     }
 
 
-def resent(result: Resent, now: datetime) -> Response:
-    """JSON answer of a resend: 200 when a code went out, 429 with Retry-After when not."""
+def resent(result: Resent, now: datetime, login_ends_at: datetime) -> Response:
+    """JSON answer of a resend: 200 when a code went out, 429 with Retry-After when not.
+
+    When no code can be sent within this login (its SMS cap), Retry-After is the time until the
+    login ends: no resend helps before, only a new login after.
+    """
     body = resent_body(result, now)
     response = jsonify(body)
     if not result.sent:
         response.status_code = 429
         wait = body["resend_available_in"]
-        if wait is not None:
-            response.headers["Retry-After"] = str(max(1, wait))
+        if wait is None:
+            wait = wording.seconds_until(login_ends_at, now)
+        response.headers["Retry-After"] = str(max(1, wait))
     return response

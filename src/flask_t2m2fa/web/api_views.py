@@ -30,7 +30,7 @@ def _awaiting_number(pend: pending.Pending) -> Response:
     return answers.number_needed(login.NumberNeeded(enrolling, admin), json=True)
 
 
-@bp.route("/api/challenge", methods=["GET"])
+@bp.route("/api/challenge", methods=["GET"], provide_automatic_options=False)
 @json_endpoint
 def api_challenge() -> Response:
     state = get_state()
@@ -45,7 +45,7 @@ def api_challenge() -> Response:
     return jsonify(answers.code_step_body(step, state.now()))
 
 
-@bp.route("/api/verify", methods=["POST"])
+@bp.route("/api/verify", methods=["POST"], provide_automatic_options=False)
 @json_endpoint
 def api_verify() -> Response:
     state = get_state()
@@ -69,7 +69,7 @@ def api_verify() -> Response:
     return answers.verdict(outcome, step, state.now())
 
 
-@bp.route("/api/resend", methods=["POST"])
+@bp.route("/api/resend", methods=["POST"], provide_automatic_options=False)
 @json_endpoint
 def api_resend() -> Response:
     state = get_state()
@@ -87,4 +87,5 @@ def api_resend() -> Response:
         return problem("login_required", 401, message="This login ended: log in again.")
     if not result.sent and not result.to:
         return problem("no_such_phone", 409, message=f"You have no verified {destination} phone.")
-    return answers.resent(result, state.now())
+    login_ends_at = pend.started_at + state.settings.pending_lifetime
+    return answers.resent(result, state.now(), login_ends_at)

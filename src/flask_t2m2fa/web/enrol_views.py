@@ -54,7 +54,7 @@ def _submit(state: State, pend: pending.Pending, text: object) -> login.CodeStep
         raise
     step = login.describe(state, ref, issued.challenge, issued)
     unit_of_work.commit(state.session)
-    pending.switch(step.challenge_id)
+    login_session.follow(state, pend, step.challenge_id)
     return step
 
 
@@ -79,7 +79,7 @@ def enrol() -> Response:
     return _render(pend, form, message=f"This number cannot be used: {result}.", status=400)
 
 
-@bp.route("/api/enrol", methods=["POST"])
+@bp.route("/api/enrol", methods=["POST"], provide_automatic_options=False)
 @json_endpoint
 def api_enrol() -> Response:
     state = get_state()

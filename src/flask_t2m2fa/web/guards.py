@@ -52,12 +52,16 @@ def refusal(max_body: int = MAX_JSON_BODY) -> Response | None:
         return problem("forbidden_origin", 403, message="Cross-site requests are refused.")
     if request.method not in ("POST", "PUT", "PATCH"):
         return None
-    request.max_content_length = max_body
+    # One byte more than allowed: Werkzeug stops a chunked body at the limit without an
+    # error, so only reading past it tells a body of exactly ``max_body`` from a longer one.
+    request.max_content_length = max_body + 1
     if request.mimetype != "application/json":
         return problem("json_required", 415, message="Send the body as application/json.")
     try:
-        request.get_data(cache=True)
+        too_large = len(request.get_data(cache=True)) > max_body
     except RequestEntityTooLarge:
+        too_large = True
+    if too_large:
         return problem("too_large", 413, message=f"The body is larger than {max_body} bytes.")
     return None
 

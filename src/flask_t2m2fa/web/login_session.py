@@ -12,10 +12,10 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, session, url_for
 from flask_login import login_user
 
-from ..models import RememberedPc
+from ..models import Challenge, RememberedPc
 from ..rules import policy, trust
 from ..rules.urls import is_same_site
-from ..services import accounts, login, unit_of_work
+from ..services import accounts, challenges, login, unit_of_work
 from ..services.verification import Outcome, Verdict
 from ..state import State, UserRef
 from . import answers, pending, wording
@@ -104,11 +104,12 @@ def submit(
     if user is None:  # deleted meanwhile
         pending.end()
         return Verdict(Outcome.EXPIRED)
+    live = live_challenge(state, pend)
     label = (request.user_agent.string or "unknown client")[:100]
     outcome = login.submit(
         state,
         state.ref(user),
-        pend.challenge_id,
+        live.id if live is not None else pend.challenge_id,
         candidate,
         remember_pc=remember_pc,
         enrolling=pend.enrolling,
@@ -116,7 +117,7 @@ def submit(
     )
     unit_of_work.commit(state.session)
     if isinstance(outcome, login.CodeStep):
-        pending.switch(outcome.challenge_id)
+        follow(state, pend, outcome.challenge_id)
     elif isinstance(outcome, login.NumberNeeded):
         pending.await_number(outcome.enrolling)
     return outcome
@@ -130,17 +131,33 @@ def resend(state: State, pend: pending.Pending, destination: str) -> login.Resen
         return None
     result = login.resend(state, state.ref(user), live, destination)
     unit_of_work.commit(state.session)
-    pending.switch(result.step.challenge_id)
+    follow(state, pend, result.step.challenge_id)
     return result
 
 
-def live_challenge(state: State, pend: pending.Pending) -> Any:
-    from ..models import Challenge
+def live_challenge(state: State, pend: pending.Pending) -> Challenge | None:
+    """The live challenge of the pending login: the newest of the login the session names.
 
-    challenge = state.session.get(Challenge, pend.challenge_id)
-    if challenge is None or challenge.user_id != pend.user_id:
+    The session names one challenge of the login; a resend or a next step adds newer ones
+    without touching the session, so a client that keeps its first cookie stays in step.
+    """
+    anchor = state.session.get(Challenge, pend.challenge_id) if pend.challenge_id else None
+    if anchor is None or anchor.user_id != pend.user_id:
         return None
-    return challenge
+    return challenges.live_of_login(state, pend.user_id, anchor.login_id) or anchor
+
+
+def follow(state: State, pend: pending.Pending, challenge_id: str) -> None:
+    """Point the session at a new challenge only when its login is not the one named already.
+
+    A resend and the next step of the same login leave the session (and its cookie) as it
+    was; the first code after an enrolment number, or a code taken over from another login
+    (the cool-down), is a change the session must follow.
+    """
+    anchor = state.session.get(Challenge, pend.challenge_id) if pend.challenge_id else None
+    target = state.session.get(Challenge, challenge_id)
+    if anchor is None or target is None or anchor.login_id != target.login_id:
+        pending.switch(challenge_id)
 
 
 def current_step(state: State, pend: pending.Pending) -> login.CodeStep | None:

@@ -1,8 +1,10 @@
 """The half-logged-in state: password checked, code not yet entered.
 
-The session holds only the user id, the live challenge id and when the login started; Flask-
-Login's ``current_user`` stays anonymous, so no protected page is reachable. The state dies
-after ``T2M2FA_PENDING_LIFETIME`` (≤ 10 minutes) whatever the resends.
+The session holds only the user id, the id of a challenge of this login and when the login
+started; Flask-Login's ``current_user`` stays anonymous, so no protected page is reachable. The
+live code is the login's newest (:func:`login_session.live_challenge`): a resend or the next
+step does not change the session, so a JSON client that keeps its first cookie stays in step.
+The state dies after ``T2M2FA_PENDING_LIFETIME`` (≤ 10 minutes) whatever the resends.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def await_number(enrolling: Enrolling) -> None:
 
 
 def switch(challenge_id: str) -> None:
-    """A resend replaced the live challenge: follow it, keeping the login's start time."""
+    """Name a challenge of another login (or the first code after an enrolment number)."""
     raw = dict(session[KEY])
     raw["cid"] = challenge_id
     session[KEY] = raw

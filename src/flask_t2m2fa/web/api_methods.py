@@ -1,0 +1,52 @@
+"""Other methods on the JSON endpoints answer JSON, never Flask's HTML page.
+
+Werkzeug refuses a method before any view runs, and a blueprint's error handlers never see a
+routing error, so each JSON path gets a second rule for the other methods that answers here:
+405 ``method_not_allowed`` with ``Allow``, and ``OPTIONS`` the allowed methods as JSON, with no
+CORS header (a cross-site pre-flight is never granted, see :mod:`.guards`). The HTML pages keep
+Flask's own answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, jsonify, request
+
+from .blueprint import bp
+from .guards import problem
+
+#: The JSON paths of the blueprint and the methods their views take.
+JSON_ROUTES = {
+    "/api/challenge": ("GET", "HEAD"),
+    "/api/verify": ("POST",),
+    "/api/resend": ("POST",),
+    "/api/enrol": ("POST",),
+}
+#: The methods answered here when a path does not take them.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def _other_methods(allowed: tuple[str, ...]) -> Callable[[], Response]:
+    allow = [*allowed, "OPTIONS"]
+
+    def other_method() -> Response:
+        if request.method == "OPTIONS":
+            response = jsonify({"status": "options", "allow": allow})
+        else:
+            message = f"Use {' or '.join(allowed)} here."
+            response = problem("method_not_allowed", 405, message=message)
+        response.headers["Allow"] = ", ".join(allow)
+        return response
+
+    return other_method
+
+
+for _path, _allowed in JSON_ROUTES.items():
+    bp.add_url_rule(
+        _path,
+        endpoint=f"other_method_{_path.rsplit('/', 1)[-1]}",
+        view_func=_other_methods(_allowed),
+        methods=[method for method in METHODS if method not in _allowed],
+        provide_automatic_options=False,
+    )

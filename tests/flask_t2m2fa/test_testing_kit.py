@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,53 +92,22 @@ def test_t2m2fa_loopback_sends_through_the_gateway(
     assert answer.get_json()["status"] == "ok"
 
 
-TINY_HOST = """
-    import pytest
-    from flask import Flask
-    from flask_login import LoginManager, UserMixin, login_required
-    from flask_sqlalchemy import SQLAlchemy
-    from flask_t2m2fa import TwoFactor
+README = Path(__file__).resolve().parents[2] / "README.md"
 
-    pytest_plugins = ["flask_t2m2fa.testing"]
-    db, login_manager, two_factor = SQLAlchemy(), LoginManager(), TwoFactor()
 
-    class User(UserMixin, db.Model):
-        id = db.Column(db.Integer, primary_key=True)
-
-    @pytest.fixture
-    def app(t2m2fa_sms, t2m2fa_clock, tmp_path):
-        app = Flask("tiny")
-        app.config.update(SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/db")
-        db.init_app(app)
-        login_manager.init_app(app)
-        login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
-        two_factor.init_app(app, db=db, account_of=lambda u: "acme", is_admin=lambda u: False,
-                            sender=t2m2fa_sms, clock=t2m2fa_clock)
-        app.get("/")(login_required(lambda: "home"))
-        with app.app_context():
-            db.create_all()
-            yield app
-"""
-
-TINY_TESTS = """
-    from conftest import User, db, two_factor
-
-    def test_login_with_the_code(app, t2m2fa_login, t2m2fa_sms):
-        user = User()
-        db.session.add(user)
-        db.session.commit()
-        two_factor.enable_for(user, primary_phone="+32470123456", verified=True)
-        client = app.test_client()
-        assert client.get("/").status_code == 401
-        assert t2m2fa_login(client, user)["status"] == "ok"
-        assert client.get("/").text == "home"
-        assert t2m2fa_sms.last_code_for(user) == t2m2fa_sms.last_code_for("+32 470 12 34 56")
-"""
+def readme_example() -> tuple[str, str]:
+    """The conftest.py and the test module of the README's "Testing your app" section."""
+    section = README.read_text().split("### Testing your app", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    conftest, tests = code.split("# test_login.py\n")
+    return conftest, tests
 
 
 def test_a_tiny_host_uses_the_kit_as_a_plugin(pytester: pytest.Pytester) -> None:
-    """A host's own test run, in its own process: the plugin loads from ``pytest_plugins``."""
-    pytester.makeconftest(textwrap.dedent(TINY_HOST))
-    pytester.makepyfile(test_tiny=textwrap.dedent(TINY_TESTS))
+    """The README's example, run as a host runs it: its own process, the plugin from its
+    ``pytest_plugins``, only the documented kit."""
+    conftest, tests = readme_example()
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(test_login=tests)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)

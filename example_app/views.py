@@ -96,6 +96,29 @@ def api_login() -> ResponseReturnValue:
     return two_factor.login(user, remember_me=remember_me)
 
 
+@bp.get("/api/whoami")
+@json_endpoint
+def api_whoami() -> ResponseReturnValue:
+    """Who this session is logged in as, and how (``code``, ``remembered_pc``, ``password``)."""
+    if not current_user.is_authenticated:
+        return _problem("login_required", 401, message="You are not logged in.")
+    return jsonify(
+        status="ok",
+        account=current_user.account.name,
+        username=current_user.username,
+        full_name=current_user.full_name,
+        via=two_factor.login_method(),
+    )
+
+
+@bp.post("/api/logout")
+@json_endpoint  # JSON only and same site: another site cannot log a user out
+def api_logout() -> ResponseReturnValue:
+    """End this session (a desktop client's "Log out"); remembered PCs stay remembered."""
+    two_factor.logout()
+    return jsonify(status="logged_out", message="You are logged out.")
+
+
 def _credentials(data: object) -> tuple[str, str, str] | None:
     """Account, username and password from a JSON body, if all are short non-empty strings."""
     if not isinstance(data, dict):

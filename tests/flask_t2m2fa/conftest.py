@@ -13,13 +13,15 @@ from t2m2fa_support import BACKUP, PRIMARY, FakeClock, Host, RecordingSender, bu
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock(t2m2fa_clock: FakeClock) -> FakeClock:
+    """The test kit's clock (``flask_t2m2fa.testing``), under the short name these tests use."""
+    return t2m2fa_clock
 
 
 @pytest.fixture
-def sms() -> RecordingSender:
-    return RecordingSender()
+def sms(t2m2fa_sms: RecordingSender) -> RecordingSender:
+    """The test kit's recording sender, stamping each SMS with :func:`clock`."""
+    return t2m2fa_sms
 
 
 @pytest.fixture

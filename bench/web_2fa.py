@@ -11,15 +11,17 @@ Run::
 What is measured, for each framework and each database (a SQLite file; PostgreSQL too when the
 server named by ``T2M2FA_TEST_POSTGRES_URL`` answers, in a private schema dropped afterwards):
 
-* ``2fa login``: a JSON login with the password, the SMS code captured from an in-memory sender,
-  then the code posted to the verify endpoint (``/t2m2fa/api/verify``, ``/tf-validate``), each
+* ``2fa login``: a JSON login with the password, the SMS code read from the gateway outbox (the
+  default sender, sealed with its key, SQLite in WAL as ``init_app`` sets it), then the code
+  posted to the verify endpoint (``/t2m2fa/api/verify``, ``/tf-validate``), each
   login in a fresh ``app.test_client()``;
 * ``password only``: the same JSON login for a user without 2FA, on the same app.
 
 Both sides store passwords in plain text (Flask-Security's ``plaintext`` scheme; a plain
 comparison in the t2m2fa host), so no password hashing is in any figure, and the 2FA step is
 ``2fa login - password only``: challenge creation, the SMS hand-off, one more HTTP request and
-the code check. Rounds interleave the four measurements; each figure is the median over rounds.
+the code check. Rounds interleave the four measurements; each figure is the median of the
+per-login times.
 ``cpu ms`` is this process's CPU time per login: steadier than wall time on a busy machine, but
 it leaves out the PostgreSQL server's own work.
 flask_t2m2fa runs with an injected clock that moves 3 h per login, so its per-user SMS caps never
@@ -63,16 +65,36 @@ class Case:
 Result = dict[tuple[str, str], tuple[float, float]]
 
 
-def run_batch(case: Case, logins: int) -> tuple[float, float]:
-    """Wall-clock and this process's CPU seconds per login, users taken in turn."""
-    wall, cpu = time.perf_counter(), time.process_time()
+def run_batch(case: Case, logins: int) -> list[tuple[float, float]]:
+    """Wall-clock and this process's CPU seconds of each login, users taken in turn."""
+    samples = []
     for n in range(logins):
+        wall, cpu = time.perf_counter(), time.process_time()
         case.login(case.app.test_client(), n % USERS)
-    return (time.perf_counter() - wall) / logins, (time.process_time() - cpu) / logins
+        samples.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return samples
+
+
+def statements_per_login(case: Case) -> int:
+    """SQL statements one login of ``case`` sends (a ``before_cursor_execute`` listener)."""
+    with case.app.app_context():
+        engine = case.app.extensions["sqlalchemy"].engine
+    count = 0
+
+    def counted(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    try:
+        case.login(case.app.test_client(), 0)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counted)
+    return count
 
 
 def measure(cases: list[Case], logins: int, rounds: int) -> Result:
-    """Median seconds per login of each case, the cases interleaved round by round."""
+    """Median seconds per login of each case, over every login of the interleaved rounds."""
     for case in cases:  # warm-up: imports, template and statement caches, connection pool
         run_batch(case, 20)
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {
@@ -81,7 +103,7 @@ def measure(cases: list[Case], logins: int, rounds: int) -> Result:
     per_round = max(1, logins // rounds)
     for _ in range(rounds):
         for case in cases:
-            samples[(case.framework, case.kind)].append(run_batch(case, per_round))
+            samples[(case.framework, case.kind)].extend(run_batch(case, per_round))
     return {
         key: (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
         for key, values in samples.items()
@@ -124,7 +146,15 @@ def bench_database(
                 Case("Flask-Security", "2fa", fs_app, fs.login_two_factor),
                 Case("Flask-Security", "plain", fs_app, fs.login_password_only),
             ]
-            report(label, measure(cases, logins, rounds))
+            result = measure(cases, logins, rounds)
+            report(label, result)
+            counts = {(c.framework, c.kind): statements_per_login(c) for c in cases}
+            for framework in ("flask_t2m2fa", "Flask-Security"):
+                full, plain = counts[framework, "2fa"], counts[framework, "plain"]
+                print(
+                    f"{framework:<15}statements per login: 2fa {full}, password only {plain}, "
+                    f"2FA step {full - plain}"
+                )
         finally:
             fs.drop_all(fs_app)
             t2.drop_all(t2_app)

@@ -18,7 +18,7 @@ from example_app.limits import init_login_limits
 from example_app.models import Account, User
 from example_app.phone import init_phone_page
 from example_app.sessions import init_sessions
-from gateway.outbox import Outbox, configure_sqlite
+from gateway.outbox import Outbox
 
 __all__ = ["Account", "User", "create_app", "db", "two_factor"]
 
@@ -46,10 +46,8 @@ def create_app(
     init_sessions(app)
     init_login_limits(app)
     db.init_app(app)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            # The gateway worker writes to the same file: WAL and a busy timeout, not "locked".
-            configure_sqlite(db.engine)
+    # On SQLite, two_factor.init_app sets WAL and a busy timeout: the gateway worker writes
+    # to the same file.
     login_manager.init_app(app)
     login_manager.login_view = "site.login"
     login_manager.login_message_category = "info"  # a request to log in, not a success

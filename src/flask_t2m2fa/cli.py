@@ -162,3 +162,24 @@ def audit_list(user_id: str | None, account_id: str | None, limit: int) -> None:
             f"{event.at.isoformat()} {event.event} {event.outcome} account={event.account_id} "
             f"user={event.user_id} reason={event.reason or '-'} to={event.destination or '-'}"
         )
+
+
+@cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count the rows that would be deleted.")
+def purge(dry_run: bool) -> None:
+    """Delete challenges, sent-SMS, failures and audit rows past their retention windows."""
+    from flask import current_app
+
+    from .config import ConfigError
+    from .services import retention, unit_of_work
+
+    state = get_state()
+    try:
+        done = retention.purge(state, current_app.config, dry_run=dry_run)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not dry_run:
+        unit_of_work.commit(state.session)
+    verb = "would delete" if dry_run else "deleted"
+    for item in done:
+        click.echo(f"{item.table}: {verb} {item.rows} rows older than {item.days} days")

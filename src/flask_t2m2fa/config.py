@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_DEFAULT_REMEMBER_PC_DAYS": None,
     # "DENY", "SAMEORIGIN" (a host that frames its own pages) or None (the host sets them).
     "T2M2FA_FRAME_OPTIONS": "DENY",
+    # On a SQLite engine init_app sets WAL, a busy timeout and this synchronous level
+    # ("NORMAL" or "FULL"); None leaves the host's engine as it is.
+    "T2M2FA_SQLITE_SYNCHRONOUS": "NORMAL",
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")

@@ -86,6 +86,7 @@ class TwoFactor:
         settings = config.load({**app.config, **defaults}, app_name=app.name)
         app.config.update(defaults)
         models.register(db.metadata)
+        _durable_sqlite(app, db)
         if sender is None:
             outbox = DatabaseOutbox(lambda: db.engine, outbox_keys(app.config))
             sender = OutboxSender(outbox, db.session.connection)
@@ -253,6 +254,31 @@ class TwoFactor:
             "locked": bool(row and row.locked_at),
             "phones": phones,
         }
+
+
+def _durable_sqlite(app: Flask, db: SQLAlchemy) -> None:
+    """WAL, a busy timeout and the configured ``synchronous`` on a SQLite engine (once).
+
+    The default SQLite journal (DELETE) syncs four times per commit and blocks readers while
+    the gateway worker writes; WAL syncs once and lets both run. ``T2M2FA_SQLITE_SYNCHRONOUS =
+    None`` leaves the host's engine untouched.
+    """
+    synchronous = app.config.get("T2M2FA_SQLITE_SYNCHRONOUS")
+    if synchronous is None:
+        return
+    try:
+        with app.app_context():
+            engine = db.engine
+    except (KeyError, RuntimeError):  # db.init_app(app) comes later: the host's choice
+        return
+    if engine.dialect.name == "sqlite":
+        from gateway.outbox import configure_sqlite
+
+        try:
+            configure_sqlite(engine, synchronous=str(synchronous).upper())
+        except ValueError:
+            message = "T2M2FA_SQLITE_SYNCHRONOUS must be NORMAL, FULL or None"
+            raise config.ConfigError(message) from None
 
 
 def _has_phone(state: State, user_id: str, role: str) -> bool:

@@ -31,6 +31,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 ID = sa.String(64)
+_LIVE = sa.text("consumed_at IS NULL AND superseded_at IS NULL")
+#: A partial index (SQLite and PostgreSQL) of the codes that can still be entered.
+LIVE_CHALLENGES: dict[str, Any] = {"sqlite_where": _LIVE, "postgresql_where": _LIVE}
 
 
 class Base(DeclarativeBase):
@@ -84,7 +87,11 @@ class Challenge(Base):
     """One code sent (or due) to one phone, for one purpose of one user."""
 
     __tablename__ = "t2m2fa_challenges"
-    __table_args__ = (sa.Index("ix_t2m2fa_challenges_user_purpose", "user_id", "purpose"),)
+    __table_args__ = (
+        sa.Index("ix_t2m2fa_challenges_user_purpose", "user_id", "purpose"),
+        # The supersede UPDATE finds the one live code, however long the user's history.
+        sa.Index("ix_t2m2fa_challenges_live", "user_id", "purpose", **LIVE_CHALLENGES),
+    )
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ID)
     account_id: Mapped[str] = mapped_column(ID)
@@ -110,13 +117,21 @@ class Challenge(Base):
 
 
 class SentSms(Base):
-    """One SMS handed to the sender, for the cool-down and the per-login/user/number caps."""
+    """One SMS handed to the sender, for the cool-down and the per-login/user/number caps.
+
+    The caps read the last day by user and by number: the indexes end with ``sent_at`` so that
+    older rows are never walked.
+    """
 
     __tablename__ = "t2m2fa_sent_sms"
+    __table_args__ = (
+        sa.Index("ix_t2m2fa_sent_sms_user_at", "user_id", "sent_at"),
+        sa.Index("ix_t2m2fa_sent_sms_number_at", "number_digest", "sent_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[str] = mapped_column(ID, index=True)
+    user_id: Mapped[str] = mapped_column(ID)
     login_id: Mapped[str] = mapped_column(sa.String(32), index=True)
-    number_digest: Mapped[str] = mapped_column(sa.String(64), index=True)
+    number_digest: Mapped[str] = mapped_column(sa.String(64))
     sent_at: Mapped[datetime]
 
 

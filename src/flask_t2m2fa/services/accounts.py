@@ -10,7 +10,7 @@ from ..models import AccountPolicy, Phone, UserSettings
 from ..rules import keys, phones
 from ..rules.policy import ENFORCED, Policy
 from ..state import State, UserRef
-from . import audit
+from . import audit, hot_path
 
 PRIMARY = "primary"
 BACKUP = "backup"
@@ -26,7 +26,7 @@ def public_role(role: str) -> str:
 
 def policy_for(state: State, account_id: str) -> Policy:
     """The account's current policy, or the configured default when it never set one."""
-    row = state.session.get(AccountPolicy, account_id)
+    row = hot_path.policy_row(state, account_id)
     if row is None:
         return default_policy(state.settings)
     return Policy(row.mode, row.enable_for_new_users, row.remember_pc_allowed, row.remember_pc_days)
@@ -76,14 +76,22 @@ def lock_settings(state: State, user_id: str) -> UserSettings | None:
     """Write the user's settings row first thing, so the transaction holds its lock.
 
     On PostgreSQL this row lock serialises every verify and send of one user; on SQLite the
-    write takes the database's write lock. Counters read after it are therefore exact.
+    write takes the database's write lock. Counters read after it are therefore exact. One
+    ``UPDATE … RETURNING`` per transaction; a second call finds the lock held.
     """
-    state.session.execute(
+    locked = hot_path.locked_users(state)
+    if user_id in locked:  # held until the transaction ends: the row is as this one left it
+        return state.session.get(UserSettings, user_id)
+    row = state.session.scalars(
         sa.update(UserSettings)
         .where(UserSettings.user_id == user_id)
         .values(touched_at=state.now())
-    )
-    return state.session.get(UserSettings, user_id, populate_existing=True)
+        .returning(UserSettings)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is not None:
+        locked.add(user_id)
+    return row
 
 
 def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettings:
@@ -104,13 +112,12 @@ def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettin
 
 def phone_of(state: State, user_id: str, role: str, *, verified: bool) -> Phone | None:
     """The user's verified (or pending) number for ``role``."""
-    condition = Phone.verified_at.is_not(None) if verified else Phone.verified_at.is_(None)
-    return state.session.scalars(
-        sa.select(Phone)
-        .where(Phone.user_id == user_id, Phone.role == role, condition)
-        .order_by(Phone.id.desc())
-        .limit(1)
-    ).first()
+    found = [
+        phone
+        for phone in hot_path.phones(state, user_id)
+        if phone.role == role and (phone.verified_at is not None) == verified
+    ]
+    return max(found, key=lambda phone: phone.id) if found else None
 
 
 def number_of(state: State, phone: Phone) -> str:

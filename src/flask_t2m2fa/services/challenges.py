@@ -25,7 +25,7 @@ from ..models import Challenge, Phone, SentSms
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, audit
+from . import accounts, audit, hot_path
 
 LOGIN = "login"
 VERIFY_PRIMARY = "verify_primary"
@@ -60,17 +60,7 @@ class Issued:
 
 
 def _history(state: State, user_id: str, digest: str, login_id: str) -> sending_limits.SendHistory:
-    since = state.now() - sending_limits.DAY
-    user_sends = state.session.scalars(
-        sa.select(SentSms.sent_at).where(SentSms.user_id == user_id, SentSms.sent_at > since)
-    ).all()
-    number_sends = state.session.scalars(
-        sa.select(SentSms.sent_at).where(SentSms.number_digest == digest, SentSms.sent_at > since)
-    ).all()
-    login_sends = state.session.scalar(
-        sa.select(sa.func.count()).select_from(SentSms).where(SentSms.login_id == login_id)
-    )
-    return sending_limits.SendHistory(user_sends, number_sends, int(login_sends or 0))
+    return hot_path.send_history(state, user_id, digest, login_id)
 
 
 def next_send_at(state: State, challenge: Challenge, phone: Phone) -> datetime | None:
@@ -101,6 +91,7 @@ def issue(state: State, user: UserRef, request: Request) -> Issued:
             return Issued(live, sent=False, reused=True, refusal=decision.refusal)
     challenge = _replace_live(state, user, request, login_id)
     if decision.refusal is not None:
+        _created(state, user, challenge, request.phone)
         return Issued(challenge, sent=False, refusal=decision.refusal)
     return Issued(challenge, sent=_send(state, user, challenge, request.phone))
 
@@ -155,7 +146,11 @@ def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None
 
 
 def _replace_live(state: State, user: UserRef, request: Request, login_id: str) -> Challenge:
-    """One live code per user and purpose: a new challenge kills the old one."""
+    """One live code per user and purpose: a new challenge kills the old one.
+
+    The new challenge is not added yet: :func:`_created` adds it once its SMS is queued, so
+    it is inserted once, complete, at the commit.
+    """
     now = state.now()
     state.session.execute(
         sa.update(Challenge)
@@ -185,13 +180,18 @@ def _replace_live(state: State, user: UserRef, request: Request, login_id: str) 
         remember_pc=request.remember_pc,
         next_url=request.next_url,
     )
+    return challenge
+
+
+def _created(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> Challenge:
+    """Add the new challenge to the transaction, with its audit row."""
     state.session.add(challenge)
     audit.record(
         state,
         Event.CHALLENGE_CREATED,
         user,
-        reason=request.purpose,
-        destination=request.phone.masked,
+        reason=challenge.purpose,
+        destination=phone.masked,
         challenge_id=challenge.id,
     )
     return challenge
@@ -214,14 +214,14 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
     )
     minutes = int(state.settings.code_lifetime.total_seconds() // 60)
     text = codes.sms_text(state.settings.app_name, code, minutes)
-    state.session.flush()
     try:
         with state.session.begin_nested():
-            challenge.message_id = state.require_sender().send(
+            message_id = state.require_sender().send(
                 accounts.number_of(state, phone), text, expires_at=challenge.expires_at, kind="code"
             )
     except Exception as exc:  # any sender failure: the user is told to try the backup phone
         challenge.send_failed = True
+        _created(state, user, challenge, phone)
         audit.record(
             state,
             Event.SEND_FAILED,
@@ -232,15 +232,18 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
             challenge_id=challenge.id,
         )
         return False
-    challenge.sent = True
+    challenge.sent, challenge.message_id = True, message_id
+    _created(state, user, challenge, phone)
+    now = state.now()
     state.session.add(
         SentSms(
             user_id=user.user_id,
             login_id=challenge.login_id,
             number_digest=phone.number_digest,
-            sent_at=state.now(),
+            sent_at=now,
         )
     )
+    hot_path.record_send(state, user.user_id, phone.number_digest, challenge.login_id, now)
     audit.record(
         state,
         Event.CODE_SENT,

@@ -109,7 +109,9 @@ def describe(
         raise LookupError("the phone of this challenge was removed")
     backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
     status = None
-    if challenge.message_id and state.sender is not None:
+    # A code this request queued is queued: its status would be read on another connection,
+    # which cannot even see the uncommitted row.
+    if challenge.message_id and state.sender is not None and not (issued and issued.sent):
         status = state.sender.status(challenge.message_id)
     return CodeStep(
         challenge_id=challenge.id,

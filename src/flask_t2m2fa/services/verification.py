@@ -88,11 +88,10 @@ def _claim_attempt(state: State, user_id: str, challenge_id: str) -> Challenge |
             Challenge.expires_at > now,
         )
         .values(attempts=Challenge.attempts + 1)
-        .returning(Challenge.id)
+        .returning(Challenge)
+        .execution_options(populate_existing=True)
     ).first()
-    if claimed is None:
-        return None
-    return state.session.get(Challenge, challenge_id, populate_existing=True)
+    return claimed[0] if claimed is not None else None
 
 
 def verify(state: State, user_id: str, challenge_id: str, candidate: Any) -> Verdict:

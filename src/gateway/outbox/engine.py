@@ -30,7 +30,7 @@ def create_outbox_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     return engine
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+def configure_sqlite(engine: sa.Engine, *, synchronous: str = "NORMAL") -> None:
     """Apply the outbox's pragmas to every new connection of a SQLite ``engine``.
 
     The database file is created readable by its owner only, and made so if it exists; SQLite
@@ -38,8 +38,16 @@ def configure_sqlite(engine: sa.Engine) -> None:
     the worker sharing one SQLite file must then run as the same user.
 
     A host that hands its own engine to :class:`~gateway.outbox.Outbox` may call this too.
-    """
+    Calling it again on the same engine changes nothing (flask_t2m2fa's ``init_app`` calls it).
 
+    :param synchronous: ``NORMAL`` (see below) or ``FULL``: an fsync at every commit, so that
+        not even a power cut loses a committed code.
+    """
+    if getattr(engine, "_sqlite_configured", False):
+        return
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError("synchronous must be NORMAL or FULL")
+    engine._sqlite_configured = True  # type: ignore[attr-defined]
     path = database_file(engine.url)
 
     @sa.event.listens_for(engine, "do_connect")
@@ -56,7 +64,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL survives any process crash; a power cut can lose only the last
         # commits: a code the user then asks for again, or one repeated send.
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
 

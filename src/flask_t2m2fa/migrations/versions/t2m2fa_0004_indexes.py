@@ -4,7 +4,7 @@ The supersede UPDATE reads only live challenges (a partial index on SQLite and P
 the SMS caps read the last day by user and by number (composite indexes ending in sent_at,
 replacing the single-column ones they cover).
 
-Revision ID: t2m2fa_0011
+Revision ID: t2m2fa_0004
 Revises: t2m2fa_0003
 Create Date: 2026-12-10
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t2m2fa_0011"
+revision = "t2m2fa_0004"
 down_revision = "t2m2fa_0003"
 branch_labels = None
 depends_on = None

@@ -26,3 +26,7 @@ class Event(enum.Enum):
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     SESSIONS_ENDED = "sessions_ended"
+    NOTICE_SENT = "notice_sent"
+    PHONE_CHANGED = "phone_changed"
+    PHONE_REMOVED = "phone_removed"
+    PC_REVOKED = "pc_revoked"

@@ -99,8 +99,11 @@ class TwoFactor:
             is_admin=is_admin,
             load_user=load_user,
         )
+        from . import i18n
         from .cli import cli
         from .web.blueprint import bp
+
+        i18n.init_app(app)
 
         app.register_blueprint(bp, url_prefix=settings.url_prefix)
         app.cli.add_command(cli)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 
 
 class CodeForm(FlaskForm):  # type: ignore[misc]
@@ -19,3 +19,13 @@ class ResendForm(FlaskForm):  # type: ignore[misc]
 class EnrolForm(FlaskForm):  # type: ignore[misc]
     # Checked by phones.normalise (valid mobile, allowed country), not by a WTForms validator.
     phone = StringField("Mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class ChangePhoneForm(FlaskForm):  # type: ignore[misc]
+    # Checked by phones.normalise, like the enrolment's number; the role by the service.
+    role = HiddenField(default="primary")
+    phone = StringField("New mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class RevokePcForm(FlaskForm):  # type: ignore[misc]
+    pc_id = IntegerField("PC")

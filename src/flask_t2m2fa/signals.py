@@ -31,6 +31,10 @@ phone_verified = _signals.signal("phone-verified")
 two_factor_enabled = _signals.signal("two-factor-enabled")
 two_factor_disabled = _signals.signal("two-factor-disabled")
 sessions_ended = _signals.signal("sessions-ended")
+notice_sent = _signals.signal("notice-sent")
+phone_changed = _signals.signal("phone-changed")
+phone_removed = _signals.signal("phone-removed")
+pc_revoked = _signals.signal("pc-revoked")
 
 #: Audit event -> signal (every event has one: a test checks it).
 BY_EVENT: dict[Event, Signal] = {

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
-from ..state import State
-from . import accounts, audit
+from ..rules.notices import Notice
+from ..state import State, UserRef
+from . import accounts, audit, notices
 
 
 class Outcome(enum.Enum):
@@ -166,5 +167,7 @@ def _count_failure(
             state, Event.USER_LOCKED, None, **ids, outcome="locked",
             reason="30-day failure budget spent",
         )  # fmt: skip
+        who = UserRef(settings.user_id, challenge.account_id, is_admin=False)
+        notices.to_verified(state, who, Notice.LOCKED, event_key=now.isoformat())
         return Verdict(Outcome.LOCKED, challenge)
     return Verdict(Outcome.WRONG, challenge, attempts_left=left)

@@ -165,6 +165,10 @@ def finish(
     session.clear()  # the session is renewed at the privilege change
     login_user(user, remember=remember_me)
     session[VIA_KEY] = via
+    if via == "code":
+        from . import step_up
+
+        step_up.record(state)
     target = safe_next(state, next_url)
     if answers.wants_json():
         body: dict[str, Any] = {"status": "ok", "next": target}

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_DEFAULT_REMEMBER_PC_DAYS": None,
     # "DENY", "SAMEORIGIN" (a host that frames its own pages) or None (the host sets them).
     "T2M2FA_FRAME_OPTIONS": "DENY",
+    # How recent an administrator's last code must be for an admin action (step-up).
+    "T2M2FA_ADMIN_STEP_UP": timedelta(minutes=15),
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
@@ -88,6 +90,7 @@ class Settings:
     default_remember_pc_allowed: bool
     default_remember_pc_days: int | None
     frame_options: str | None
+    admin_step_up: timedelta = timedelta(minutes=15)
 
 
 def _int(cfg: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -186,4 +189,5 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         default_remember_pc_allowed=bool(cfg["T2M2FA_DEFAULT_REMEMBER_PC_ALLOWED"]),
         default_remember_pc_days=_optional_days(cfg, "T2M2FA_DEFAULT_REMEMBER_PC_DAYS"),
         frame_options=_frame_options(cfg),
+        admin_step_up=_duration(cfg, "T2M2FA_ADMIN_STEP_UP", minute, 60 * minute),
     )

@@ -270,8 +270,9 @@ def _exempt_json_from_csrf(app: Flask) -> None:
     """JSON endpoints check content type and origin instead of a CSRF token (see web.guards)."""
     csrf = app.extensions.get("csrf")
     if csrf is not None:
-        from .web import api_views, enrol_views
+        from .web import api_views, enrol_views, step_up_views
 
         views = (api_views.api_challenge, api_views.api_verify, api_views.api_resend)
-        for view in (*views, enrol_views.api_enrol):
+        step_up = (step_up_views.api_step_up, step_up_views.api_step_up_verify)
+        for view in (*views, enrol_views.api_enrol, *step_up):
             csrf.exempt(view)

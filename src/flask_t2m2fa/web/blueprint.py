@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
 
-from . import api_views, code_views, enrol_views, headers  # noqa: E402,F401  (they register on bp)
+from . import (  # noqa: E402,F401  (they register on bp)
+    api_views,
+    code_views,
+    enrol_views,
+    headers,
+    step_up_views,
+)

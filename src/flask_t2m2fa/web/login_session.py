@@ -18,7 +18,7 @@ from ..rules.urls import is_same_site
 from ..services import accounts, login, unit_of_work
 from ..services.verification import Outcome, Verdict
 from ..state import State, UserRef
-from . import answers, pending, wording
+from . import answers, pending, step_up, wording
 from .guards import json_object
 
 REMEMBER_HEADER = "X-T2M2FA-Remember"
@@ -165,6 +165,8 @@ def finish(
     session.clear()  # the session is renewed at the privilege change
     login_user(user, remember=remember_me)
     session[VIA_KEY] = via
+    if via == "code":
+        step_up.record(state)  # admin actions need a recent code (web.step_up)
     target = safe_next(state, next_url)
     if answers.wants_json():
         body: dict[str, Any] = {"status": "ok", "next": target}

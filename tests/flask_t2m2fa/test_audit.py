@@ -97,6 +97,7 @@ def test_every_event_is_recorded_and_signalled(
             "reason",
             "destination",
             "challenge_id",
+            "actor_id",
         }
 
 

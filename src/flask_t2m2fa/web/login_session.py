@@ -85,10 +85,6 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
         )
         response.headers["Retry-After"] = str(wording.seconds_until(outcome.retry_at, now))
         return response
-    if isinstance(outcome, login.NeedsSetup):
-        session.clear()
-        message = "Your account needs a verified mobile phone: ask your administrator."
-        return answers.blocked("setup_required", 403, message)
     if isinstance(outcome, login.NumberNeeded):
         pending.begin_enrolment(ref.user_id, outcome.enrolling, now)
         return answers.number_needed(outcome)

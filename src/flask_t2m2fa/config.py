@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_NOTICE_TEXTS": None,
     # Languages of the pages and SMS when the extension selects the locale (see i18n.py).
     "T2M2FA_LANGUAGES": ("en", "fr"),
+    # How recent an administrator's last code must be for an admin action (step-up).
+    "T2M2FA_ADMIN_STEP_UP": timedelta(minutes=15),
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
@@ -100,6 +102,7 @@ class Settings:
     notify: Mapping[Notice, bool]
     notice_texts: Mapping[str, str]
     languages: tuple[str, ...]
+    admin_step_up: timedelta = timedelta(minutes=15)
 
 
 def _int(cfg: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -230,4 +233,5 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         notify=_notify(cfg),
         notice_texts=_notice_texts(cfg),
         languages=_languages(cfg),
+        admin_step_up=_duration(cfg, "T2M2FA_ADMIN_STEP_UP", minute, 60 * minute),
     )

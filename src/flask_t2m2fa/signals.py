@@ -1,7 +1,8 @@
 """Blinker signals, one per audit event, sent after the transaction that recorded it commits.
 
 Every signal is sent with the app as sender and keyword arguments only: ``account_id``,
-``user_id``, ``outcome``, ``reason``, ``destination`` (masked) and ``challenge_id``. None carries
+``user_id``, ``outcome``, ``reason``, ``destination`` (masked), ``challenge_id`` and
+``actor_id`` (the administrator who acted, else None). None carries
 a code, a token or a full phone number. A branch that is rolled back sends nothing.
 """
 

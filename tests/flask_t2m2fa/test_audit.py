@@ -24,6 +24,8 @@ from t2m2fa_support import (
 
 from flask_t2m2fa import signals
 from flask_t2m2fa.models import AuditEvent, RememberedPc
+from flask_t2m2fa.services import admin_actions, unit_of_work
+from flask_t2m2fa.state import get_state
 
 
 @pytest.fixture
@@ -68,6 +70,10 @@ def play_every_event(
     json_verify(client, sms.last.code)  # phone_verified (primary)
     json_verify(client, sms.last.code)  # phone_verified (backup)
     play_security_page(app, host, sms)  # phone_changed, notice_sent, pc_revoked, phone_removed
+    state = get_state()
+    target = admin_actions.Target(state.ref(carl), state.ref(alice))
+    admin_actions.set_phone(state, target, "backup", "+32470555511", send=False)  # phone_changed
+    unit_of_work.commit(state.session)
     for _ in range(7):  # lock alice: 3 failures so far, 17 more
         clock.advance(days=1)
         client = app.test_client()
@@ -119,6 +125,7 @@ def test_every_event_is_recorded_and_signalled(
             "reason",
             "destination",
             "challenge_id",
+            "actor_id",
         }
 
 

@@ -10,4 +10,11 @@ bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
 #: The extension's templates translate with its own domain (``_`` in them).
 bp.context_processor(template_helpers)
 
-from . import api_views, code_views, enrol_views, headers, security_views  # noqa: E402,F401  (they register on bp)
+from . import (  # noqa: E402,F401  (they register on bp)
+    api_views,
+    code_views,
+    enrol_views,
+    headers,
+    security_views,
+    step_up_views,
+)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .rules import keys
+from .rules import keys, notices
+from .rules.notices import Notice
 from .rules.policy import COOKIE_MAX_DAYS
 
 #: Defaults, in one place. Durations accept a :class:`~datetime.timedelta` or seconds.
@@ -52,6 +53,16 @@ DEFAULTS: dict[str, Any] = {
     # On a SQLite engine init_app sets WAL, a busy timeout and this synchronous level
     # ("NORMAL" or "FULL"); None leaves the host's engine as it is.
     "T2M2FA_SQLITE_SYNCHRONOUS": "NORMAL",
+    # Notices by SMS (R-47): second factor locked, number changed (to the old number), new PC.
+    "T2M2FA_NOTIFY_LOCK": True,
+    "T2M2FA_NOTIFY_NUMBER_CHANGE": True,
+    "T2M2FA_NOTIFY_NEW_PC": False,
+    # {"lock" | "number_change" | "new_pc": "text with %(app)s and %(date)s"}: one GSM-7 SMS.
+    "T2M2FA_NOTICE_TEXTS": None,
+    # Languages of the pages and SMS when the extension selects the locale (see i18n.py).
+    "T2M2FA_LANGUAGES": ("en", "fr"),
+    # How recent an administrator's last code must be for an admin action (step-up).
+    "T2M2FA_ADMIN_STEP_UP": timedelta(minutes=15),
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
@@ -91,6 +102,10 @@ class Settings:
     default_remember_pc_allowed: bool
     default_remember_pc_days: int | None
     frame_options: str | None
+    notify: Mapping[Notice, bool]
+    notice_texts: Mapping[str, str]
+    languages: tuple[str, ...]
+    admin_step_up: timedelta = timedelta(minutes=15)
 
 
 def _int(cfg: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -158,6 +173,35 @@ def _app_name(cfg: Mapping[str, Any], fallback: str) -> str:
     return str(name)
 
 
+def _notify(cfg: Mapping[str, Any]) -> dict[Notice, bool]:
+    return {
+        Notice.LOCKED: bool(cfg["T2M2FA_NOTIFY_LOCK"]),
+        Notice.NUMBER_CHANGED: bool(cfg["T2M2FA_NOTIFY_NUMBER_CHANGE"]),
+        Notice.NEW_PC: bool(cfg["T2M2FA_NOTIFY_NEW_PC"]),
+    }
+
+
+def _notice_texts(cfg: Mapping[str, Any]) -> dict[str, str]:
+    """Each override must fill in and fit one GSM-7 SMS even with the longest app name."""
+    value = cfg["T2M2FA_NOTICE_TEXTS"] or {}
+    kinds = {notice.value for notice in Notice}
+    if not isinstance(value, Mapping) or not set(value) <= kinds:
+        raise ConfigError(f"T2M2FA_NOTICE_TEXTS must map some of {sorted(kinds)} to texts")
+    for kind, text in value.items():
+        try:
+            notices.render(str(text), app_name="x" * 30, moment=notices.LONGEST_DATE)
+        except notices.NoticeTextError as exc:
+            raise ConfigError(f"T2M2FA_NOTICE_TEXTS[{kind!r}]: {exc}") from None
+    return {str(kind): str(text) for kind, text in value.items()}
+
+
+def _languages(cfg: Mapping[str, Any]) -> tuple[str, ...]:
+    value = cfg["T2M2FA_LANGUAGES"]
+    if isinstance(value, str) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError("T2M2FA_LANGUAGES must list language codes such as 'en', 'fr'")
+    return tuple(value)
+
+
 def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
     """Validate the ``T2M2FA_*`` keys of ``cfg`` (defaults already applied)."""
     secret = cfg.get("SECRET_KEY")
@@ -189,4 +233,8 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         default_remember_pc_allowed=bool(cfg["T2M2FA_DEFAULT_REMEMBER_PC_ALLOWED"]),
         default_remember_pc_days=_optional_days(cfg, "T2M2FA_DEFAULT_REMEMBER_PC_DAYS"),
         frame_options=_frame_options(cfg),
+        notify=_notify(cfg),
+        notice_texts=_notice_texts(cfg),
+        languages=_languages(cfg),
+        admin_step_up=_duration(cfg, "T2M2FA_ADMIN_STEP_UP", minute, 60 * minute),
     )

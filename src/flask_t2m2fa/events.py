@@ -26,3 +26,8 @@ class Event(enum.Enum):
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     SESSIONS_ENDED = "sessions_ended"
+    #: An administrator set (pending) or cancelled a user's number; ``reason`` says which.
+    PHONE_CHANGED = "phone_changed"
+    NOTICE_SENT = "notice_sent"
+    PHONE_REMOVED = "phone_removed"
+    PC_REVOKED = "pc_revoked"

@@ -16,7 +16,7 @@ from .rules import policy as policy_rules
 from .rules.phones import PhoneError
 from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
-from .services import accounts, audit, epochs, remember, unit_of_work
+from .services import accounts, audit, epochs, policy_changes, remember, unit_of_work
 from .state import EXTENSION_KEY, State, get_state
 
 
@@ -100,8 +100,11 @@ class TwoFactor:
             is_admin=is_admin,
             load_user=load_user,
         )
+        from . import i18n
         from .cli import cli
         from .web.blueprint import bp
+
+        i18n.init_app(app)
 
         app.register_blueprint(bp, url_prefix=settings.url_prefix)
         app.cli.add_command(cli)
@@ -138,19 +141,29 @@ class TwoFactor:
         via = session.get(VIA_KEY)
         return via if isinstance(via, str) else None
 
-    def set_policy(
-        self,
-        account_id: object,
-        *,
-        mode: str = "standard",
-        enable_for_new_users: bool = False,
-        remember_pc_allowed: bool = True,
-        remember_pc_days: int | None = None,
-    ) -> None:
-        """Set an account's 2FA policy (a new audited version); commits."""
+    def set_policy(self, account_id: object, **changes: Any) -> dict[str, Any]:
+        """Change an account's 2FA policy; commits. Returns the fields that changed.
+
+        Only the options given change (``mode``, ``enable_for_new_users``,
+        ``remember_pc_allowed``, ``remember_pc_days``); the others keep their current value.
+        Nothing changed writes nothing (no new version, no audit line).
+
+        :raises ValueError: an unknown option or a value out of bounds.
+        """
         state = get_state()
-        policy = Policy(mode, enable_for_new_users, remember_pc_allowed, remember_pc_days)
-        accounts.save_policy(state, str(account_id), policy)
+        saved = policy_changes.update(state, str(account_id), changes)
+        unit_of_work.commit(state.session)
+        return saved.changed
+
+    def user_created(self, user: Any) -> None:
+        """Tell the extension the host just created ``user``; commits.
+
+        Records his 2FA switch as the account's policy says now: with "2FA for new users" he
+        enters and verifies his number at his first login. Users the host never reports are
+        not affected by that option (it is not retroactive).
+        """
+        state = get_state()
+        policy_changes.user_created(state, state.ref(user))
         unit_of_work.commit(state.session)
 
     def policy_of(self, account_id: object) -> Policy:
@@ -296,8 +309,9 @@ def _exempt_json_from_csrf(app: Flask) -> None:
     """JSON endpoints check content type and origin instead of a CSRF token (see web.guards)."""
     csrf = app.extensions.get("csrf")
     if csrf is not None:
-        from .web import api_views, enrol_views
+        from .web import api_views, enrol_views, step_up_views
 
         views = (api_views.api_challenge, api_views.api_verify, api_views.api_resend)
-        for view in (*views, enrol_views.api_enrol):
+        step_up = (step_up_views.api_step_up, step_up_views.api_step_up_verify)
+        for view in (*views, enrol_views.api_enrol, *step_up):
             csrf.exempt(view)

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from flask_wtf.form import _Auto as _AUTO  # Flask-WTF's "read the request" default
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import BooleanField, FileField, HiddenField, StringField
+from wtforms import BooleanField, FileField, HiddenField, IntegerField, StringField
 
 #: The form error of a JSON body that cannot be read as form fields.
 BAD_JSON_BODY = "Send a JSON object whose values are strings or lists of strings."
@@ -89,3 +89,13 @@ class ResendForm(StrictBodyForm):
 class EnrolForm(StrictBodyForm):
     # Checked by phones.normalise (valid mobile, allowed country), not by a WTForms validator.
     phone = StringField("Mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class ChangePhoneForm(FlaskForm):  # type: ignore[misc]
+    # Checked by phones.normalise, like the enrolment's number; the role by the service.
+    role = HiddenField(default="primary")
+    phone = StringField("New mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class RevokePcForm(FlaskForm):  # type: ignore[misc]
+    pc_id = IntegerField("PC")

@@ -178,6 +178,8 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     account_id: Mapped[str | None] = mapped_column(ID, index=True)
     user_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: Who acted, when it was not the user himself (an administrator); None otherwise.
+    actor_id: Mapped[str | None] = mapped_column(ID)
     event: Mapped[str] = mapped_column(sa.String(32))
     outcome: Mapped[str] = mapped_column(sa.String(16))
     reason: Mapped[str | None] = mapped_column(sa.String(200))

@@ -1,7 +1,8 @@
 """Blinker signals, one per audit event, sent after the transaction that recorded it commits.
 
 Every signal is sent with the app as sender and keyword arguments only: ``account_id``,
-``user_id``, ``outcome``, ``reason``, ``destination`` (masked) and ``challenge_id``. None carries
+``user_id``, ``outcome``, ``reason``, ``destination`` (masked), ``challenge_id`` and
+``actor_id`` (the administrator who acted, else None). None carries
 a code, a token or a full phone number. A branch that is rolled back sends nothing.
 """
 
@@ -31,6 +32,10 @@ phone_verified = _signals.signal("phone-verified")
 two_factor_enabled = _signals.signal("two-factor-enabled")
 two_factor_disabled = _signals.signal("two-factor-disabled")
 sessions_ended = _signals.signal("sessions-ended")
+notice_sent = _signals.signal("notice-sent")
+phone_changed = _signals.signal("phone-changed")
+phone_removed = _signals.signal("phone-removed")
+pc_revoked = _signals.signal("pc-revoked")
 
 #: Audit event -> signal (every event has one: a test checks it).
 BY_EVENT: dict[Event, Signal] = {

@@ -43,6 +43,12 @@ class State:
     account_of: Callable[[Any], object]
     is_admin: Callable[[Any], bool]
     load_user: Callable[[str], Any] | None
+    #: The host's users of an account (admin pages): an iterable, or a SQLAlchemy Select.
+    users_of: Callable[[str], Any] | None = None
+    #: How the admin pages, the audit and the CLI name a user (default: his id).
+    display_name: Callable[[Any], str] | None = None
+    #: The account id of an account name the CLI is given, or None when unknown.
+    account_named: Callable[[str], object] | None = None
 
     @property
     def session(self) -> Session:
@@ -81,6 +87,22 @@ class State:
                 "gateway outbox (gateway.outbox) for the default OutboxSender"
             )
         return self.sender
+
+    def name_of(self, user: Any) -> str:
+        if user is None:
+            return "(deleted user)"
+        if self.display_name is not None:
+            return str(self.display_name(user))
+        return str(user.get_id())
+
+    def users_in(self, account_id: str) -> list[Any]:
+        """The host's users of ``account_id`` (needs ``users_of=``)."""
+        if self.users_of is None:
+            raise RuntimeError("the admin pages need users_of= in TwoFactor.init_app")
+        found = self.users_of(account_id)
+        if hasattr(found, "compile"):  # a Select: run it in the host's session
+            found = self.session.scalars(found).all()
+        return list(found)
 
     def find_user(self, user_id: str) -> Any:
         if self.load_user is not None:

@@ -137,8 +137,8 @@ def test_failed_send_and_setup_required(host: Host) -> None:
     assert json_login(host.app.test_client(), "newbie").items() >= expected.items()
     host.add_user("stranger", two_factor=False)
     with host.app.app_context():
-        host.two_factor.set_policy("acme", mode="enforced")  # 2FA due, no administrator set it up
-    assert json_login(host.app.test_client(), "stranger")["status"] == "setup_required"
+        host.two_factor.set_policy("acme", mode="enforced")  # 2FA due, nobody set it up
+    assert json_login(host.app.test_client(), "stranger")["status"] == "enrolment_required"
 
 
 def test_the_contract_check_catches_a_leaking_login_answer(host: Host) -> None:

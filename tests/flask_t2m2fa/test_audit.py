@@ -15,6 +15,7 @@ from t2m2fa_support import (
     FakeClock,
     Host,
     RecordingSender,
+    csrf_token,
     json_login,
     json_resend,
     json_verify,
@@ -22,7 +23,9 @@ from t2m2fa_support import (
 )
 
 from flask_t2m2fa import signals
-from flask_t2m2fa.models import AuditEvent
+from flask_t2m2fa.models import AuditEvent, RememberedPc
+from flask_t2m2fa.services import admin_actions, unit_of_work
+from flask_t2m2fa.state import get_state
 
 
 @pytest.fixture
@@ -66,6 +69,11 @@ def play_every_event(
     json_login(client, "carl")
     json_verify(client, sms.last.code)  # phone_verified (primary)
     json_verify(client, sms.last.code)  # phone_verified (backup)
+    play_security_page(app, host, sms)  # phone_changed, notice_sent, pc_revoked, phone_removed
+    state = get_state()
+    target = admin_actions.Target(state.ref(carl), state.ref(alice))
+    admin_actions.set_phone(state, target, "backup", "+32470555511", send=False)  # phone_changed
+    unit_of_work.commit(state.session)
     for _ in range(7):  # lock alice: 3 failures so far, 17 more
         clock.advance(days=1)
         client = app.test_client()
@@ -75,6 +83,26 @@ def play_every_event(
     host.two_factor.unlock(alice)
     host.two_factor.disable_for(alice)
     return [token]
+
+
+def play_security_page(app: Flask, host: Host, sms: RecordingSender) -> None:
+    dora = host.add_user("dora")
+    host.two_factor.enable_for(
+        dora, primary_phone="+32470555533", backup_phone="+32470555544", verified=True
+    )
+    client = app.test_client()
+    json_login(client, "dora")
+    json_verify(client, sms.last.code, remember_pc=True)
+
+    def post(path: str, **fields: Any) -> None:
+        token = csrf_token(client.get("/t2m2fa/security").text)
+        assert client.post(path, data={**fields, "csrf_token": token}).status_code == 302
+
+    pc_id = host.db.session.scalar(sa.select(sa.func.max(RememberedPc.id)))
+    post("/t2m2fa/security/pcs/revoke", pc_id=pc_id)
+    post("/t2m2fa/security/phone", role="primary", phone="+32470555566")
+    post("/t2m2fa/security/phone/confirm", code=sms.last_code_for("+32470555566"))
+    post("/t2m2fa/security/backup/remove")
 
 
 def test_every_event_is_recorded_and_signalled(
@@ -97,6 +125,7 @@ def test_every_event_is_recorded_and_signalled(
             "reason",
             "destination",
             "challenge_id",
+            "actor_id",
         }
 
 

@@ -74,10 +74,16 @@ def test_pending_number_never_replaces_a_verified_one_before_its_code(
     assert host.two_factor.status_of(alice)["phones"]["primary"]["verified"] == "+32 ••• ••• •99"
 
 
-def test_no_phone_means_setup_required(app: Flask, host: Host, sms: RecordingSender) -> None:
+def test_enforced_without_a_phone_enrols_at_next_login(
+    app: Flask, host: Host, sms: RecordingSender
+) -> None:
     host.two_factor.set_policy("acme", mode="enforced")
-    host.add_user("newbie")
+    host.add_user("newbie")  # nothing recorded for him: Enforced applies anyway
     client = app.test_client()
     answer = json_login(client, "newbie")
-    assert (answer.status_code, answer.json["status"]) == (403, "setup_required")
+    assert (answer.status_code, answer.json["status"]) == (200, "enrolment_required")
     assert client.get("/private").status_code == 302 and sms.messages == []
+    step = client.post("/t2m2fa/api/enrol", json={"phone": PRIMARY}).json
+    assert step["purpose"] == "verify_primary" and sms.last.to == PRIMARY
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+    assert client.get("/private").status_code == 200

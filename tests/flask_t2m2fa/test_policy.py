@@ -10,9 +10,13 @@ from flask_t2m2fa.rules.policy import (
     Policy,
     Rejection,
     cookie_max_age,
+    differences,
+    enabled_at_creation,
+    may_disable_two_factor,
     remember_offered,
     remembered_pc_rejection,
     two_factor_required,
+    updated,
 )
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -27,7 +31,31 @@ def test_standard_follows_the_user_then_the_new_user_default() -> None:
     assert not two_factor_required(Policy(), user_enabled=False)
     assert two_factor_required(Policy(), user_enabled=True)
     assert not two_factor_required(Policy(), user_enabled=None)
-    assert two_factor_required(Policy(enable_for_new_users=True), user_enabled=None)
+
+
+def test_enable_for_new_users_is_not_retroactive() -> None:
+    # A user who existed before the flag (no setting recorded) is not asked for a code...
+    assert not two_factor_required(Policy(enable_for_new_users=True), user_enabled=None)
+    # ...a user created under it gets 2FA recorded at creation.
+    assert enabled_at_creation(Policy(enable_for_new_users=True))
+    assert not enabled_at_creation(Policy())
+
+
+def test_policy_update_changes_only_the_fields_given() -> None:
+    before = Policy("standard", True, True, 30)
+    after = updated(before, {"remember_pc_days": 7})
+    assert after == Policy("standard", True, True, 7)
+    assert differences(before, after) == {"remember_pc_days": 7}
+    assert differences(before, updated(before, {})) == {}
+    with pytest.raises(ValueError, match="unknown policy field"):
+        updated(before, {"mdoe": "enforced"})
+    with pytest.raises(ValueError):
+        updated(before, {"remember_pc_days": 401})
+
+
+def test_may_disable_two_factor_not_under_enforced() -> None:
+    assert may_disable_two_factor(Policy())
+    assert not may_disable_two_factor(Policy("enforced"))
 
 
 def test_remember_offered_only_under_standard_when_allowed() -> None:

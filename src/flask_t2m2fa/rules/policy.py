@@ -7,9 +7,11 @@ functions: a remembered PC is judged at every use by the account's *current* pol
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 #: Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); so does the policy's expiry.
 COOKIE_MAX_DAYS = 400
@@ -49,14 +51,43 @@ class Rejection(enum.Enum):
 def two_factor_required(policy: Policy, *, user_enabled: bool | None) -> bool:
     """Does this user need the second factor?
 
-    :param user_enabled: the user's own setting, or None when an administrator never set one
-        (then the account's ``enable_for_new_users`` decides).
+    :param user_enabled: the user's own setting, or None when none was ever recorded. The
+        account's ``enable_for_new_users`` is *not* read here: it applies when a user is created
+        (:func:`enabled_at_creation`), never retroactively to users who existed before.
     """
     if policy.mode == ENFORCED:
         return True
-    if user_enabled is None:
-        return policy.enable_for_new_users
-    return user_enabled
+    return bool(user_enabled)
+
+
+def enabled_at_creation(policy: Policy) -> bool:
+    """The 2FA switch recorded for a user the host creates under ``policy``."""
+    return policy.enable_for_new_users
+
+
+def updated(policy: Policy, changes: dict[str, Any]) -> Policy:
+    """``policy`` with only the fields named in ``changes`` replaced (a form saves its changes).
+
+    :raises ValueError: an unknown field or a value out of bounds.
+    """
+    unknown = set(changes) - {f.name for f in dataclasses.fields(Policy)}
+    if unknown:
+        raise ValueError(f"unknown policy field(s): {', '.join(sorted(unknown))}")
+    return dataclasses.replace(policy, **changes)
+
+
+def differences(before: Policy, after: Policy) -> dict[str, Any]:
+    """The fields whose value changed, with their new value."""
+    return {
+        f.name: getattr(after, f.name)
+        for f in dataclasses.fields(Policy)
+        if getattr(before, f.name) != getattr(after, f.name)
+    }
+
+
+def may_disable_two_factor(policy: Policy) -> bool:
+    """Can an administrator turn a user's 2FA off? Not under Enforced: it applies to all."""
+    return policy.mode != ENFORCED
 
 
 def remember_offered(policy: Policy) -> bool:

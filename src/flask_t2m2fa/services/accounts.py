@@ -194,12 +194,12 @@ def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
     )
 
 
-def unlock(state: State, user: UserRef) -> bool:
+def unlock(state: State, user: UserRef, *, actor: UserRef | None = None) -> bool:
     """Lift a lock; failures before now stop counting. False when the user was not locked."""
     row = lock_settings(state, user.user_id)
     if row is None or row.locked_at is None:
         return False
     now = state.now()
     row.locked_at, row.unlocked_at = None, now
-    audit.record(state, Event.USER_UNLOCKED, user)
+    audit.record(state, Event.USER_UNLOCKED, user, actor=actor)
     return True

@@ -59,14 +59,17 @@ class Issued:
     refusal: Refusal | None = None
 
 
-def _history(state: State, user_id: str, digest: str, login_id: str) -> sending_limits.SendHistory:
+def history(
+    state: State, user_id: str, digest: str, login_id: str | None
+) -> sending_limits.SendHistory:
+    """Past sends of the user, to the number (any user) and of the login (None: not a login)."""
     return hot_path.send_history(state, user_id, digest, login_id)
 
 
 def next_send_at(state: State, challenge: Challenge, phone: Phone) -> datetime | None:
     """When a new code to ``phone`` within this login could go out; None: never in this login."""
-    history = _history(state, challenge.user_id, phone.number_digest, challenge.login_id)
-    return sending_limits.next_send_at(state.now(), history, state.limits)
+    past = history(state, challenge.user_id, phone.number_digest, challenge.login_id)
+    return sending_limits.next_send_at(state.now(), past, state.limits)
 
 
 def issue(state: State, user: UserRef, request: Request) -> Issued:
@@ -78,9 +81,9 @@ def issue(state: State, user: UserRef, request: Request) -> Issued:
     """
     accounts.lock_settings(state, user.user_id)
     login_id = request.login_id or secrets.token_hex(16)
-    history = _history(state, user.user_id, request.phone.number_digest, login_id)
+    past = history(state, user.user_id, request.phone.number_digest, login_id)
     decision = sending_limits.decide(
-        state.now(), history, state.limits, cooldown=not request.follows_success
+        state.now(), past, state.limits, cooldown=not request.follows_success
     )
     if decision.refusal is not None:
         _record_throttled(state, user, request.phone, decision.refusal)
@@ -100,8 +103,8 @@ def resend(state: State, user: UserRef, request: Request) -> Issued | Refusal:
     """A new code for a live login step, or why not now (the live code then stays alive)."""
     accounts.lock_settings(state, user.user_id)
     assert request.login_id is not None
-    history = _history(state, user.user_id, request.phone.number_digest, request.login_id)
-    decision = sending_limits.decide(state.now(), history, state.limits)
+    past = history(state, user.user_id, request.phone.number_digest, request.login_id)
+    decision = sending_limits.decide(state.now(), past, state.limits)
     if decision.refusal is not None:
         _record_throttled(state, user, request.phone, decision.refusal)
         return decision.refusal

@@ -50,7 +50,10 @@ def new_enrolling(role: str, remember_me: bool, next_url: str | None) -> Enrolli
 def may_enrol(state: State, user: UserRef, role: str) -> bool:
     """Is ``user`` still one who must enter the number of ``role``? Checked at every number."""
     settings = accounts.settings_of(state, user.user_id)
-    if settings is None or not settings.enabled or settings.locked_at is not None:
+    if settings is None or settings.locked_at is not None:
+        return False
+    current = accounts.policy_for(state, user.account_id)
+    if not policy.two_factor_required(current, user_enabled=settings.enabled):
         return False
     if role == accounts.PRIMARY:
         return not any(

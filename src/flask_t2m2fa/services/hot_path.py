@@ -86,7 +86,7 @@ class _History:
 
 
 def send_history(
-    state: State, user_id: str, digest: str, login_id: str
+    state: State, user_id: str, digest: str, login_id: str | None
 ) -> sending_limits.SendHistory:
     """Sends of the last day by this user and to this number, and all sends of this login.
 

@@ -74,11 +74,6 @@ class Paused:
 
 
 @dataclass(frozen=True)
-class NeedsSetup:
-    """2FA applies to the user but no phone can receive a code: an administrator must act."""
-
-
-@dataclass(frozen=True)
 class NumberNeeded:
     """The user must type the number of ``enrolling.role`` (enrolment at login)."""
 
@@ -96,7 +91,7 @@ class Finished:
     new_pc: tuple[RememberedPc, str] | None
 
 
-StartOutcome = NoSecondFactor | Remembered | Locked | Paused | NeedsSetup | NumberNeeded | CodeStep
+StartOutcome = NoSecondFactor | Remembered | Locked | Paused | NumberNeeded | CodeStep
 SubmitOutcome = Verdict | CodeStep | NumberNeeded | Finished
 
 
@@ -183,12 +178,13 @@ def start(
         if gate.gate is budgets.Gate.PAUSED and gate.retry_at is not None:
             return Paused(gate.retry_at)
     step = next_phone(state, user, done=None)
-    if step is None and settings is not None and settings.enabled:
-        # An administrator left the number to the user.
+    if step is None:
+        # 2FA applies and no number yet (left to the user, created under "2FA for new users",
+        # or anyone under Enforced): the user enters and verifies his own now.
+        if settings is None:  # Enforced, nothing recorded: a row to lock and count failures on
+            accounts.ensure_settings(state, user, enabled=False)
         fresh = enrolment.new_enrolling(accounts.PRIMARY, remember_me, next_url)
         return NumberNeeded(fresh, policy.backup_required(is_admin=user.is_admin))
-    if step is None or settings is None:
-        return NeedsSetup()
     purpose, phone = step
     request = challenges.Request(purpose, phone, remember_me=remember_me, next_url=next_url)
     issued = challenges.issue(state, user, request)

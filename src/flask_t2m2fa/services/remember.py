@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import RememberedPc
 from ..rules import trust
+from ..rules.notices import Notice
 from ..rules.policy import Policy, Rejection, remembered_pc_rejection
 from ..state import State, UserRef
-from . import audit
+from . import audit, notices
 
 
 def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str]:
@@ -27,6 +28,7 @@ def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str
     )
     state.session.add(row)
     audit.record(state, Event.PC_REMEMBERED, user, reason=label[:100])
+    notices.to_verified(state, user, Notice.NEW_PC, event_key=new.selector)
     return row, new.token
 
 
@@ -89,4 +91,44 @@ def revoke(
         user_id=user_id,
         reason=f"{reason} count={count}",
     )
+    return count
+
+
+def live_of(state: State, user_id: str) -> list[RememberedPc]:
+    """The user's remembered PCs that are not revoked, newest use first."""
+    return list(
+        state.session.scalars(
+            sa.select(RememberedPc)
+            .where(RememberedPc.user_id == user_id, RememberedPc.revoked_at.is_(None))
+            .order_by(RememberedPc.last_used_at.desc())
+        ).all()
+    )
+
+
+def this_pc(state: State, user: UserRef, token: object) -> int | None:
+    """The id of the user's remembered PC that ``token`` proves (any policy), else None."""
+    row, _ = _find(state, user, token)
+    return row.id if row is not None and row.revoked_at is None else None
+
+
+def revoke_one(state: State, user: UserRef, pc_id: int) -> bool:
+    """Revoke one of the user's own PCs; False when it is not his or already revoked."""
+    row = state.session.get(RememberedPc, pc_id)
+    if row is None or row.user_id != user.user_id or row.revoked_at is not None:
+        return False
+    row.revoked_at = state.now()
+    audit.record(state, Event.PC_REVOKED, user, reason=f"by_user id={pc_id}")
+    return True
+
+
+def revoke_others(state: State, user: UserRef, *, keep_pc_id: int | None, reason: str) -> int:
+    """Revoke every live PC of ``user`` except ``keep_pc_id`` (the one in use); how many."""
+    statement = sa.update(RememberedPc).where(
+        RememberedPc.user_id == user.user_id, RememberedPc.revoked_at.is_(None)
+    )
+    if keep_pc_id is not None:
+        statement = statement.where(RememberedPc.id != keep_pc_id)
+    result = state.session.execute(statement.values(revoked_at=state.now()))
+    count = int(getattr(result, "rowcount", 0) or 0)
+    audit.record(state, Event.PCS_REVOKED, user, reason=f"{reason} count={count} kept={keep_pc_id}")
     return count

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
-from ..state import State
-from . import accounts, audit
+from ..rules.notices import Notice
+from ..state import State, UserRef
+from . import accounts, audit, notices
 
 
 class Outcome(enum.Enum):
@@ -148,22 +149,24 @@ def _count_failure(
     state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
     well_formed = codes.is_well_formed(candidate, state.settings.code_length)
     left = budgets.attempts_left(challenge.attempts, budget)
-    ids = {"account_id": challenge.account_id, "user_id": settings.user_id}
+    acc, uid = challenge.account_id, settings.user_id
     reason = f"{'wrong' if well_formed else 'malformed'} attempt={challenge.attempts}"
     audit.record(
-        state, Event.CODE_FAILED, None, **ids, outcome="failed", reason=reason,
-        challenge_id=challenge.id,
+        state, Event.CODE_FAILED, None, account_id=acc, user_id=uid, outcome="failed",
+        reason=reason, challenge_id=challenge.id,
     )  # fmt: skip
     if left == 0:
         audit.record(
-            state, Event.CHALLENGE_EXHAUSTED, None, **ids, outcome="failed",
+            state, Event.CHALLENGE_EXHAUSTED, None, account_id=acc, user_id=uid, outcome="failed",
             challenge_id=challenge.id,
         )  # fmt: skip
     if budgets.must_lock(now, [*failures, now], budget):
         settings.locked_at = now
         audit.record(
-            state, Event.USER_LOCKED, None, **ids, outcome="locked",
+            state, Event.USER_LOCKED, None, account_id=acc, user_id=uid, outcome="locked",
             reason="30-day failure budget spent",
         )  # fmt: skip
+        who = UserRef(settings.user_id, challenge.account_id, is_admin=False)
+        notices.to_verified(state, who, Notice.LOCKED, event_key=now.isoformat())
         return Verdict(Outcome.LOCKED, challenge)
     return Verdict(Outcome.WRONG, challenge, attempts_left=left)

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
+from ..i18n import template_helpers
 
-from . import api_methods, api_views, code_views, enrol_views, headers  # noqa: E402,F401  (they register on bp)
+bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
+#: The extension's templates translate with its own domain (``_`` in them).
+bp.context_processor(template_helpers)
+
+from . import (  # noqa: E402,F401  (they register on bp)
+    api_methods,
+    api_views,
+    code_views,
+    enrol_views,
+    headers,
+    security_views,
+    step_up_views,
+)

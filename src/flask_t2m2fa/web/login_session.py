@@ -18,7 +18,7 @@ from ..rules.urls import is_same_site
 from ..services import accounts, challenges, login, unit_of_work
 from ..services.verification import Outcome, Verdict
 from ..state import State, UserRef
-from . import answers, pending, wording
+from . import answers, pending, step_up, wording
 from .guards import json_object
 
 REMEMBER_HEADER = "X-T2M2FA-Remember"
@@ -85,10 +85,6 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
         )
         response.headers["Retry-After"] = str(wording.seconds_until(outcome.retry_at, now))
         return response
-    if isinstance(outcome, login.NeedsSetup):
-        session.clear()
-        message = "Your account needs a verified mobile phone: ask your administrator."
-        return answers.blocked("setup_required", 403, message)
     if isinstance(outcome, login.NumberNeeded):
         pending.begin_enrolment(ref.user_id, outcome.enrolling, now)
         return answers.number_needed(outcome)
@@ -182,6 +178,8 @@ def finish(
     session.clear()  # the session is renewed at the privilege change
     login_user(user, remember=remember_me)
     session[VIA_KEY] = via
+    if via == "code":
+        step_up.record(state)  # admin actions need a recent code (web.step_up)
     target = safe_next(state, next_url)
     if answers.wants_json():
         body: dict[str, Any] = {"status": "ok", "next": target}

@@ -149,3 +149,19 @@ def _on_login(sender: Flask, user: Any = None, **_: Any) -> None:
         kind = Kind.CODE if request.blueprint == "t2m2fa" else Kind.REMEMBERED_PC
     token = LoginToken(uniquifier_of(state, ref.user_id), kind, str(session["_user_id"]))
     session["_user_id"] = session[MARKER] = token.encode()
+
+
+def keep_this_session(state: State, user: Any) -> None:
+    """After a bump that ended the user's other sessions: re-issue this session's login token.
+
+    The token keeps how this login was made, with the new uniquifier; a "Keep me signed in"
+    cookie of this browser is rewritten by Flask-Login with it at the end of the request.
+    """
+    old = parse(session.get("_user_id"))
+    if old is None:
+        return
+    new = LoginToken(uniquifier_of(state, state.ref(user).user_id), old.kind, old.user_id)
+    session["_user_id"] = session[MARKER] = new.encode()
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if cookie in request.cookies:
+        session["_remember"] = "set"

@@ -1,0 +1,26 @@
+"""t2m2fa: the audit trail names the administrator who acted (actor_id)
+
+Revision ID: t2m2fa_0009a
+Revises: t2m2fa_0003
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "t2m2fa_0009a"
+down_revision = "t2m2fa_0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("t2m2fa_audit_events") as batch:
+        batch.add_column(sa.Column("actor_id", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("t2m2fa_audit_events") as batch:
+        batch.drop_column("actor_id")

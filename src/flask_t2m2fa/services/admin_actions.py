@@ -1,0 +1,230 @@
+"""An administrator's actions on one user of his account (Talk2M "Users > Properties > Security").
+
+Each action runs in the caller's transaction, is audited with the administrator as actor
+(numbers masked) and returns :class:`Done`, or raises :class:`Refused` with a message for the
+field concerned; the caller commits. Typed numbers are checked before anything is stored or
+sent. An administrator (the target) never ends up with 2FA on and no backup number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..events import Event
+from ..models import Challenge, Phone, RememberedPc
+from ..rules import phones, policy
+from ..state import State, UserRef
+from . import accounts, audit, challenges, epochs, remember, verification
+from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
+from .verification import Outcome
+
+PURPOSE = {accounts.PRIMARY: VERIFY_PRIMARY, accounts.BACKUP: VERIFY_BACKUP}
+ROLES = tuple(PURPOSE)
+
+
+@dataclass(frozen=True)
+class Done:
+    message: str
+
+
+class Refused(Exception):
+    """The action was refused; nothing was changed. ``field`` names the form field, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+@dataclass(frozen=True)
+class Target:
+    actor: UserRef
+    user: UserRef
+
+
+def _e164(state: State, text: object, field: str) -> str:
+    shown = text if isinstance(text, str) else ""
+    try:
+        return phones.normalise(
+            shown,
+            default_region=state.settings.default_region,
+            allowed_regions=state.settings.country_allowlist,
+        )
+    except phones.PhoneError as exc:
+        raise Refused(f"{shown.strip() or 'This'} is {exc}", field=field) from exc
+
+
+def _has(state: State, user_id: str, role: str) -> bool:
+    return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
+
+
+def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) -> str:
+    request = challenges.Request(PURPOSE[phone.role], phone, follows_success=first)
+    issued = challenges.issue(state, t.user, request)
+    if issued.sent:
+        return f"A code was sent to {phone.masked}."
+    why = issued.refusal.value if issued.refusal else "the send failed"
+    return f"No code was sent to {phone.masked} now ({why}); it is verified at the next login."
+
+
+def set_phone(state: State, t: Target, role: str, text: object, *, send: bool = True) -> Done:
+    """Record a pending number for ``role`` and send it a code (enterable now, or at login)."""
+    if role not in ROLES:
+        raise Refused("unknown phone role", status=404)
+    e164 = _e164(state, text, role)
+    try:
+        phone = accounts.set_phone(state, t.user, role, e164, verified=False)
+    except phones.PhoneError as exc:
+        raise Refused(str(exc).capitalize() + ".", field=role) from exc
+    audit.record(
+        state, Event.PHONE_CHANGED, t.user, reason=f"{role} pending", destination=phone.masked,
+        actor=t.actor,
+    )  # fmt: skip
+    if phone.verified_at is not None:
+        return Done(f"{phone.masked} is already the verified {role} number.")
+    return Done(
+        _send_code(state, t, phone)
+        if send
+        else f"{phone.masked} will be verified at the next login."
+    )
+
+
+def enable(state: State, t: Target, primary: object = None, backup: object = None) -> Done:
+    """Turn 2FA on; typed numbers get a code now, none typed: the user enrols at next login."""
+    typed = {r: v for r, v in ((accounts.PRIMARY, primary), (accounts.BACKUP, backup)) if v}
+    for role, text in typed.items():
+        _e164(state, text, role)  # every field checked before anything is stored
+    if (
+        policy.backup_required(is_admin=t.user.is_admin)
+        and accounts.BACKUP not in typed
+        and not _has(state, t.user.user_id, accounts.BACKUP)
+        and (typed or _has(state, t.user.user_id, accounts.PRIMARY))
+    ):
+        raise Refused("An administrator needs a backup number too.", field=accounts.BACKUP)
+    accounts.ensure_settings(state, t.user, enabled=True)
+    notes = [set_phone(state, t, role, text).message for role, text in typed.items()]
+    epochs.bump(state, t.user, reason="two_factor_enabled")
+    audit.record(state, Event.TWO_FACTOR_ENABLED, t.user, actor=t.actor)
+    if not typed and not _has(state, t.user.user_id, accounts.PRIMARY):
+        notes.append("The user enters and verifies his number at his next login.")
+    return Done(" ".join(["Two-factor login is on.", *notes]))
+
+
+def verify(state: State, t: Target, role: str, code: object) -> Done:
+    """The administrator enters the code the user read to him: the pending number is verified."""
+    phone = (
+        accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
+    )
+    live = _live(state, t.user.user_id, phone)
+    if phone is None or live is None:
+        raise Refused(
+            "No code is waiting for this number: send one first.", field=f"{role}_code", status=409
+        )
+    verdict = verification.verify(state, t.user.user_id, live.id, code)
+    if verdict.outcome is not Outcome.OK:
+        raise Refused(_verdict_text(verdict), field=f"{role}_code", status=400)
+    accounts.mark_verified(state, phone, account_id=t.user.account_id)
+    return Done(f"{phone.masked} is now the verified {role} number.")
+
+
+def _verdict_text(verdict: verification.Verdict) -> str:
+    if verdict.outcome is Outcome.WRONG:
+        return f"Wrong code: {verdict.attempts_left} attempt(s) left."
+    if verdict.outcome is Outcome.EXPIRED:
+        return "This code can no longer be used: send a new one."
+    return "The user's second factor is paused or locked: codes are not checked now."
+
+
+def _live(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
+    if phone is None:
+        return None
+    return state.session.scalars(
+        sa.select(Challenge)
+        .where(
+            Challenge.user_id == user_id,
+            Challenge.phone_id == phone.id,
+            Challenge.consumed_at.is_(None),
+            Challenge.superseded_at.is_(None),
+        )
+        .order_by(Challenge.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def resend(state: State, t: Target, role: str) -> Done:
+    phone = (
+        accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
+    )
+    if phone is None:
+        raise Refused("There is no pending number to verify.", status=409)
+    return Done(_send_code(state, t, phone))
+
+
+def cancel(state: State, t: Target, role: str) -> Done:
+    """Forget a pending number (its code dies with it)."""
+    phone = (
+        accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
+    )
+    if phone is None:
+        raise Refused("There is no pending number to cancel.", status=409)
+    settings = accounts.settings_of(state, t.user.user_id)
+    on = settings is not None and policy.two_factor_required(
+        accounts.policy_for(state, t.user.account_id), user_enabled=settings.enabled
+    )
+    only_backup = role == accounts.BACKUP and not accounts.phone_of(
+        state, t.user.user_id, role, verified=True
+    )
+    if on and only_backup and policy.backup_required(is_admin=t.user.is_admin):
+        raise Refused(
+            "An administrator with two-factor login on must keep a backup number.", status=409
+        )
+    state.session.execute(
+        sa.update(Challenge)
+        .where(Challenge.phone_id == phone.id, Challenge.superseded_at.is_(None))
+        .values(superseded_at=state.now())
+    )
+    state.session.delete(phone)
+    audit.record(
+        state, Event.PHONE_CHANGED, t.user, reason=f"{role} cancelled", destination=phone.masked,
+        actor=t.actor,
+    )  # fmt: skip
+    return Done(f"The pending {role} number {phone.masked} was cancelled.")
+
+
+def disable(state: State, t: Target) -> Done:
+    current = accounts.policy_for(state, t.user.account_id)
+    if not policy.may_disable_two_factor(current):
+        raise Refused(
+            "The account's policy is Enforced: two-factor login applies to every user and "
+            "cannot be turned off for one. Switch the policy to Standard first.",
+            status=409,
+        )
+    accounts.ensure_settings(state, t.user, enabled=False)
+    remember.revoke(state, user_id=t.user.user_id, reason="two_factor_disabled")
+    epochs.bump(state, t.user, reason="two_factor_disabled")
+    audit.record(state, Event.TWO_FACTOR_DISABLED, t.user, actor=t.actor)
+    return Done("Two-factor login is off for this user.")
+
+
+def unlock(state: State, t: Target) -> Done:
+    if not accounts.unlock(state, t.user, actor=t.actor):
+        raise Refused("This user is not locked.", status=409)
+    return Done("The user is unlocked: earlier wrong codes no longer count.")
+
+
+def revoke_pcs(state: State, t: Target, pc_id: int | None = None) -> Done:
+    """Forget one remembered PC of the user (``pc_id``) or all of them."""
+    statement = sa.update(RememberedPc).where(
+        RememberedPc.user_id == t.user.user_id, RememberedPc.revoked_at.is_(None)
+    )
+    if pc_id is not None:
+        statement = statement.where(RememberedPc.id == pc_id)
+    count = int(
+        getattr(state.session.execute(statement.values(revoked_at=state.now())), "rowcount", 0) or 0
+    )
+    if pc_id is not None and count == 0:
+        raise Refused("No such remembered PC.", status=404)
+    audit.record(state, Event.PCS_REVOKED, t.user, reason=f"admin count={count}", actor=t.actor)
+    epochs.bump(state, t.user, reason="pcs_revoked admin")
+    return Done(f"{count} remembered PC(s) revoked.")

@@ -91,11 +91,11 @@ class EnrolForm(StrictBodyForm):
     phone = StringField("Mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
 
 
-class ChangePhoneForm(FlaskForm):  # type: ignore[misc]
+class ChangePhoneForm(StrictBodyForm):
     # Checked by phones.normalise, like the enrolment's number; the role by the service.
     role = HiddenField(default="primary")
     phone = StringField("New mobile number", render_kw={"autocomplete": "tel", "inputmode": "tel"})
 
 
-class RevokePcForm(FlaskForm):  # type: ignore[misc]
+class RevokePcForm(StrictBodyForm):
     pc_id = IntegerField("PC")

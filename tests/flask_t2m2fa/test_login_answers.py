@@ -115,3 +115,20 @@ def test_code_page_times_are_relative(
     clock.advance(seconds=15)
     page = client.get("/t2m2fa/code").text
     assert "15 s ago" in page and "in 45 s" in page and "UTC" not in page
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"abc"', "5", "null", "[" * 2000 + "]" * 2000])
+def test_json_bodies_that_are_not_objects_are_400_and_count_nothing(
+    app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender, body: str
+) -> None:
+    from flask_t2m2fa.models import Failure
+
+    json_login(client, "alice")
+    sent = len(sms.messages)
+    for path in ("/t2m2fa/api/verify", "/t2m2fa/api/resend"):
+        answer = client.post(path, data=body, content_type="application/json")
+        assert (answer.status_code, answer.json["status"]) == (400, "bad_request"), path
+    html = client.post("/t2m2fa/resend", data=body, content_type="application/json")
+    assert html.status_code == 400 and "Send a JSON object" in html.text
+    host = app.extensions["test_host"]
+    assert host.db.session.query(Failure).count() == 0 and len(sms.messages) == sent

@@ -9,7 +9,7 @@ from ..services.verification import Outcome
 from ..state import get_state
 from . import answers, login_session, pending
 from .blueprint import bp
-from .guards import json_endpoint, json_object, problem
+from .guards import json_endpoint, json_object_or_problem, problem
 
 DESTINATIONS = ("primary", "backup")
 
@@ -54,7 +54,9 @@ def api_verify() -> Response:
         return pend
     if pend.awaiting_number:
         return problem("enrolment_required", 409, message="Enter your mobile number first.")
-    data = json_object()
+    data = json_object_or_problem()
+    if isinstance(data, Response):
+        return data
     remember_pc = data.get("remember_pc") is True
     outcome = login_session.submit(state, pend, data.get("code"), remember_pc=remember_pc)
     if isinstance(outcome, login.Finished):
@@ -78,7 +80,10 @@ def api_resend() -> Response:
         return pend
     if pend.awaiting_number:
         return problem("enrolment_required", 409, message="Enter your mobile number first.")
-    destination = json_object().get("destination", "primary")
+    data = json_object_or_problem()
+    if isinstance(data, Response):
+        return data
+    destination = data.get("destination", "primary")
     if destination not in DESTINATIONS:
         message = 'destination must be "primary" or "backup".'
         return problem("bad_request", 400, message=message)

@@ -85,6 +85,11 @@ def resend() -> Response:
         return redirect(url_for("t2m2fa.enrol"))
     form = ResendForm()
     destination = form.destination.data
+    if form.body_error:  # not a form at all: say so, send nothing
+        step = login_session.current_step(state, pend)
+        if step is None:
+            return _to_login()
+        return _render(pend, step, CodeForm(formdata=None), message=form.body_error, status=400)
     if not form.validate() or destination not in DESTINATIONS:
         return redirect(url_for("t2m2fa.code"))
     result = login_session.resend(state, pend, destination)

@@ -91,3 +91,12 @@ def json_object() -> dict[str, Any]:
     """The request's JSON object, or {} for anything else (an array, a number, junk)."""
     data = json_body()
     return cast(dict[str, Any], data) if isinstance(data, dict) else {}
+
+
+def json_object_or_problem() -> dict[str, Any] | Response:
+    """The request's JSON object, or a 400 answer for any other body (an array, a number,
+    nesting too deep to decode): such a body is no request at all, so nothing is counted."""
+    data = json_body()
+    if isinstance(data, dict):
+        return cast(dict[str, Any], data)
+    return problem("bad_request", 400, message="Send a JSON object.")

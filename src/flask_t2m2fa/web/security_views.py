@@ -15,9 +15,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, abort, render_template, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
-from ..forms import ChangePhoneForm, CodeForm, RevokePcForm
+from ..forms import ChangePhoneForm, CodeForm, RevokePcForm, StrictBodyForm
 from ..i18n import gettext as _
 from ..rules.phones import PhoneError
 from ..services import my_security, phone_change, remember, unit_of_work
@@ -71,7 +70,7 @@ def _render(
         notice=message or session.pop(_FLASH_KEY, None),
         form=extra.pop("form", None) or ChangePhoneForm(),
         code_form=extra.pop("code_form", None) or CodeForm(),
-        plain_form=FlaskForm(),
+        plain_form=StrictBodyForm(),
         **extra,
     )
     return Response(html, status)
@@ -106,7 +105,7 @@ def revoke_pc() -> Response:
 @logged_in
 def revoke_other_pcs() -> Response:
     state = get_state()
-    if not FlaskForm().validate():
+    if not StrictBodyForm().validate():
         return _render(state, message=_("The form expired: try again."), status=400)
     user = me(state)
     count = remember.revoke_others(
@@ -192,7 +191,7 @@ def confirm_phone() -> Response:
 @requires_step_up(PHONE_CHANGE_STEP_UP)
 def remove_backup() -> Response:
     state = get_state()
-    if not FlaskForm().validate():
+    if not StrictBodyForm().validate():
         return _render(state, message=_("The form expired: try again."), status=400)
     try:
         removed = phone_change.remove_backup(state, me(state))

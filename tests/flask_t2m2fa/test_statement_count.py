@@ -19,8 +19,10 @@ from t2m2fa_support import PRIMARY, FakeClock, build_app, json_login, json_verif
 
 from doubles import OUTBOX_KEYS
 
-#: Statements per 2FA login beyond a password-only login (was 36; the issue aims at 12).
-MAX_EXTRA_STATEMENTS = 21
+#: Statements per 2FA login beyond a password-only login (was 36; the issue aims at 12). 21
+#: after the hot-path work; the revocable sessions (the login token's uniquifier and the
+#: policy it is judged by) add 2 after the commit of the verify request.
+MAX_EXTRA_STATEMENTS = 23
 
 
 @contextmanager

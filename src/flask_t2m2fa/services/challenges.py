@@ -112,7 +112,9 @@ def resend(state: State, user: UserRef, request: Request) -> Issued | Refusal:
     return Issued(challenge, sent=_send(state, user, challenge, request.phone))
 
 
-def live_of_login(state: State, user_id: str, login_id: str) -> Challenge | None:
+def live_of_login(
+    state: State, user_id: str, login_id: str | sa.ScalarSelect[str]
+) -> Challenge | None:
     """The challenge a code of this login is judged against: the login's newest.
 
     A resend or the next step of the login replaces the older challenges, so the newest is the

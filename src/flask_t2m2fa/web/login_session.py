@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request, session, url_for
 from flask_login import login_user
 
@@ -137,10 +138,15 @@ def live_challenge(state: State, pend: pending.Pending) -> Challenge | None:
     The session names one challenge of the login; a resend or a next step adds newer ones
     without touching the session, so a client that keeps its first cookie stays in step.
     """
-    anchor = state.session.get(Challenge, pend.challenge_id) if pend.challenge_id else None
-    if anchor is None or anchor.user_id != pend.user_id:
+    if not pend.challenge_id:
         return None
-    return challenges.live_of_login(state, pend.user_id, anchor.login_id) or anchor
+    # One statement: the login is found through the challenge the session names.
+    login_of_anchor = (
+        sa.select(Challenge.login_id)
+        .where(Challenge.id == pend.challenge_id, Challenge.user_id == pend.user_id)
+        .scalar_subquery()
+    )
+    return challenges.live_of_login(state, pend.user_id, login_of_anchor)
 
 
 def follow(state: State, pend: pending.Pending, challenge_id: str) -> None:

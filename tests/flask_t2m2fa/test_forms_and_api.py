@@ -113,9 +113,7 @@ def test_api_challenge_describes_the_pending_login(
     assert app.test_client().get("/t2m2fa/api/challenge").status_code == 401
 
 
-def test_deeply_nested_json_is_a_400_not_a_500(
-    client: FlaskClient, alice: Any, host: Host
-) -> None:
+def test_deeply_nested_json_is_a_400_not_a_500(client: FlaskClient, alice: Any, host: Host) -> None:
     body = '{"code": ' + "[" * 1500 + "]" * 1500 + "}"
     client.post("/login", json={"username": "alice"})
     for path in ("/t2m2fa/api/verify", "/t2m2fa/api/resend"):

@@ -153,6 +153,9 @@ class TwoFactor:
         state = get_state()
         saved = policy_changes.update(state, str(account_id), changes)
         unit_of_work.commit(state.session)
+        from .web import sessions
+
+        sessions.keep_acting_user(state, str(account_id))
         return saved.changed
 
     def user_created(self, user: Any) -> None:

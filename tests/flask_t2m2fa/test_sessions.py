@@ -93,8 +93,32 @@ def test_no_keep_me_signed_in_where_remembering_is_not_allowed(
     host.two_factor.set_policy("acme", **policy)
     assert not logged_in(restored)
     assert not logged_in(thief(app, client, REMEMBER))
-    # The session that entered a code stands: the policy asks for a code, it gave one.
-    assert logged_in(client)
+    # Remembering disallowed: the session that entered a code stands (it gave one). A switch
+    # to Enforced starts every session of the account again (issue #8).
+    assert logged_in(client) is (policy["mode"] != "enforced")
+
+
+def test_a_switch_to_enforced_ends_copied_sessions_but_not_the_acting_admins_own(
+    app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
+) -> None:
+    from flask_login import current_user
+
+    @app.post("/switch")
+    def switch() -> str:  # the host's (or the admin pages') policy form, by a logged-in user
+        host.two_factor.set_policy(current_user.account_id, mode="enforced")
+        return "switched"
+
+    login_with_code(client, sms)
+    copied = thief(app, client, SESSION)
+    bob = host.add_user("bob")
+    host.two_factor.enable_for(bob, primary_phone="+32470555588", verified=True)
+    other = app.test_client()
+    other.post("/login", json={"username": "bob"})
+    json_verify(other, sms.last.code)
+    assert logged_in(other) and logged_in(copied)
+    assert client.post("/switch").text == "switched"
+    assert logged_in(client)  # the administrator who switched goes on
+    assert not logged_in(copied) and not logged_in(other)
 
 
 def test_enforced_refuses_keep_me_signed_in_from_the_first_use(

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from ..config import Settings
 from ..events import Event
-from ..models import AccountPolicy, Phone, UserSettings
+from ..models import Phone, UserSettings
 from ..rules import keys, phones
-from ..rules.policy import ENFORCED, Policy
+from ..rules.policy import Policy
 from ..state import State, UserRef
 from . import audit, hot_path
 
@@ -39,33 +39,6 @@ def default_policy(settings: Settings) -> Policy:
         settings.default_remember_pc_allowed,
         settings.default_remember_pc_days,
     )
-
-
-def save_policy(state: State, account_id: str, policy: Policy) -> int:
-    """Store a new version of the account's policy; return the remembered PCs it revoked."""
-    from . import remember  # remember imports accounts
-
-    now = state.now()
-    row = state.session.get(AccountPolicy, account_id)
-    if row is None:
-        row = AccountPolicy(account_id=account_id, version=0)
-        state.session.add(row)
-    row.mode, row.enable_for_new_users = policy.mode, policy.enable_for_new_users
-    row.remember_pc_allowed, row.remember_pc_days = (
-        policy.remember_pc_allowed,
-        policy.remember_pc_days,
-    )
-    row.version, row.updated_at = row.version + 1, now
-    reason = (
-        f"v{row.version} mode={policy.mode} new_users={policy.enable_for_new_users} "
-        f"remember={policy.remember_pc_allowed} days={policy.remember_pc_days}"
-    )
-    audit.record(state, Event.POLICY_CHANGED, None, account_id=account_id, reason=reason)
-    revoked = 0
-    # A shortened expiry needs no revocation: each PC is judged by the current rule at use.
-    if policy.mode == ENFORCED or not policy.remember_pc_allowed:
-        revoked = remember.revoke(state, account_id=account_id, reason="policy_changed")
-    return revoked
 
 
 def settings_of(state: State, user_id: str) -> UserSettings | None:

@@ -33,7 +33,7 @@ def update(
 
     :raises ValueError: an unknown field or a value out of bounds (nothing is written).
     """
-    from . import remember  # remember imports accounts
+    from . import epochs, remember  # they import accounts
 
     before = accounts.policy_for(state, account_id)
     after = rules.updated(before, changes)
@@ -58,6 +58,10 @@ def update(
     # A shortened expiry needs no revocation: each PC is judged by the current rule at use.
     if after.mode == ENFORCED or not after.remember_pc_allowed:
         revoked = remember.revoke(state, account_id=account_id, reason="policy_changed")
+    if after.mode == ENFORCED and before.mode != ENFORCED:
+        # Every session is started again under the new rule; the acting administrator's own
+        # is kept by the web layer (web.sessions.keep_acting_user).
+        epochs.bump_account(state, account_id, reason="policy_enforced")
     return PolicySaved(after, changed, revoked)
 
 

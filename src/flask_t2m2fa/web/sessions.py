@@ -165,3 +165,14 @@ def keep_this_session(state: State, user: Any) -> None:
     cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     if cookie in request.cookies:
         session["_remember"] = "set"
+
+
+def keep_acting_user(state: State, account_id: str) -> None:
+    """After an account-wide restart of sessions (a switch to Enforced): the user who made the
+    change in this request keeps his session, with his new uniquifier."""
+    if not has_request_context():
+        return
+    from flask_login import current_user
+
+    if current_user.is_authenticated and state.ref(current_user).account_id == account_id:
+        keep_this_session(state, current_user)

@@ -1,7 +1,7 @@
 """t2m2fa: the audit trail names the administrator who acted (actor_id)
 
-Revision ID: t2m2fa_0009a
-Revises: t2m2fa_0003
+Revision ID: t2m2fa_0005
+Revises: t2m2fa_0004
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t2m2fa_0009a"
-down_revision = "t2m2fa_0003"
+revision = "t2m2fa_0005"
+down_revision = "t2m2fa_0004"
 branch_labels = None
 depends_on = None
 

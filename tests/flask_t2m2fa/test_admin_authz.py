@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from admin_support import admin_app, logged_in, people, snapshot  # noqa: F401  (fixtures)
+from admin_support import logged_in, snapshot
 from flask import Flask
 from flask.testing import FlaskClient
 from t2m2fa_support import FakeClock, Host, RecordingSender, json_login

@@ -237,3 +237,41 @@ def test_audit_names_people_filters_and_exports(
     rival = logged_in(admin_app, sms, "rival", clock)
     theirs = rival.get("/t2m2fa/admin/api/audit?kind=two_factor_enabled").json["events"]
     assert [e["user"] for e in theirs] == ["rival"]  # his own account's events only
+
+
+def test_admin_answers_follow_openapi(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    from test_openapi import check, spec
+
+    document = spec.__wrapped__()
+    admin = logged_in(admin_app, sms, "boss", clock)
+    bob, alice = people["bob"], people["alice"]
+    answers = [
+        admin.get(f"{API}/policy"),
+        admin.patch(f"{API}/policy", json={"mode": "enforced", "remember_pc_days": 30}),
+        admin.patch(f"{API}/policy", json={"mode": "sometimes"}),
+        admin.get(f"{API}/users?sort=state"),
+        admin.get(f"{API}/users/{alice.id}"),
+        admin.get(f"{API}/users/{people['rival'].id}"),
+        act(admin, bob, "enable", primary=BOB_NUMBER),
+        act(admin, bob, "enable", primary="+32 470"),
+        act(admin, alice, "disable"),
+        admin.get(f"{API}/audit?kind=policy_changed"),
+        admin.get(f"{API}/audit?since=nope"),
+    ]
+    assert [a.status_code for a in answers] == [
+        200,
+        200,
+        400,
+        200,
+        200,
+        404,
+        200,
+        400,
+        409,
+        200,
+        400,
+    ]
+    for answer in answers:
+        check(document, answer)

@@ -226,7 +226,7 @@ def test_demo_in_a_real_browser(demo: Demo, tmp_path: Path) -> None:
             page.fill("#password", logins["user"])
             button.click()
             page.wait_for_url("**/t2m2fa/code")
-            assert "58" in page.inner_text("strong")  # the masked number of the primary phone
+            assert "58" in page.inner_text("#code-status")  # the masked number of the primary phone
             page.screenshot(path=tmp_path / "code.png", full_page=True)
 
             with page.context.expect_page() as opened:

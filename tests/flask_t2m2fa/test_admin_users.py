@@ -275,3 +275,21 @@ def test_admin_answers_follow_openapi(
     ]
     for answer in answers:
         check(document, answer)
+
+
+def test_the_user_agent_stays_out_of_the_audit_reason(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    pc = admin_app.test_client()
+    pc.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"
+    browser_login(pc, sms, "alice", remember=True)
+    clock.advance(seconds=61)
+    assert logs_in_without_code(pc, sms, "alice")
+    host: Host = admin_app.extensions["test_host"]
+    rows = host.db.session.execute(
+        sa.select(AuditEvent.event, AuditEvent.reason).where(
+            AuditEvent.event.in_(("pc_remembered", "pc_used"))
+        )
+    ).all()
+    assert {event for event, _ in rows} == {"pc_remembered", "pc_used"}
+    assert all(reason and reason.startswith("pc_id=") for _, reason in rows)

@@ -26,7 +26,8 @@ def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str
         last_used_at=now,
     )
     state.session.add(row)
-    audit.record(state, Event.PC_REMEMBERED, user, reason=label[:100])
+    state.session.flush()  # its id names it in the audit (the user agent stays out of it)
+    audit.record(state, Event.PC_REMEMBERED, user, reason=f"pc_id={row.id}")
     return row, new.token
 
 
@@ -63,7 +64,7 @@ def check(state: State, user: UserRef, token: object, policy: Policy) -> Remembe
         return None
     assert row is not None
     row.last_used_at = now
-    audit.record(state, Event.PC_USED, user, reason=row.label)
+    audit.record(state, Event.PC_USED, user, reason=f"pc_id={row.id}")
     return row
 
 

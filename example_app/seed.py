@@ -35,6 +35,7 @@ DEMO_USERS = (
     DemoUser("admin", "Ada Admin", True, "+32470123456", "+32470123457"),
     DemoUser("user", "Udo User", False, "+32470123458", "+32470123459"),
     DemoUser("guest", "Gus Guest", False, None, None),
+    DemoUser("trainee", "Tess Trainee", False, None, None),
     DemoUser("other-admin", "Otto Other", True, "+32470123460", "+32470123461", OTHER_ACCOUNT),
     DemoUser("other-user", "Olga Other", False, "+32470123462", "+32470123463", OTHER_ACCOUNT),
 )

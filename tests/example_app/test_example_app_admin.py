@@ -18,7 +18,13 @@ from doubles import FakeClock, RecordingSender
 from example_app import User, create_app, db, init_database
 from flask_t2m2fa.models import UserSettings
 
-PASSWORDS = {"admin": "pw-admin-1", "user": "pw-user-2", "other-admin": "pw-other-3"}
+PASSWORDS = {
+    "admin": "pw-admin-1",
+    "user": "pw-user-2",
+    "other-admin": "pw-other-3",
+    "trainee": "pw-trainee-4",
+}
+TRAINEE_NUMBER = "+32470123488"
 GUEST_NUMBER = "+32470123499"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -159,7 +165,8 @@ def test_administrator_steps_in_a_real_browser(
     app: Flask, served: str, browser: Any, tmp_path: Path, clock: FakeClock
 ) -> None:
     sms: RecordingSender = app.extensions["sms"]
-    people = {n: Person(browser, served, tmp_path, n) for n in ("pc1", "pc2", "admin")}
+    names = ("pc1", "pc2", "admin", "trainee")
+    people = {n: Person(browser, served, tmp_path, n) for n in names}
     try:
         _steps(app, sms, clock, served, people)
     except Exception:
@@ -217,6 +224,23 @@ def _steps(
     page.wait_for_selector("#notice")
     assert page.inner_text("#state") == "on"
     admin.shot("guest-enabled")
+    clock.advance(seconds=61)
+
+    # Enable it for the trainee, leaving the number to him: he enrols at his next login.
+    page.click("text=Users")
+    page.click("#users >> text=Tess Trainee")
+    page.click("#enable-form button")
+    page.wait_for_selector("#notice")
+    assert page.inner_text("#state") == "enrolment pending"
+    trainee = people["trainee"]
+    trainee.login(DEMO_ACCOUNT, "trainee")
+    trainee.page.wait_for_url("**/t2m2fa/enrol")
+    trainee.page.fill("#phone", "+32 470 12 34 88")
+    trainee.page.click("form button[type=submit]")
+    trainee.page.wait_for_url("**/t2m2fa/code")
+    assert sms.last.to == TRAINEE_NUMBER
+    trainee.enter_code(sms.last.code)
+    assert "Welcome, Tess Trainee" in trainee.page.inner_text("h1")
 
     # Unlock a locked user.
     with app.app_context():

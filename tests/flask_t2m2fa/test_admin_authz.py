@@ -160,3 +160,17 @@ def test_every_admin_form_refuses_bad_csrf_and_cross_site(
         answer = client.open(url, method=method, data=data, headers=headers)
         assert answer.status_code == (403 if case == "cross-site" else 400), url
     assert snapshot(host) == before
+
+
+def test_ids_the_host_cannot_read_are_404_not_500(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    client = logged_in(admin_app, sms, "boss", clock)
+    for bad in ("abc", "999", "%00", "1%0A"):
+        assert client.get(f"/t2m2fa/admin/api/users/{bad}").status_code == 404, bad
+        assert client.get(f"/t2m2fa/admin/users/{bad}").status_code == 404, bad
+
+
+def test_anonymous_browser_comes_back_after_logging_in(admin_app: Flask, people: Any) -> None:
+    answer = admin_app.test_client().get("/t2m2fa/admin/users?sort=state")
+    assert answer.location == "/login?next=%2Ft2m2fa%2Fadmin%2Fusers%3Fsort%3Dstate"

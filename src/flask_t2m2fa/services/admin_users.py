@@ -58,7 +58,10 @@ class UserPage:
 
 def find(state: State, actor: UserRef, user_id: str) -> tuple[Any, UserRef] | None:
     """The user ``user_id`` if the actor may administer him, else None (answered as 404)."""
-    user = state.find_user(user_id) if user_id.isprintable() and len(user_id) <= 64 else None
+    try:
+        user = state.find_user(user_id) if user_id.isprintable() and len(user_id) <= 64 else None
+    except (ValueError, TypeError, LookupError):  # not an id the host's loader understands
+        user = None
     if user is None:
         return None
     ref = state.ref(user)

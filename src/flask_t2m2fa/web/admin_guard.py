@@ -10,6 +10,7 @@ outside the administrator's account.
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -49,7 +50,9 @@ def _refusal(*, json: bool) -> Response | None:
     if not current_user.is_authenticated:
         if json:
             return problem("login_required", 401, message="Log in first.")
-        return answers.redirect(login_session.login_view_url(state))
+        target = login_session.login_view_url(state)
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return answers.redirect(f"{target}?{urlencode({'next': back})}" if back else target)
     if not state.is_admin(current_user):
         return refuse("forbidden", 403, "Only an account administrator may do this.", json=json)
     if not json and request.method in CHANGING:

@@ -10,9 +10,9 @@ outside the administrator's account.
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlencode
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlencode
 
 from flask import Response, render_template, request, url_for
 from flask_login import current_user

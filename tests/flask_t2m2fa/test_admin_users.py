@@ -293,3 +293,37 @@ def test_the_user_agent_stays_out_of_the_audit_reason(
     ).all()
     assert {event for event, _ in rows} == {"pc_remembered", "pc_used"}
     assert all(reason and reason.startswith("pc_id=") for _, reason in rows)
+
+
+def test_sort_by_state_agrees_with_each_users_state(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    from flask_t2m2fa.models import UserSettings
+    from flask_t2m2fa.services import admin_users
+    from flask_t2m2fa.state import get_state
+
+    host: Host = admin_app.extensions["test_host"]
+    carl, dora = host.add_user("carl"), host.add_user("dora")
+    host.two_factor.enable_for(carl)  # enrolment pending
+    host.two_factor.enable_for(dora, primary_phone=BOB_NUMBER, verified=True)
+    for _ in range(4):  # dora: 10 wrong codes today, paused
+        client = admin_app.test_client()
+        json_login(client, "dora")
+        for _ in range(3):
+            json_verify(client, wrong(sms.last.code))
+        clock.advance(seconds=61)
+    row = host.db.session.get(UserSettings, str(people["alice"].id))
+    assert row is not None
+    row.locked_at = clock()
+    host.db.session.commit()
+    admin = logged_in(admin_app, sms, "boss", clock)
+    listed = admin.get(f"{API}/users?sort=state").json["users"]
+    assert [(u["name"], u["state"]) for u in listed] == [
+        ("alice", "locked"), ("dora", "paused"), ("carl", "enrolment pending"), ("boss", "on"),
+        ("bob", "off"),
+    ]  # fmt: skip
+    state = get_state()
+    refs = [state.ref(u) for u in (people["alice"], dora, carl, people["boss"], people["bob"])]
+    current = host.two_factor.policy_of("acme")
+    words = admin_users.state_words(state, refs, current)
+    assert list(words.values()) == [u["state"] for u in listed]

@@ -151,6 +151,7 @@ def test_revoke_one_remembered_pc(
     admin = logged_in(admin_app, sms, "boss", clock)
     pcs = admin.get(f"{API}/users/{people['alice'].id}").json["user"]["remembered_pcs"]
     assert len(pcs) == 2 and "Chrome on Windows" in {p["label"] for p in pcs}
+    assert {p["network"] for p in pcs} == {"127.0.0.0/24"}  # the test client's address
     first = next(p for p in pcs if p["label"] == "Chrome on Windows")
     done = act(admin, people["alice"], "revoke-pc", pc_id=first["id"])
     assert len(done.json["user"]["remembered_pcs"]) == 1

@@ -31,6 +31,7 @@ class PhoneView:
 class PcView:
     id: int
     label: str
+    network: str | None
     created_at: datetime
     last_used_at: datetime
 
@@ -120,7 +121,7 @@ def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
             for p in phones
             if p.role in (accounts.PRIMARY, accounts.BACKUP)
         ],
-        pcs=[PcView(p.id, p.label, p.created_at, p.last_used_at) for p in pcs],
+        pcs=[PcView(p.id, p.label, p.network, p.created_at, p.last_used_at) for p in pcs],
         last_code_login=last,
         failures=failures,
     )

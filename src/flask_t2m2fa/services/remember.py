@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 
 from ..events import Event
 from ..models import RememberedPc
@@ -22,6 +23,7 @@ def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str
         user_id=user.user_id,
         account_id=user.account_id,
         label=label[:100],
+        network=trust.coarse_network(request.remote_addr if has_request_context() else None),
         created_at=now,
         last_used_at=now,
     )

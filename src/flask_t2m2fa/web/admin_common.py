@@ -107,6 +107,7 @@ def user_body(view: admin_users.UserView) -> dict[str, Any]:
             {
                 "id": p.id,
                 "label": wording.device_label(p.label),
+                "network": p.network,
                 "created_at": _iso(p.created_at),
                 "last_used_at": _iso(p.last_used_at),
             }

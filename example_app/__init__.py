@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
@@ -57,6 +58,11 @@ def create_app(
         db=db,
         account_of=lambda user: user.account_id,
         is_admin=lambda user: user.is_admin,
+        # The account administration pages, under /t2m2fa/admin (linked from home.html).
+        admin=True,
+        users_of=lambda account_id: sa.select(User).filter_by(account_id=int(account_id)),
+        display_name=lambda user: user.full_name or user.username,
+        account_named=_account_named,
         **two_factor_options,
     )
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
@@ -84,6 +90,12 @@ def _default_config(instance_path: str) -> dict[str, Any]:
         # Production: sessions and the failed-login counts in Redis (see example_app.sessions).
         "EXAMPLE_REDIS_URL": os.environ.get("EXAMPLE_REDIS_URL") or None,
     }
+
+
+def _account_named(name: str) -> int | None:
+    """The CLI's account lookup: ``flask t2m2fa policy show demo-account``."""
+    query = sa.select(Account.id).where(Account.name == name.strip().casefold())
+    return db.session.scalars(query).first()
 
 
 def _load_user(user_id: str) -> User | None:

@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from example_app import create_app, init_database
-from example_app.seed import DEMO_ACCOUNT, DEMO_USERS, is_seeded, new_demo_passwords, seed_demo_data
+from example_app.seed import DEMO_USERS, is_seeded, new_demo_passwords, seed_demo_data
 from gateway.fake import FakeModem
 from gateway.outbox import new_key_text
 
@@ -136,8 +136,9 @@ def prepare_data(app: Flask, paths: DemoPaths) -> list[DemoLogin] | None:
         return None
     passwords = json.loads(paths.logins.read_text())
     return [
-        DemoLogin(DEMO_ACCOUNT, user.username, passwords[user.username], user.is_admin)
+        DemoLogin(user.account, user.username, passwords[user.username], user.is_admin)
         for user in DEMO_USERS
+        if user.username in passwords
     ]
 
 

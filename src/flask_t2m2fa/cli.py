@@ -12,10 +12,13 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from . import cli_names
 from .cli_import import user_import
 from .cli_migrations import migrations_group
-from .models import AuditEvent, metadata
+from .models import AuditEvent, UserSettings, metadata
 from .rules.phones import PhoneError
+from .rules.policy import COOKIE_MAX_DAYS
+from .services import accounts, admin_users
 from .state import get_state
 
 if TYPE_CHECKING:
@@ -56,10 +59,7 @@ def upgrade(revision: str) -> None:
 
 
 def _user(user_id: str) -> Any:
-    user = get_state().find_user(user_id)
-    if user is None:
-        raise click.ClickException(f"no user with id {user_id!r}")
-    return user
+    return cli_names.user(user_id)
 
 
 def _two_factor() -> TwoFactor:
@@ -67,35 +67,85 @@ def _two_factor() -> TwoFactor:
 
 
 @policy_group.command("set")
-@click.argument("account_id")
-@click.option("--mode", type=click.Choice(["standard", "enforced"]), default="standard")
-@click.option("--new-users/--no-new-users", default=False, help="2FA on for new users.")
-@click.option("--remember-pc/--no-remember-pc", default=True, help="Offer Remember this PC.")
+@click.argument("account")
+@click.option("--mode", type=click.Choice(["standard", "enforced"]), default=None)
+@click.option("--new-users/--no-new-users", default=None, help="2FA on for users created next.")
+@click.option("--remember-pc/--no-remember-pc", default=None, help="Offer Remember this PC.")
 @click.option(
     "--remember-days",
-    type=click.IntRange(1, 400),
     default=None,
-    help="Remembered PCs expire after N days (default: never).",
+    help="Remembered PCs expire after N days (1-400), or 'never'.",
 )
 def policy_set(
-    account_id: str, mode: str, new_users: bool, remember_pc: bool, remember_days: int | None
+    account: str,
+    mode: str | None,
+    new_users: bool | None,
+    remember_pc: bool | None,
+    remember_days: str | None,
 ) -> None:
-    """Set the 2FA policy of ACCOUNT_ID."""
-    _two_factor().set_policy(
-        account_id,
-        mode=mode,
-        enable_for_new_users=new_users,
-        remember_pc_allowed=remember_pc,
-        remember_pc_days=remember_days,
-    )
-    click.echo(f"policy of {account_id}: {mode}")
+    """Change the 2FA policy of ACCOUNT (name or id): only the options given."""
+    account_id = cli_names.account(account)
+    changes: dict[str, Any] = {}
+    for key, value in (
+        ("mode", mode),
+        ("enable_for_new_users", new_users),
+        ("remember_pc_allowed", remember_pc),
+    ):
+        if value is not None:
+            changes[key] = value
+    if remember_days is not None:
+        changes["remember_pc_days"] = _days(remember_days)
+    changed = _two_factor().set_policy(account_id, **changes)
+    if not changed:
+        click.echo(f"policy of {account}: nothing changed")
+    for key, value in changed.items():
+        click.echo(f"policy of {account}: {key} = {value}")
+
+
+def _days(text: str) -> int | None:
+    if text == "never":
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= COOKIE_MAX_DAYS:
+        raise click.BadParameter(f"a number of days from 1 to {COOKIE_MAX_DAYS}, or 'never'")
+    return int(text)
 
 
 @policy_group.command("show")
-@click.argument("account_id")
-def policy_show(account_id: str) -> None:
-    """Show the current 2FA policy of ACCOUNT_ID."""
-    click.echo(repr(_two_factor().policy_of(account_id)))
+@click.argument("account")
+def policy_show(account: str) -> None:
+    """Show the current 2FA policy of ACCOUNT (name or id)."""
+    policy = _two_factor().policy_of(cli_names.account(account))
+    days = policy.remember_pc_days
+    click.echo(f"mode: {policy.mode}")
+    click.echo(f"2FA for new users: {'yes' if policy.enable_for_new_users else 'no'}")
+    click.echo(f"Remember this PC: {'allowed' if policy.remember_pc_allowed else 'not allowed'}")
+    click.echo(f"remembered PCs expire: {'never' if days is None else f'after {days} days'}")
+
+
+@user_group.command("list")
+@click.option("--account", "account", help="Only this account (name or id).")
+def user_list(account: str | None) -> None:
+    """List users and their 2FA state (with --account: every user the host lists)."""
+    state = get_state()
+    if account is not None:
+        account_id = cli_names.account(account)
+        users = state.users_in(account_id) if state.users_of is not None else None
+    else:
+        account_id, users = None, None
+    if users is None:
+        query = sa.select(UserSettings.user_id).order_by(UserSettings.account_id)
+        if account_id is not None:
+            query = query.where(UserSettings.account_id == account_id)
+        users = [u for u in map(state.find_user, state.session.scalars(query)) if u is not None]
+    for user in users:
+        ref = state.ref(user)
+        current = accounts.policy_for(state, ref.account_id)
+        view = admin_users.view(state, user, ref, current)
+        phones = " ".join(
+            f"{p.role}={p.masked}{'' if p.verified else '(pending)'}" for p in view.phones
+        )
+        line = f"{view.name} id={ref.user_id} account={ref.account_id} 2fa={view.state}"
+        click.echo(f"{line} {phones}".rstrip())
 
 
 @user_group.command("enable")
@@ -160,7 +210,8 @@ def audit_list(user_id: str | None, account_id: str | None, limit: int) -> None:
     for event in get_state().session.scalars(query):
         click.echo(
             f"{event.at.isoformat()} {event.event} {event.outcome} account={event.account_id} "
-            f"user={event.user_id} reason={event.reason or '-'} to={event.destination or '-'}"
+            f"user={cli_names.name(event.user_id)} by={cli_names.name(event.actor_id)} "
+            f"reason={event.reason or '-'} to={event.destination or '-'}"
         )
 
 

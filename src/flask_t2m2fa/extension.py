@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, session
+from flask import Blueprint, Flask, Response, session
 from flask_sqlalchemy import SQLAlchemy
 
 from . import config, models
@@ -40,6 +40,7 @@ class TwoFactor:
         load_user: Callable[[str], Any] | None = None,
         sender: SmsSender | None = None,
         clock: Callable[[], datetime] | None = None,
+        **admin_options: Any,
     ) -> None:
         if app is not None:
             if db is None or account_of is None or is_admin is None:
@@ -52,6 +53,7 @@ class TwoFactor:
                 load_user=load_user,
                 sender=sender,
                 clock=clock,
+                **admin_options,
             )
 
     def init_app(
@@ -64,6 +66,10 @@ class TwoFactor:
         load_user: Callable[[str], Any] | None = None,
         sender: SmsSender | None = None,
         clock: Callable[[], datetime] | None = None,
+        admin: bool = False,
+        users_of: Callable[[str], Any] | None = None,
+        display_name: Callable[[Any], str] | None = None,
+        account_named: Callable[[str], object] | None = None,
     ) -> None:
         """Register the extension on ``app``.
 
@@ -75,6 +81,12 @@ class TwoFactor:
         :param sender: where codes go; default: the gateway outbox in the host's database, in the
             same transaction as the challenge.
         :param clock: returns the current aware UTC time (tests inject a fake one).
+        :param admin: also register the account administration pages and JSON endpoints
+            (:attr:`admin_blueprint`) under ``T2M2FA_URL_PREFIX + "/admin"``.
+        :param users_of: the host's users of an account id (a list or a SQLAlchemy Select);
+            the admin pages need it.
+        :param display_name: how a user is named in the admin pages, the audit and the CLI.
+        :param account_named: the account id of an account name given to the CLI, or None.
         :raises RuntimeError: the app already has the extension (nothing is changed then).
         :raises ConfigError: a ``T2M2FA_*`` value is out of its bounds.
         """
@@ -99,6 +111,9 @@ class TwoFactor:
             account_of=account_of,
             is_admin=is_admin,
             load_user=load_user,
+            users_of=users_of,
+            display_name=display_name,
+            account_named=account_named,
         )
         from . import i18n
         from .cli import cli
@@ -107,12 +122,23 @@ class TwoFactor:
         i18n.init_app(app)
 
         app.register_blueprint(bp, url_prefix=settings.url_prefix)
+        if admin:
+            prefix = settings.url_prefix.rstrip("/") + "/admin"
+            app.register_blueprint(self.admin_blueprint, url_prefix=prefix)
         app.cli.add_command(cli)
         app.teardown_appcontext(_send_committed_signals)
         _exempt_json_from_csrf(app)
         from .web import sessions
 
         sessions.init_app(app)
+
+    @property
+    def admin_blueprint(self) -> Blueprint:
+        """The optional administration blueprint (``t2m2fa_admin``), for a host that registers
+        it itself: ``app.register_blueprint(two_factor.admin_blueprint, url_prefix=...)``."""
+        from .web.admin_blueprint import admin_bp
+
+        return admin_bp
 
     def login(
         self, user: Any, *, remember_me: bool = False, next_url: str | None = None
@@ -216,9 +242,14 @@ class TwoFactor:
         unit_of_work.commit(state.session)
 
     def disable_for(self, user: Any) -> None:
-        """Turn 2FA off for ``user`` and forget their remembered PCs; commits."""
+        """Turn 2FA off for ``user`` and forget their remembered PCs; commits.
+
+        :raises ValueError: the account's policy is Enforced (2FA applies to every user).
+        """
         state = get_state()
         ref = state.ref(user)
+        if not policy_rules.may_disable_two_factor(accounts.policy_for(state, ref.account_id)):
+            raise ValueError("the account's policy is Enforced: 2FA cannot be turned off")
         accounts.ensure_settings(state, ref, enabled=False)
         remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
         epochs.bump(state, ref, reason="two_factor_disabled")
@@ -318,3 +349,7 @@ def _exempt_json_from_csrf(app: Flask) -> None:
         step_up = (step_up_views.api_step_up, step_up_views.api_step_up_verify)
         for view in (*views, enrol_views.api_enrol, *step_up):
             csrf.exempt(view)
+        from .web import admin_api
+
+        for name in ("api_policy", "api_users", "api_user", "api_user_action", "api_audit"):
+            csrf.exempt(getattr(admin_api, name))

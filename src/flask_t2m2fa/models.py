@@ -156,6 +156,8 @@ class RememberedPc(Base):
     user_id: Mapped[str] = mapped_column(ID, index=True)
     account_id: Mapped[str] = mapped_column(ID, index=True)
     label: Mapped[str] = mapped_column(sa.String(100))
+    #: Where it was remembered, coarsely (``trust.coarse_network``), for the administrator.
+    network: Mapped[str | None] = mapped_column(sa.String(50))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from admin_support import admin_app as admin_app  # the admin tests' host
+from admin_support import people as people
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from t2m2fa_support import BACKUP, PRIMARY, FakeClock, Host, RecordingSender, build_app

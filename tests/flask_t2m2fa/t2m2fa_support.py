@@ -64,6 +64,7 @@ def build_app(
     options: dict[str, Any],
     before: Any = None,
     create_tables: bool = True,
+    init: dict[str, Any] | None = None,
 ) -> Flask:
     db = SQLAlchemy()
     login_manager = LoginManager()
@@ -99,6 +100,7 @@ def build_app(
         is_admin=lambda u: u.is_admin,
         sender=sender,
         clock=clock,
+        **(init or {}),
     )
 
     @app.post("/login")

@@ -16,10 +16,40 @@ def run(runner: FlaskCliRunner, *args: str) -> str:
     return result.output
 
 
-def test_policy_set_and_show(runner: FlaskCliRunner, host: Host) -> None:
+def test_policy_set_and_show(runner: FlaskCliRunner, host: Host, alice: Any) -> None:
     run(runner, "policy", "set", "acme", "--mode", "enforced")
-    assert "mode='enforced'" in run(runner, "policy", "show", "acme")
+    assert run(runner, "policy", "show", "acme").splitlines() == [
+        "mode: enforced",
+        "2FA for new users: no",
+        "Remember this PC: allowed",
+        "remembered PCs expire: never",
+    ]
     assert host.two_factor.policy_of("acme").mode == "enforced"
+
+
+def test_policy_set_changes_only_the_options_given(
+    runner: FlaskCliRunner, host: Host, alice: Any
+) -> None:
+    run(runner, "policy", "set", "acme", "--mode", "enforced", "--remember-days", "30")
+    assert run(runner, "policy", "set", "acme", "--remember-days", "7") == (
+        "policy of acme: remember_pc_days = 7\n"
+    )
+    assert host.two_factor.policy_of("acme").mode == "enforced"  # kept
+    assert "nothing changed" in run(runner, "policy", "set", "acme", "--mode", "enforced")
+    run(runner, "policy", "set", "acme", "--remember-days", "never")
+    assert host.two_factor.policy_of("acme").remember_pc_days is None
+
+
+def test_policy_set_refuses_an_unknown_account(runner: FlaskCliRunner, host: Host) -> None:
+    result = runner.invoke(args=["t2m2fa", "policy", "set", "acmee", "--mode", "enforced"])
+    assert result.exit_code != 0 and "unknown account id 'acmee'" in result.output
+    assert host.two_factor.policy_of("acmee").mode == "standard"
+
+
+def test_user_list_and_audit_names(runner: FlaskCliRunner, host: Host, alice: Any) -> None:
+    listed = run(runner, "user", "list", "--account", "acme")
+    assert listed.startswith(f"{alice.id} id={alice.id} account=acme 2fa=on")
+    assert "primary=+32 ••• ••• •67" in listed and PRIMARY not in listed
 
 
 def test_user_enable_show_disable(runner: FlaskCliRunner, host: Host) -> None:

@@ -34,3 +34,11 @@ def test_cookie_name_is_per_user_and_keyed() -> None:
     one, two = trust.cookie_name(key, "p_", "1"), trust.cookie_name(key, "p_", "2")
     assert one != two and one.startswith("p_")
     assert one != trust.cookie_name(b"j" * 32, "p_", "1")
+
+
+def test_coarse_network_of_a_remembered_pc() -> None:
+    from flask_t2m2fa.rules.trust import coarse_network
+
+    assert coarse_network("203.0.113.77") == "203.0.113.0/24"
+    assert coarse_network("2001:db8:1234:5678::1") == "2001:db8:1234::/48"
+    assert coarse_network(None) is None and coarse_network("not-an-ip") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -57,3 +58,18 @@ def cookie_name(key: bytes, prefix: str, user_id: str) -> str:
     The name is keyed, so it does not tell which user ids this browser remembers.
     """
     return prefix + keyed_digest(key, "cookie", user_id)[:20]
+
+
+def coarse_network(address: str | None) -> str | None:
+    """Where a remembered PC was created, coarsely: the /24 (IPv4) or /48 (IPv6) network.
+
+    Enough for an administrator to tell "office" from "abroad", not to locate a person.
+    """
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

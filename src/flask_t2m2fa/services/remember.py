@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 
 from ..events import Event
 from ..models import RememberedPc
@@ -23,11 +24,13 @@ def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str
         user_id=user.user_id,
         account_id=user.account_id,
         label=label[:100],
+        network=trust.coarse_network(request.remote_addr if has_request_context() else None),
         created_at=now,
         last_used_at=now,
     )
     state.session.add(row)
-    audit.record(state, Event.PC_REMEMBERED, user, reason=label[:100])
+    state.session.flush()  # its id names it in the audit (the user agent stays out of it)
+    audit.record(state, Event.PC_REMEMBERED, user, reason=f"pc_id={row.id}")
     notices.to_verified(state, user, Notice.NEW_PC, event_key=new.selector)
     return row, new.token
 
@@ -65,7 +68,7 @@ def check(state: State, user: UserRef, token: object, policy: Policy) -> Remembe
         return None
     assert row is not None
     row.last_used_at = now
-    audit.record(state, Event.PC_USED, user, reason=row.label)
+    audit.record(state, Event.PC_USED, user, reason=f"pc_id={row.id}")
     return row
 
 

@@ -1,4 +1,4 @@
-"""t2m2fa: the audit trail names the administrator who acted (actor_id)
+"""t2m2fa: the audit names the administrator who acted; remembered PCs keep a coarse network
 
 Revision ID: t2m2fa_0005
 Revises: t2m2fa_0004
@@ -19,8 +19,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("t2m2fa_audit_events") as batch:
         batch.add_column(sa.Column("actor_id", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("t2m2fa_remembered_pcs") as batch:
+        batch.add_column(sa.Column("network", sa.String(length=50), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("t2m2fa_remembered_pcs") as batch:
+        batch.drop_column("network")
     with op.batch_alter_table("t2m2fa_audit_events") as batch:
         batch.drop_column("actor_id")

@@ -1,0 +1,22 @@
+"""The optional ``t2m2fa_admin`` blueprint: account administration pages and JSON endpoints.
+
+A host registers it with ``two_factor.init_app(..., admin=True)`` (under
+``T2M2FA_URL_PREFIX + "/admin"``) or ``app.register_blueprint(two_factor.admin_blueprint,
+url_prefix=...)``. Every view goes through :func:`admin_guard.admin_only`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from .headers import no_store
+
+admin_bp = Blueprint("t2m2fa_admin", __name__, template_folder="../templates")
+
+
+@admin_bp.after_request
+def _no_store(response: Response) -> Response:
+    return no_store(response)
+
+
+from . import admin_api, admin_views  # noqa: E402,F401  (they register on admin_bp)

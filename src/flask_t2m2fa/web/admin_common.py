@@ -1,0 +1,137 @@
+"""What the admin pages and the admin JSON endpoints share: parsing, actions, bodies."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
+from ..services import admin_actions, admin_users, unit_of_work
+from ..services.admin_actions import Done, Refused, Target
+from ..services.admin_audit import Filters
+from ..state import State
+from . import wording
+from .admin_guard import actor
+
+
+def _role(data: Mapping[str, Any]) -> str:
+    role = data.get("role")
+    return role if isinstance(role, str) else ""
+
+
+def _pc(data: Mapping[str, Any]) -> int:
+    raw = data.get("pc_id")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise Refused("pc_id must be the id of a remembered PC.")
+    return int(raw)
+
+
+Action = Callable[[State, Target, Mapping[str, Any]], Done]
+#: Every action of the user dialog, by the name used in forms and JSON paths.
+ACTIONS: dict[str, Action] = {
+    "enable": lambda s, t, d: admin_actions.enable(s, t, d.get("primary"), d.get("backup")),
+    "disable": lambda s, t, d: admin_actions.disable(s, t),
+    "unlock": lambda s, t, d: admin_actions.unlock(s, t),
+    "set-phone": lambda s, t, d: admin_actions.set_phone(
+        s, t, _role(d), d.get("number"), send=d.get("verify") != "at_login"
+    ),
+    "verify-phone": lambda s, t, d: admin_actions.verify(s, t, _role(d), d.get("code")),
+    "resend": lambda s, t, d: admin_actions.resend(s, t, _role(d)),
+    "cancel": lambda s, t, d: admin_actions.cancel(s, t, _role(d)),
+    "revoke-pc": lambda s, t, d: admin_actions.revoke_pcs(s, t, _pc(d)),
+    "revoke-pcs": lambda s, t, d: admin_actions.revoke_pcs(s, t),
+}
+
+
+def perform(state: State, action: str, ref: Any, data: Mapping[str, Any]) -> Done:
+    """Run one action on the user ``ref`` and commit; :class:`Refused` leaves nothing changed.
+
+    A refused action rolls back, except a wrong code: its counted attempt must stay.
+    """
+    try:
+        done = ACTIONS[action](state, Target(actor(), ref), data)
+    except Refused as refused:
+        if action == "verify-phone":
+            unit_of_work.commit(state.session)  # the failed attempt counts
+        else:
+            state.session.rollback()
+        raise refused
+    unit_of_work.commit(state.session)
+    return done
+
+
+POLICY_FIELDS = ("mode", "enable_for_new_users", "remember_pc_allowed", "remember_pc_days")
+
+
+def policy_changes(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy fields a JSON body sets, type-checked. :raises Refused: a bad value."""
+    changes = {k: data[k] for k in POLICY_FIELDS if k in data}
+    unknown = set(data) - set(POLICY_FIELDS)
+    if unknown:
+        raise Refused(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if "mode" in changes and changes["mode"] not in MODES:
+        raise Refused(f"mode must be one of {', '.join(MODES)}", field="mode")
+    for key in ("enable_for_new_users", "remember_pc_allowed"):
+        if key in changes and not isinstance(changes[key], bool):
+            raise Refused(f"{key} must be true or false", field=key)
+    days = changes.get("remember_pc_days")
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= COOKIE_MAX_DAYS
+    ):
+        raise Refused(
+            f"remember_pc_days must be null or 1 to {COOKIE_MAX_DAYS}", field="remember_pc_days"
+        )
+    return changes
+
+
+def policy_body(policy: Policy) -> dict[str, Any]:
+    return dataclasses.asdict(policy)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return wording.iso(moment) if moment is not None else None
+
+
+def user_body(view: admin_users.UserView) -> dict[str, Any]:
+    return {
+        "id": view.user_id,
+        "name": view.name,
+        "is_admin": view.is_admin,
+        "state": view.state,
+        "paused_until": _iso(view.paused_until),
+        "failures": view.failures,
+        "phones": [dataclasses.asdict(p) for p in view.phones],
+        "remembered_pcs": [
+            {
+                "id": p.id,
+                "label": wording.device_label(p.label),
+                "network": p.network,
+                "created_at": _iso(p.created_at),
+                "last_used_at": _iso(p.last_used_at),
+            }
+            for p in view.pcs
+        ],
+        "last_code_login": _iso(view.last_code_login),
+    }
+
+
+def _day(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise Refused(f"{text} is not a date (YYYY-MM-DD)") from None
+
+
+def audit_filters(args: Mapping[str, Any]) -> Filters:
+    """Filters from query parameters ``user``, ``kind``, ``since``, ``until`` (dates)."""
+    user, kind = args.get("user") or None, args.get("kind") or None
+    return Filters(user, kind, _day(args.get("since")), _day(args.get("until")))
+
+
+def page_number(args: Mapping[str, Any]) -> int:
+    raw = args.get("page", "1")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 7 else 1

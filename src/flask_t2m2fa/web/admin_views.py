@@ -1,0 +1,141 @@
+"""The admin pages: security policy, users, one user's security dialog, audit (and CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from ..rules import policy as policy_rules
+from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
+from ..services import accounts, admin_audit, admin_users, policy_changes, unit_of_work
+from ..services.admin_actions import Refused
+from ..state import get_state
+from . import admin_common as common
+from . import wording
+from .admin_blueprint import admin_bp
+from .admin_guard import actor, admin_only, not_found
+
+EVENT_KINDS = sorted(
+    {"policy_changed", "two_factor_enabled", "two_factor_disabled", "phone_changed",
+     "phone_verified", "user_unlocked", "user_locked", "pcs_revoked", "code_sent",
+     "code_verified", "code_failed", "pc_used", "pc_rejected", "pc_remembered"}
+)  # fmt: skip
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    html = render_template(f"t2m2fa/admin/{template}", csrf=generate_csrf(), **context)
+    return Response(html, status)
+
+
+def _form_policy(form: Any, prefix: str) -> Policy:
+    """The policy a form shows (``prefix`` "was_": as it was loaded, "": as submitted)."""
+    mode = form.get(f"{prefix}mode", "")
+    days_text = form.get(f"{prefix}remember_pc_days", "").strip()
+    never = form.get(f"{prefix}expiry", "never") == "never"
+    if mode not in MODES:
+        raise Refused("Choose Standard or Enforced.", field="mode")
+    days = None
+    if not never:
+        if not days_text.isdigit() or not 1 <= int(days_text) <= COOKIE_MAX_DAYS:
+            raise Refused(f"Enter a number of days from 1 to {COOKIE_MAX_DAYS}.", field="days")
+        days = int(days_text)
+    new_users = form.get(f"{prefix}enable_for_new_users") == "y"
+    return Policy(mode, new_users, form.get(f"{prefix}remember_pc_allowed") == "y", days)
+
+
+@admin_bp.route("/policy", methods=["GET", "POST"])
+@admin_only(json=False)
+def policy() -> Response:
+    """Account > Security Policy > Modify 2-Factor Authentication policy."""
+    state, me = get_state(), actor()
+    current = accounts.policy_for(state, me.account_id)
+    if request.method == "GET":
+        return _page("policy.html", policy=current, max_days=COOKIE_MAX_DAYS)
+    try:
+        loaded, wanted = _form_policy(request.form, "was_"), _form_policy(request.form, "")
+    except Refused as refused:
+        return _page("policy.html", 400, policy=current, max_days=COOKIE_MAX_DAYS, error=refused)
+    # Only what this form changed: another administrator's change meanwhile is kept.
+    changes = policy_rules.differences(loaded, wanted)
+    saved = policy_changes.update(state, me.account_id, changes, actor=me)
+    unit_of_work.commit(state.session)
+    if saved.changed:
+        revoked = f" {saved.revoked} remembered PC(s) revoked." if saved.revoked else ""
+        flash("Policy saved." + revoked)
+    else:
+        flash("Nothing changed.")
+    return redirect(url_for("t2m2fa_admin.policy"))  # type: ignore[return-value]
+
+
+@admin_bp.get("/users")
+@admin_only(json=False)
+def users() -> Response:
+    """Users: state, masked phones, remembered PCs, last code login; search, sort, pages."""
+    args = request.args
+    search, sort = args.get("search", "")[:100], args.get("sort", "name")
+    found = admin_users.listing(
+        get_state(), actor(), search=search, sort=sort, page=common.page_number(args)
+    )
+    return _page("users.html", found=found, search=search, sort=sort, now=get_state().now(),
+                 ago=wording.ago, label=wording.device_label)  # fmt: skip
+
+
+@admin_bp.route("/users/<user_id>", methods=["GET", "POST"])
+@admin_only(json=False)
+def user(user_id: str) -> Response:
+    """Users > Properties > Security: every action of the dialog posts here with ``action``."""
+    state = get_state()
+    found = admin_users.find(state, actor(), user_id)
+    if found is None:
+        return not_found(json=False)
+    error: Refused | None = None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action not in common.ACTIONS:
+            return not_found(json=False)
+        try:
+            flash(common.perform(state, action, found[1], request.form).message)
+            return redirect(url_for("t2m2fa_admin.user", user_id=user_id))  # type: ignore[return-value]
+        except Refused as refused:
+            error = refused
+    current = accounts.policy_for(state, found[1].account_id)
+    view = admin_users.view(state, *found, current)
+    return _page("user.html", 200 if error is None else error.status, u=view, policy=current,
+                 error=error, now=state.now(), ago=wording.ago, label=wording.device_label,
+                 form=request.form if error else {})  # fmt: skip
+
+
+@admin_bp.get("/audit")
+@admin_only(json=False)
+def audit() -> Response:
+    """The account's events: filters user, kind, period; pages; ``?format=csv`` exports."""
+    state, me, args = get_state(), actor(), request.args
+    error: Refused | None = None
+    try:
+        filters = common.audit_filters(args)
+    except Refused as refused:
+        filters, error = admin_audit.Filters(), refused
+    if args.get("format") == "csv" and error is None:
+        return _csv(admin_audit.all_lines(state, me.account_id, filters))
+    found = admin_audit.page_of(state, me.account_id, filters, page=common.page_number(args))
+    people = sorted((state.name_of(u), state.ref(u).user_id) for u in state.users_in(me.account_id))
+    return _page("audit.html", found=found, args=args, kinds=EVENT_KINDS, people=people,
+                 error=error, iso=wording.iso)  # fmt: skip
+
+
+def _csv(lines: list[admin_audit.Line]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "event", "outcome", "user", "by", "reason", "number"])
+    for line in lines:
+        row = [wording.iso(line.at), line.event, line.outcome, line.user, line.actor or "",
+               line.reason or "", line.destination or ""]  # fmt: skip
+        # A cell starting with = + - @ would be a formula in a spreadsheet: quote it.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=t2m2fa-audit.csv"
+    return response

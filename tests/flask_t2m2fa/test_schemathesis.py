@@ -29,6 +29,9 @@ pytestmark = pytest.mark.schemathesis
 _DOCUMENT = yaml.safe_load(
     (resources.files("flask_t2m2fa") / "openapi.yaml").read_text(encoding="utf-8")
 )
+# The login API only: the admin endpoints need a logged-in administrator with a fresh second
+# factor, which this hook does not make (test_admin_authz covers them route by route).
+_DOCUMENT["paths"] = {k: v for k, v in _DOCUMENT["paths"].items() if not k.startswith("/admin")}
 _names = itertools.count()
 #: A schema-valid number is still refused when it is no real mobile number: 400 is expected.
 _CONFIG = SchemathesisConfig.from_dict(

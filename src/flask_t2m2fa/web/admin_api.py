@@ -14,7 +14,7 @@ from ..services import accounts, admin_audit, admin_users, policy_changes, unit_
 from ..services.admin_actions import Refused
 from ..state import get_state
 from . import admin_common as common
-from . import wording
+from . import sessions, wording
 from .admin_blueprint import admin_bp
 from .admin_guard import actor, admin_only, not_found
 from .guards import json_object, problem
@@ -39,6 +39,7 @@ def api_policy() -> Response:
         return _refused(refused)
     saved = policy_changes.update(state, me.account_id, changes, actor=me)
     unit_of_work.commit(state.session)
+    sessions.keep_acting_user(state, me.account_id)  # a switch to Enforced ended it
     body = {"policy": common.policy_body(saved.policy), "changed": saved.changed}
     return jsonify({**body, "revoked_pcs": saved.revoked})
 

@@ -15,7 +15,7 @@ from ..services import accounts, admin_audit, admin_users, policy_changes, unit_
 from ..services.admin_actions import Refused
 from ..state import get_state
 from . import admin_common as common
-from . import wording
+from . import sessions, wording
 from .admin_blueprint import admin_bp
 from .admin_guard import actor, admin_only, not_found
 
@@ -63,6 +63,7 @@ def policy() -> Response:
     changes = policy_rules.differences(loaded, wanted)
     saved = policy_changes.update(state, me.account_id, changes, actor=me)
     unit_of_work.commit(state.session)
+    sessions.keep_acting_user(state, me.account_id)  # a switch to Enforced ended it
     if saved.changed:
         revoked = f" {saved.revoked} remembered PC(s) revoked." if saved.revoked else ""
         flash("Policy saved." + revoked)

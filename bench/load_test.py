@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         load_seed.seed(env, args.logins + args.clients)
         print(
-            f"seeded {2 * (args.logins + args.clients)} users in {time.perf_counter() - started:.1f} s"
+            f"seeded {2 * (args.logins + args.clients)} users "
+            f"in {time.perf_counter() - started:.1f} s"
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"

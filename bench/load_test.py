@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 import secrets
+import signal
 import socket
 import sqlite3
 import statistics
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: the servers stop and the private schema is dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = os.environ.get("T2M2FA_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     with tempfile.TemporaryDirectory() as directory, private_schema(server) as url:
         tmp = Path(directory)

@@ -115,9 +115,10 @@ def measure(cases: list[Case], logins: int, rounds: int) -> Result:
 
 
 FRAMEWORKS = ("flask_t2m2fa", "Flask-Security", "FS crypto-free")
-#: The issue's goals for our 2FA step on SQLite: at most 3.5 ms, within 1.1x of Flask-Security's
-#: crypto-free step, at least 7x cheaper than its default step.
-TARGET_MS, CRYPTO_FREE_MAX, DEFAULT_MIN = 3.5, 1.1, 7.0
+#: The issue's goals for our 2FA step: at most 3.5 ms on SQLite (8 ms on PostgreSQL), within 1.1x
+#: of Flask-Security's crypto-free step, at least 7x cheaper than its default step.
+TARGET_MS = {"SQLite file": 3.5, "PostgreSQL": 8.0}
+CRYPTO_FREE_MAX, DEFAULT_MIN = 1.1, 7.0
 
 
 def report(database: str, result: Result) -> None:
@@ -145,8 +146,9 @@ def report(database: str, result: Result) -> None:
             f"{_ratio(ours[1], theirs[1])} cpu; {other} / ours {_ratio(theirs[0], ours[0])} "
             f"wall ({goal})"
         )
-    met = "met" if ours[0] * 1e3 <= TARGET_MS else "NOT met"
-    print(f"target 2FA step <= {TARGET_MS} ms (SQLite goal): {ours[0] * 1e3:.2f} ms, {met}")
+    target = TARGET_MS[database]
+    met = "met" if ours[0] * 1e3 <= target else "NOT met"
+    print(f"target: 2FA step <= {target:g} ms on {database}: {ours[0] * 1e3:.2f} ms, {met}")
 
 
 def _ratio(a: float, b: float) -> str:

@@ -86,7 +86,8 @@ def _app(state_dir: Path) -> tuple[Flask, FakeClock, RecordingSender]:
 
 #: A value for each URL argument of a rule; a new rule with another argument fails collection,
 #: so that it gets a value here rather than silently answering 404 to everything.
-URL_ARGUMENTS = {"filename": "style.css"}
+#: ``user_id`` 2 is the demo account's user, whom its administrator manages.
+URL_ARGUMENTS = {"filename": "style.css", "user_id": "2", "action": "disable"}
 
 
 def _routes() -> list[tuple[str, str, str]]:

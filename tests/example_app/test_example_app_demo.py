@@ -244,3 +244,96 @@ def test_demo_in_a_real_browser(demo: Demo, tmp_path: Path) -> None:
             assert "Welcome, Udo User" in page.inner_text("h1")
         finally:
             browser.close()
+
+
+def _sms_on_phone(phone: object, *, to_ends: str, contains: str, seen: str = "") -> str:
+    """The newest SMS on the demo phone page to a number ending ``to_ends`` holding ``contains``.
+
+    The phone page is reloaded until it arrives (the gateway worker delivers it on its own).
+    """
+    deadline = time.monotonic() + SMS_TIMEOUT
+    while time.monotonic() < deadline:
+        phone.reload()  # type: ignore[attr-defined]
+        for item in phone.query_selector_all(".sms"):  # type: ignore[attr-defined]
+            to = item.query_selector(".meta span").inner_text()
+            text = item.query_selector(".text").inner_text()
+            if to.endswith(to_ends) and contains in text and text != seen:
+                return str(text)
+        phone.wait_for_timeout(500)  # type: ignore[attr-defined]
+    pytest.fail(f"no SMS to …{to_ends} with {contains!r} on the demo phone")
+
+
+def _log_in_with_code(
+    page: object, phone: object, demo: Demo, password: str, ends: str, seen: str = ""
+) -> None:
+    """Log the demo user in, reading the code sent to the number ending ``ends``."""
+    page.goto(demo.url + "login")  # type: ignore[attr-defined]
+    page.fill("#account", "demo-account")  # type: ignore[attr-defined]
+    page.fill("#username", "user")  # type: ignore[attr-defined]
+    page.fill("#password", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/t2m2fa/code")  # type: ignore[attr-defined]
+    status = page.inner_text("#code-status")  # type: ignore[attr-defined]
+    assert f"•{ends}" in status, status
+    if not status.startswith("We sent a code"):  # the number's 1-minute cool-down: resend then
+        resend = "form[action$='/resend'] input[value=primary] ~ button:enabled"
+        page.click(resend, timeout=(SMS_TIMEOUT + 30) * 1000)  # type: ignore[attr-defined]
+        page.wait_for_selector("#resend-notice")  # type: ignore[attr-defined]
+    text = _sms_on_phone(phone, to_ends=ends, contains="login code", seen=seen)
+    match = CODE_RE.search(text)
+    assert match is not None
+    page.fill("#code", match.group(1))  # type: ignore[attr-defined]
+    page.click("form[action$='/code'] button")  # type: ignore[attr-defined]
+    page.wait_for_url(demo.url)  # type: ignore[attr-defined]
+
+
+def test_demo_user_changes_his_primary_number_in_a_real_browser(
+    demo: Demo, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Change the primary number on the Security page; the new number gets the code, the old
+    one the notice; the next login goes to the new number. Screenshots on failure."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    password = json.loads((demo.state_dir / "demo-logins.json").read_text())["user"]
+    new_number = "+32470999911"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pages: list[object] = []
+        try:
+            context = browser.new_context(viewport={"width": 1000, "height": 900})
+            context.set_default_timeout(30_000)
+            page, phone = context.new_page(), context.new_page()
+            phone.goto(demo.url + "demo/phone")
+            pages += [page, phone]
+            _log_in_with_code(page, phone, demo, password, "58")
+
+            page.click("#security-link")
+            page.wait_for_url("**/t2m2fa/security")
+            page.select_option("#role", "primary")
+            page.fill("#phone", new_number)
+            page.click("#change-phone button")
+            page.wait_for_selector("#confirm-phone")
+            code_sms = _sms_on_phone(phone, to_ends="11", contains="login code")
+            match = CODE_RE.search(code_sms)
+            assert match is not None
+            page.fill("#confirm-phone #code", match.group(1))
+            page.click("#confirm-phone button")
+            page.wait_for_selector("#security-notice")
+            assert "is now +32" in page.inner_text("#security-notice")
+            notice = _sms_on_phone(phone, to_ends="58", contains="number for your account")
+            assert "999911" not in notice and match.group(1) not in notice
+
+            second = browser.new_context().new_page()  # a fresh browser: no session
+            second.set_default_timeout(30_000)
+            pages.append(second)
+            _log_in_with_code(second, phone, demo, password, "11", seen=code_sms)
+            assert "Welcome, Udo User" in second.inner_text("h1")
+        except BaseException:
+            for n, shown in enumerate(pages):
+                where = tmp_path / f"failed-{n}.png"
+                shown.screenshot(path=where, full_page=True)  # type: ignore[attr-defined]
+            print(f"screenshots in {tmp_path}")
+            raise
+        finally:
+            browser.close()

@@ -134,3 +134,36 @@ def test_documented_enrolment_answers(
     clock.advance(seconds=61)
     json_login(other, "root")
     assert check(spec, enrol(other, "+32470555533")).json["status"] == "enrolment_closed"
+
+
+def test_documented_security_answers(
+    spec: OpenAPI, app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender,
+    clock: FakeClock,
+) -> None:  # fmt: skip
+    new = "+32470555577"
+    assert check(spec, client.get("/t2m2fa/api/security")).status_code == 401
+    json_login(client, "alice")
+    token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
+    client.environ_base["HTTP_X_T2M2FA_REMEMBER"] = token  # a desktop client presents it
+    shown = check(spec, client.get("/t2m2fa/api/security"))
+    assert shown.json["pcs"][0]["this_pc"] is True
+    pc_id = shown.json["pcs"][0]["id"]
+    asked = check(spec, client.post("/t2m2fa/api/security/phone", json={"phone": new}))
+    assert asked.json["status"] == "code_sent"
+    wrong_code = {"code": wrong(sms.last_code_for(new))}
+    assert check(spec, client.post("/t2m2fa/api/security/phone/confirm", json=wrong_code))
+    done = check(
+        spec,
+        client.post("/t2m2fa/api/security/phone/confirm", json={"code": sms.last_code_for(new)}),
+    )
+    assert done.json["status"] == "ok" and done.json["notice_sent"] is True
+    bad = check(spec, client.post("/t2m2fa/api/security/phone", json={"phone": "+3247"}))
+    assert bad.json["status"] == "invalid_phone"
+    check(spec, client.post("/t2m2fa/api/security/phone", json=[1]))  # 400 bad_request
+    check(spec, client.post("/t2m2fa/api/security/backup/remove", json={}))
+    check(spec, client.post("/t2m2fa/api/security/pcs/revoke-others", json={}))
+    check(spec, client.post("/t2m2fa/api/security/pcs/revoke", json={"pc_id": pc_id + 99}))
+    check(spec, client.post("/t2m2fa/api/security/pcs/revoke", json={"pc_id": pc_id}))
+    clock.advance(minutes=21)
+    stale = check(spec, client.post("/t2m2fa/api/security/phone", json={"phone": new}))
+    assert stale.status_code == 403 and stale.json["status"] == "step_up_required"

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from .keys import keyed_digest
+from .notices import N_
 
 _DIGITS = {n: re.compile(f"[0-9]{{{n}}}", re.ASCII) for n in range(4, 9)}
 
@@ -61,9 +62,17 @@ def matches(
     return hmac.compare_digest(computed, stored) and well_formed
 
 
-def sms_text(app_name: str, code: str, lifetime_minutes: int) -> str:
-    """The SMS body: app name, code, lifetime and "do not share"; one GSM-7 segment."""
-    return (
-        f"{app_name}: your login code is {code}. It expires in {lifetime_minutes} min. "
-        "Never share this code."
-    )
+#: The English code SMS (the message id of the catalogues); ``%(app)s``, ``%(code)s``,
+#: ``%(minutes)s``. Every translation must stay one GSM-7 segment (a test checks each).
+SMS_TEMPLATE = N_(
+    "%(app)s: your login code is %(code)s. It expires in %(minutes)s min. Never share this code."
+)
+
+
+def sms_text(app_name: str, code: str, lifetime_minutes: int, template: str = SMS_TEMPLATE) -> str:
+    """The SMS body: app name, code, lifetime and "do not share"; one GSM-7 segment.
+
+    ``template`` is :data:`SMS_TEMPLATE` or its translation (the caller translates: rules
+    know no locale).
+    """
+    return template % {"app": app_name, "code": code, "minutes": lifetime_minutes}

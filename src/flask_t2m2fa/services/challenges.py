@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..events import Event
+from ..i18n import gettext
 from ..models import Challenge, Phone, SentSms
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
@@ -218,7 +219,7 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
         code=code,
     )
     minutes = int(state.settings.code_lifetime.total_seconds() // 60)
-    text = codes.sms_text(state.settings.app_name, code, minutes)
+    text = codes.sms_text(state.settings.app_name, code, minutes, gettext(codes.SMS_TEMPLATE))
     try:
         with state.session.begin_nested():
             message_id = state.require_sender().send(

@@ -22,6 +22,12 @@ JSON_ROUTES = {
     "/api/verify": ("POST",),
     "/api/resend": ("POST",),
     "/api/enrol": ("POST",),
+    "/api/security": ("GET", "HEAD"),
+    "/api/security/pcs/revoke": ("POST",),
+    "/api/security/pcs/revoke-others": ("POST",),
+    "/api/security/phone": ("POST",),
+    "/api/security/phone/confirm": ("POST",),
+    "/api/security/backup/remove": ("POST",),
 }
 #: The methods answered here when a path does not take them.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
@@ -45,7 +51,7 @@ def _other_methods(allowed: tuple[str, ...]) -> Callable[[], Response]:
 for _path, _allowed in JSON_ROUTES.items():
     bp.add_url_rule(
         _path,
-        endpoint=f"other_method_{_path.rsplit('/', 1)[-1]}",
+        endpoint=f"other_method_{_path.removeprefix('/api/').replace('/', '_')}",
         view_func=_other_methods(_allowed),
         methods=[method for method in METHODS if method not in _allowed],
         provide_automatic_options=False,

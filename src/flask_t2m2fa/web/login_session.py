@@ -77,7 +77,7 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
         return response
     if isinstance(outcome, login.Locked):
         session.clear()
-        return answers.blocked("locked", 403, wording.LOCKED_MESSAGE)
+        return answers.blocked("locked", 403, wording.locked_message())
     if isinstance(outcome, login.Paused):
         session.clear()
         message = wording.paused_message(outcome.retry_at, now)

@@ -151,7 +151,7 @@ def confirm_code(state: State, code: object) -> Changed | Verdict:
 
 def verdict_text(verdict: Verdict) -> str:
     if verdict.outcome is Outcome.LOCKED:
-        return _(wording.LOCKED_MESSAGE)
+        return wording.locked_message()
     if verdict.outcome is Outcome.PAUSED:
         return wording.paused_message(verdict.retry_at, get_state().now())
     return _(security_wording.WRONG_CODE)

@@ -24,7 +24,7 @@ def _outcome_answer(state: State, outcome: step_up.SendOutcome) -> Response | No
         message = "You have no verified phone to confirm it is you: ask another administrator."
         return answers.blocked("setup_required", 403, message)
     if isinstance(outcome, login.Locked):
-        return answers.blocked("locked", 403, wording.LOCKED_MESSAGE)
+        return answers.blocked("locked", 403, wording.locked_message())
     if isinstance(outcome, login.Paused):
         return answers.blocked("try_later", 429, wording.paused_message(outcome.retry_at, now))
     return None

@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from ..i18n import gettext as _
+from ..i18n import ngettext
+from ..rules.notices import N_
 from ..rules.sending_limits import Refusal
 from ..services.login import CodeStep
 from ..services.verification import Outcome, Verdict
@@ -28,59 +31,77 @@ def relative(moment: datetime, now: datetime) -> str:
     """``now``, ``in 42 s``, ``in 3 min``, ``in 2 h 5 min`` (rounded up: never too early)."""
     seconds = seconds_until(moment, now)
     if seconds == 0:
-        return "now"
+        return _("now")
     if seconds < 60:
-        return f"in {seconds} s"
+        return _("in %(seconds)s s", seconds=seconds)
     minutes = math.ceil(seconds / 60)
     if minutes < 60:
-        return f"in {minutes} min"
+        return _("in %(minutes)s min", minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+    if minutes:
+        return _("in %(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("in %(hours)s h", hours=hours)
 
 
 def ago(moment: datetime, now: datetime) -> str:
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return f"{seconds} s ago"
-    return f"{seconds // 60} min ago"
+        return _("%(seconds)s s ago", seconds=seconds)
+    return _("%(minutes)s min ago", minutes=seconds // 60)
 
 
 def when_next(step: CodeStep, now: datetime) -> str:
     """When another code can be asked for, as a sentence."""
     if step.next_send_at is None:
-        return "No more codes can be sent for this login: log in again later."
+        return _("No more codes can be sent for this login: log in again later.")
     if step.next_send_at <= now:
-        return "You can ask for a new code now."
-    return f"You can ask for a new code {relative(step.next_send_at, now)}."
+        return _("You can ask for a new code now.")
+    return _("You can ask for a new code %(when)s.", when=relative(step.next_send_at, now))
 
 
 _REFUSAL = {
-    Refusal.COOLDOWN: "a code was sent less than a minute ago",
-    Refusal.LOGIN_CAP: "this login has had all the codes it may have",
-    Refusal.USER_CAP: "you have had all the codes allowed in 24 hours",
-    Refusal.NUMBER_CAP: "this number has had all the codes allowed in 24 hours",
+    Refusal.COOLDOWN: N_("a code was sent less than a minute ago"),
+    Refusal.LOGIN_CAP: N_("this login has had all the codes it may have"),
+    Refusal.USER_CAP: N_("you have had all the codes allowed in 24 hours"),
+    Refusal.NUMBER_CAP: N_("this number has had all the codes allowed in 24 hours"),
 }
+
+
+def _why(refusal: Refusal | None, default: str) -> str:
+    """Why no code was sent, translated."""
+    return _(_REFUSAL.get(refusal, default) if refusal else default)
 
 
 def step_status(step: CodeStep, now: datetime) -> str:
     """The main sentence of the code step: whether and when a code went to which phone."""
+    phone = step.masked
     if step.send_failed:
-        backup = " — try your backup phone" if step.backup_available else ""
-        return f"We could not send the SMS to {step.masked}{backup}."
+        if step.backup_available:
+            return _("We could not send the SMS to %(phone)s — try your backup phone.", phone=phone)
+        return _("We could not send the SMS to %(phone)s.", phone=phone)
     if step.delivery == "not_delivered":
         reason = f" ({step.delivery_reason})" if step.delivery_reason else ""
-        nxt = " — send it to your backup phone?" if step.backup_available else ""
-        return f"The SMS to {step.masked} was not delivered{reason}{nxt}"
+        if step.backup_available:
+            return _(
+                "The SMS to %(phone)s was not delivered%(reason)s — send it to your backup phone?",
+                phone=phone,
+                reason=reason,
+            )
+        return _("The SMS to %(phone)s was not delivered%(reason)s", phone=phone, reason=reason)
+    nxt = when_next(step, now)
     if step.code_sent_at is None:
-        why = _REFUSAL.get(step.refusal, "the sending limits") if step.refusal else "limits"
-        return f"No code was sent to {step.masked}: {why}. {when_next(step, now)}"
+        why = _why(step.refusal, N_("limits"))
+        return _("No code was sent to %(phone)s: %(why)s. %(next)s", phone=phone, why=why, next=nxt)
     if not step.code_usable:
-        return f"The code sent to {step.masked} can no longer be used. {when_next(step, now)}"
+        return _(
+            "The code sent to %(phone)s can no longer be used. %(next)s", phone=phone, next=nxt
+        )
     if step.new_code or now - step.code_sent_at < _JUST_NOW:
-        return f"We sent a code by SMS to {step.masked}."
-    return (
-        f"We sent a code by SMS to {step.masked} {ago(step.code_sent_at, now)}; "
-        "it is still valid: enter it."
+        return _("We sent a code by SMS to %(phone)s.", phone=phone)
+    return _(
+        "We sent a code by SMS to %(phone)s %(ago)s; it is still valid: enter it.",
+        phone=phone,
+        ago=ago(step.code_sent_at, now),
     )
 
 
@@ -88,41 +109,56 @@ def resend_notice(
     sent: bool, to: str, refusal: Refusal | None, step: CodeStep, now: datetime
 ) -> str:
     if sent:
-        return f"A new code was sent to {to}. Codes sent before it no longer work."
+        return _("A new code was sent to %(phone)s. Codes sent before it no longer work.", phone=to)
     if not to:
-        return "There is no such phone for your account: no code was sent."
-    why = _REFUSAL.get(refusal, "the sending limits") if refusal else "the sending limits"
-    return f"No new code was sent to {to}: {why}. {when_next(step, now)}"
+        return _("There is no such phone for your account: no code was sent.")
+    why = _why(refusal, N_("the sending limits"))
+    return _(
+        "No new code was sent to %(phone)s: %(why)s. %(next)s",
+        phone=to,
+        why=why,
+        next=when_next(step, now),
+    )
 
 
 def verdict_message(verdict: Verdict, step: CodeStep | None, now: datetime) -> str:
     """What a refused code means and what to do next."""
     if verdict.outcome is Outcome.WRONG:
         if verdict.used_up:
-            nxt = when_next(step, now) if step is not None else "Ask for a new code."
-            return f"Wrong code. This code is now used up. {nxt}"
-        left = verdict.attempts_left
-        return f"Wrong code. {left} attempt{'s' if left != 1 else ''} left for this code."
+            nxt = when_next(step, now) if step is not None else _("Ask for a new code.")
+            return _("Wrong code. This code is now used up. %(next)s", next=nxt)
+        return ngettext(
+            "Wrong code. %(num)s attempt left for this code.",
+            "Wrong code. %(num)s attempts left for this code.",
+            verdict.attempts_left,
+        )
     if verdict.outcome is Outcome.EXPIRED:
-        nxt = when_next(step, now) if step is not None else "Log in again."
-        return f"This code is no longer valid. {nxt}"
+        nxt = when_next(step, now) if step is not None else _("Log in again.")
+        return _("This code is no longer valid. %(next)s", next=nxt)
     if verdict.outcome is Outcome.PAUSED:
         return paused_message(verdict.retry_at, now)
-    return LOCKED_MESSAGE
+    return locked_message()
 
 
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = N_(
     "Your second factor is locked after too many wrong codes: no code can be sent. "
     "Ask your administrator to unlock it."
 )
 
 
+def locked_message() -> str:
+    """:data:`LOCKED_MESSAGE` in the reader's language."""
+    return _(LOCKED_MESSAGE)
+
+
 def paused_message(retry_at: datetime | None, now: datetime) -> str:
     if retry_at is None:
-        return "Too many wrong codes today: try again later."
-    return (
-        f"Too many wrong codes today: no code can be sent or checked before "
-        f"{retry_at.strftime('%H:%M')} UTC ({relative(retry_at, now)})."
+        return _("Too many wrong codes today: try again later.")
+    return _(
+        "Too many wrong codes today: no code can be sent or checked before "
+        "%(time)s UTC (%(when)s).",
+        time=retry_at.strftime("%H:%M"),
+        when=relative(retry_at, now),
     )
 
 

@@ -167,11 +167,13 @@ def test_security_routes_refuse_who_is_not_logged_in(
     if who == "pending":
         json_login(client, "alice")
     routes = [
-        (m, r.rule) for r in app.url_map.iter_rules() if "security" in r.rule
+        (m, r.rule) for r in app.url_map.iter_rules()
+        if "security" in r.rule and ".other_method_" not in r.endpoint  # those answer 405
         for m in sorted((r.methods or set()) - {"HEAD", "OPTIONS"})
     ]  # fmt: skip
     assert len(routes) >= 6
     for method, path in routes:
-        answer = client.open(path, method=method)
+        body = {"json": {}} if "/api/" in path and method != "GET" else {}
+        answer = client.open(path, method=method, **body)
         assert answer.status_code in (302, 401), (method, path, who)
         assert "Security" not in answer.text

@@ -48,7 +48,8 @@ FUZZ = settings(
 #: The Hypothesis properties run long: outside the quick loop (-m "not slow"); CI runs them.
 slow = pytest.mark.slow
 #: Refused before any evaluation, by the JSON endpoints' documented guards.
-NOT_EVALUATED = {413: "too_large", 415: "json_required"}
+#: Answers that judge no code: nothing may be counted. A body that is no JSON object is a 400.
+NOT_EVALUATED = {400: "bad_request", 413: "too_large", 415: "json_required"}
 
 _DIGIT_SETS = {
     "fullwidth": "０１２３４５６７８９",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify
 
 from ..services import login
@@ -45,10 +47,8 @@ def api_challenge() -> Response:
     return jsonify(answers.code_step_body(step, state.now()))
 
 
-@bp.route("/api/verify", methods=["POST"], provide_automatic_options=False)
-@json_endpoint
-def api_verify() -> Response:
-    state = get_state()
+def _code_step_request() -> tuple[pending.Pending, dict[str, Any]] | Response:
+    """The pending login waiting for a code and the request's JSON object, or the refusal."""
     pend = _pending_or_problem()
     if isinstance(pend, Response):
         return pend
@@ -57,6 +57,17 @@ def api_verify() -> Response:
     data = json_object_or_problem()
     if isinstance(data, Response):
         return data
+    return pend, data
+
+
+@bp.route("/api/verify", methods=["POST"], provide_automatic_options=False)
+@json_endpoint
+def api_verify() -> Response:
+    state = get_state()
+    asked = _code_step_request()
+    if isinstance(asked, Response):
+        return asked
+    pend, data = asked
     remember_pc = data.get("remember_pc") is True
     outcome = login_session.submit(state, pend, data.get("code"), remember_pc=remember_pc)
     if isinstance(outcome, login.Finished):
@@ -75,14 +86,10 @@ def api_verify() -> Response:
 @json_endpoint
 def api_resend() -> Response:
     state = get_state()
-    pend = _pending_or_problem()
-    if isinstance(pend, Response):
-        return pend
-    if pend.awaiting_number:
-        return problem("enrolment_required", 409, message="Enter your mobile number first.")
-    data = json_object_or_problem()
-    if isinstance(data, Response):
-        return data
+    asked = _code_step_request()
+    if isinstance(asked, Response):
+        return asked
+    pend, data = asked
     destination = data.get("destination", "primary")
     if destination not in DESTINATIONS:
         message = 'destination must be "primary" or "backup".'

@@ -26,7 +26,7 @@ from ..models import Challenge, Phone, SentSms
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, audit, hot_path
+from . import accounts, audit, hot_path, unit_of_work
 
 LOGIN = "login"
 VERIFY_PRIMARY = "verify_primary"
@@ -221,7 +221,7 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
     minutes = int(state.settings.code_lifetime.total_seconds() // 60)
     text = codes.sms_text(state.settings.app_name, code, minutes, gettext(codes.SMS_TEMPLATE))
     try:
-        with state.session.begin_nested():
+        with unit_of_work.statement_savepoint(state.session):
             message_id = state.require_sender().send(
                 accounts.number_of(state, phone), text, expires_at=challenge.expires_at, kind="code"
             )

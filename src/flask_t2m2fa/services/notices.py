@@ -17,7 +17,7 @@ from ..models import Phone, SentSms
 from ..rules import notices, sending_limits
 from ..rules.notices import Notice
 from ..state import State, UserRef
-from . import accounts, audit, challenges
+from . import accounts, audit, challenges, unit_of_work
 
 #: A notice still worth reading a day later; after that the gateway drops it.
 NOTICE_LIFETIME = timedelta(days=1)
@@ -62,7 +62,7 @@ def send(
         return False
     try:
         text = text_of(state, notice)
-        with state.session.begin_nested():
+        with unit_of_work.statement_savepoint(state.session):
             state.require_sender().send(
                 accounts.number_of(state, phone),
                 text,

@@ -9,6 +9,8 @@ that commits the session itself gets its signals at the end of the request.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,21 @@ def send_ready(session: Session) -> None:
     ready: list[QueuedSignal] = session.info.pop(_READY, [])
     for item in ready:
         item.signal.send(item.app, **item.kwargs)
+
+
+@contextmanager
+def statement_savepoint(session: Session) -> Iterator[None]:
+    """Let the block fail without failing the transaction (a send whose outbox insert fails).
+
+    PostgreSQL aborts the whole transaction after any error, so the block runs in a savepoint.
+    SQLite undoes only the failed statement and the transaction goes on: no savepoint is needed
+    there, and two statements per send are saved.
+    """
+    if session.connection().dialect.name == "sqlite":
+        yield
+    else:
+        with session.begin_nested():
+            yield
 
 
 @sa.event.listens_for(Session, "after_commit")

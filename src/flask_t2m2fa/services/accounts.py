@@ -24,6 +24,17 @@ def public_role(role: str) -> str:
     return {entered: public for public, entered in ENTERED.items()}.get(role, role)
 
 
+#: Built once (SQLAlchemy reuses its compiled form). The returned row refreshes the session's
+#: copy, so nothing needs synchronising.
+_LOCK = (
+    sa.update(UserSettings)
+    .where(UserSettings.user_id == sa.bindparam("b_user_id"))
+    .values(touched_at=sa.bindparam("now"))
+    .returning(UserSettings)
+    .execution_options(populate_existing=True, synchronize_session=False)
+)
+
+
 def policy_for(state: State, account_id: str) -> Policy:
     """The account's current policy, or the configured default when it never set one."""
     row = hot_path.policy_row(state, account_id)
@@ -42,7 +53,7 @@ def default_policy(settings: Settings) -> Policy:
 
 
 def settings_of(state: State, user_id: str) -> UserSettings | None:
-    return state.session.get(UserSettings, user_id)
+    return hot_path.settings_row(state, user_id)
 
 
 def lock_settings(state: State, user_id: str) -> UserSettings | None:
@@ -55,13 +66,7 @@ def lock_settings(state: State, user_id: str) -> UserSettings | None:
     locked = hot_path.locked_users(state)
     if user_id in locked:  # held until the transaction ends: the row is as this one left it
         return state.session.get(UserSettings, user_id)
-    row = state.session.scalars(
-        sa.update(UserSettings)
-        .where(UserSettings.user_id == user_id)
-        .values(touched_at=state.now())
-        .returning(UserSettings)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = state.session.scalars(_LOCK, {"b_user_id": user_id, "now": state.now()}).first()
     if row is not None:
         locked.add(user_id)
     return row

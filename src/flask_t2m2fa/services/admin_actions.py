@@ -121,7 +121,7 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
         raise Refused(
             "No code is waiting for this number: send one first.", field=f"{role}_code", status=409
         )
-    verdict = verification.verify(state, t.user.user_id, live.id, code)
+    verdict = verification.verify(state, t.user, live.id, code)
     if verdict.outcome is not Outcome.OK:
         raise Refused(_verdict_text(verdict), field=f"{role}_code", status=400)
     accounts.mark_verified(state, phone, account_id=t.user.account_id)

@@ -14,11 +14,11 @@ from ..events import Event
 from ..models import SessionEpoch, UserSettings
 from ..rules.sessions import INITIAL_UNIQUIFIER
 from ..state import State, UserRef
-from . import audit
+from . import audit, hot_path
 
 
 def uniquifier_of(state: State, user_id: str) -> str:
-    row = state.session.get(SessionEpoch, user_id)
+    row = hot_path.epoch_row(state, user_id)
     return row.uniquifier if row is not None else INITIAL_UNIQUIFIER
 
 

@@ -1,10 +1,11 @@
 """Rows of the login's hot path, each read once per transaction.
 
-A login step asks for the account's policy, the user's phones and the send history several
-times (start, the send decision, the answer). They are read once and kept in the SQLAlchemy
-session's ``info`` until the transaction ends; a cached account without a policy row stays
-cached too (the identity map cannot remember a missing row). One query reads all of a user's
-phones, one the three send histories.
+A login step asks for the account's policy, the user's settings, sign-in uniquifier and phones,
+and the send history several times (start, the send decision, the answer, the session check).
+They are read once and kept in the SQLAlchemy session's ``info`` until the transaction ends; a
+missing row stays cached too (the identity map cannot remember a missing row). One statement
+(:func:`load_user`) reads the policy, settings, uniquifier and every phone of a user; one the
+three send histories.
 
 Only requests keep the cache (their session lives as long as they do). It cannot go stale
 inside the transaction: any flush or ORM ``UPDATE``/``DELETE`` that touches a cached table drops
@@ -22,13 +23,26 @@ import sqlalchemy as sa
 from flask import has_request_context
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from ..models import AccountPolicy, Phone, SentSms
+from ..models import AccountPolicy, Challenge, Failure, Phone, SentSms, SessionEpoch, UserSettings
 from ..rules import sending_limits
 from ..state import State
 
 _KEY = "t2m2fa_rows"
 _MISSING = object()
-_WATCHED = (AccountPolicy, Phone)
+_WATCHED = (AccountPolicy, Phone, UserSettings, SessionEpoch, Failure, Challenge)
+
+#: ``FROM (SELECT 1)`` and every row of the user outer-joined to it: one row per phone (or one
+#: row of NULLs). Built once, so SQLAlchemy reuses its compiled form.
+ANCHOR = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
+_USER_ROWS = (
+    sa.select(AccountPolicy, UserSettings, SessionEpoch, Phone)
+    .select_from(ANCHOR)
+    .outerjoin(AccountPolicy, AccountPolicy.account_id == sa.bindparam("account_id"))
+    .outerjoin(UserSettings, UserSettings.user_id == sa.bindparam("user_id"))
+    .outerjoin(SessionEpoch, SessionEpoch.user_id == sa.bindparam("user_id"))
+    .outerjoin(Phone, Phone.user_id == sa.bindparam("user_id"))
+    .order_by(Phone.id)
+)
 
 
 def _tables(state: State) -> dict[Any, Any]:
@@ -51,14 +65,46 @@ def locked_users(state: State) -> set[str]:
     return locked
 
 
+def load_user(state: State, user_id: str, account_id: str) -> None:
+    """Read the account's policy and the user's settings, uniquifier and phones: one statement,
+    none when all four are cached already."""
+    keys = ((AccountPolicy, account_id), (UserSettings, user_id), (SessionEpoch, user_id))
+    if user_id in _cache(state, Phone) and all(k in _cache(state, t) for t, k in keys):
+        return
+    rows = state.session.execute(_USER_ROWS, {"user_id": user_id, "account_id": account_id})
+    phones: list[Phone] = []
+    policy = settings = epoch = None
+    for policy, settings, epoch, phone in rows:
+        if phone is not None:
+            phones.append(phone)
+    _cache(state, AccountPolicy)[account_id] = policy
+    _cache(state, UserSettings)[user_id] = settings
+    _cache(state, SessionEpoch)[user_id] = epoch
+    _cache(state, Phone)[user_id] = phones
+
+
+def settings_row(state: State, user_id: str) -> UserSettings | None:
+    """The user's settings row, or None when he has none (remembered as well)."""
+    return cast(UserSettings | None, _by_key(state, UserSettings, user_id))
+
+
+def epoch_row(state: State, user_id: str) -> SessionEpoch | None:
+    """The user's sign-in uniquifier row, or None when he never had one."""
+    return cast(SessionEpoch | None, _by_key(state, SessionEpoch, user_id))
+
+
+def _by_key(state: State, table: type[Any], key: str) -> Any:
+    cache = _cache(state, table)
+    row = cache.get(key, _MISSING)
+    if row is _MISSING:
+        row = state.session.get(table, key)
+        cache[key] = row
+    return row
+
+
 def policy_row(state: State, account_id: str) -> AccountPolicy | None:
     """The account's policy row, or None when it has none (remembered as well)."""
-    cache = _cache(state, AccountPolicy)
-    row = cache.get(account_id, _MISSING)
-    if row is _MISSING:
-        row = state.session.get(AccountPolicy, account_id)
-        cache[account_id] = row
-    return cast(AccountPolicy | None, row)
+    return cast(AccountPolicy | None, _by_key(state, AccountPolicy, account_id))
 
 
 def phones(state: State, user_id: str) -> list[Phone]:
@@ -85,6 +131,17 @@ class _History:
         return sending_limits.SendHistory(tuple(self.user), tuple(self.number), self.login)
 
 
+#: Sends of the last day by the user or to the number, and every send of the login.
+SENT_CONDITION = sa.or_(
+    sa.and_(SentSms.user_id == sa.bindparam("user_id"), SentSms.sent_at > sa.bindparam("day")),
+    sa.and_(SentSms.number_digest == sa.bindparam("digest"), SentSms.sent_at > sa.bindparam("day")),
+    SentSms.login_id == sa.bindparam("login_id"),
+)
+_SENT_ROWS = sa.select(
+    SentSms.user_id, SentSms.number_digest, SentSms.login_id, SentSms.sent_at.label("at")
+).where(SENT_CONDITION)
+
+
 def send_history(
     state: State, user_id: str, digest: str, login_id: str | None
 ) -> sending_limits.SendHistory:
@@ -92,29 +149,59 @@ def send_history(
 
     One query: each condition has its own index, so the ``OR`` walks only the rows it returns.
     """
-    cache = _cache(state, SentSms)
-    key = (user_id, digest, login_id)
-    history: _History | None = cache.get(key)
+    history: _History | None = _cache(state, SentSms).get((user_id, digest, login_id))
     if history is None:
-        since = state.now() - sending_limits.DAY
-        rows = state.session.execute(
-            sa.select(
-                SentSms.user_id, SentSms.number_digest, SentSms.login_id, SentSms.sent_at
-            ).where(
-                sa.or_(
-                    sa.and_(SentSms.user_id == user_id, SentSms.sent_at > since),
-                    sa.and_(SentSms.number_digest == digest, SentSms.sent_at > since),
-                    SentSms.login_id == login_id,
-                )
-            )
-        ).all()
-        history = _History(
-            [r.sent_at for r in rows if r.user_id == user_id and r.sent_at > since],
-            [r.sent_at for r in rows if r.number_digest == digest and r.sent_at > since],
-            sum(1 for r in rows if r.login_id == login_id),
-        )
-        cache[key] = history
+        params = sent_params(state, user_id, digest, login_id)
+        rows = state.session.execute(_SENT_ROWS, params).all()
+        history = remember_history(state, params, rows)
     return history.frozen()
+
+
+def sent_params(state: State, user_id: str, digest: str, login_id: str | None) -> dict[str, Any]:
+    """The parameters of the send-history conditions (see ``counters.load_for_send``)."""
+    day = state.now() - sending_limits.DAY
+    return {"user_id": user_id, "digest": digest, "login_id": login_id, "day": day}
+
+
+def remember_history(state: State, params: dict[str, Any], rows: Any) -> _History:
+    """Keep the send history read with ``params`` (rows: user_id, number_digest, login_id and
+    ``at``, the time of the send) for the rest of the transaction."""
+    user_id, digest, login_id, day = (params[k] for k in ("user_id", "digest", "login_id", "day"))
+    rows = list(rows)
+    history = _History(
+        [r.at for r in rows if r.user_id == user_id and r.at > day],
+        [r.at for r in rows if r.number_digest == digest and r.at > day],
+        sum(1 for r in rows if r.login_id == login_id),
+    )
+    _cache(state, SentSms)[(user_id, digest, login_id)] = history
+    return history
+
+
+def failures(state: State, user_id: str, since: datetime) -> list[datetime] | None:
+    """The user's failures after ``since`` when this transaction read them already, else None."""
+    cached: tuple[datetime, list[datetime]] | None = _cache(state, Failure).get(user_id)
+    if cached is None or cached[0] > since:
+        return None
+    return [at for at in cached[1] if at > since]
+
+
+def remember_failures(state: State, user_id: str, since: datetime, found: list[datetime]) -> None:
+    _cache(state, Failure)[user_id] = (since, sorted(found))
+
+
+def has_live(state: State, user_id: str, purpose: str) -> bool | None:
+    """Whether the user has a live challenge for ``purpose``; None: not read yet."""
+    live: bool | None = _cache(state, Challenge).get((user_id, purpose))
+    return live
+
+
+def remember_live(state: State, user_id: str, purpose: str, live: bool) -> None:
+    _cache(state, Challenge)[(user_id, purpose)] = live
+
+
+def remember_rows(state: State, table: type[Any], key: Any, value: Any) -> None:
+    """Keep a row (or None: no such row) read by another statement (``counters``)."""
+    _cache(state, table)[key] = value
 
 
 def record_send(state: State, user_id: str, digest: str, login_id: str, at: datetime) -> None:
@@ -144,6 +231,13 @@ def _flushed(session: Session, _context: Any) -> None:
     for table in _WATCHED:
         if table in touched:
             _forget(session, table)
+
+
+@sa.event.listens_for(Session, "transient_to_pending")
+def _added(session: Session, instance: Any) -> None:
+    """A new row of a cached table: a cached "missing" must not hide it."""
+    if isinstance(instance, _WATCHED):
+        _forget(session, type(instance))
 
 
 @sa.event.listens_for(Session, "do_orm_execute")

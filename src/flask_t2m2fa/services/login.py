@@ -6,6 +6,7 @@ layer (:mod:`flask_t2m2fa.web.answers`) turns outcomes into HTML or JSON and com
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from ..models import Challenge, Phone, RememberedPc
 from ..rules import budgets, policy
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, challenges, enrolment, remember, verification
+from . import accounts, challenges, counters, enrolment, hot_path, remember, verification
 from .challenges import LOGIN, VERIFY_BACKUP, VERIFY_PRIMARY, Issued
 from .enrolment import Enrolling
 from .verification import Outcome, Verdict
@@ -161,6 +162,7 @@ def start(
     state: State, user: UserRef, *, token: object, remember_me: bool, next_url: str | None
 ) -> StartOutcome:
     """The first step after the password."""
+    hot_path.load_user(state, user.user_id, user.account_id)
     current = accounts.policy_for(state, user.account_id)
     settings = accounts.settings_of(state, user.user_id)
     enabled = settings.enabled if settings is not None else None
@@ -170,14 +172,19 @@ def start(
         pc = remember.check(state, user, token, current)
         if pc is not None:
             return Remembered(pc)
+    step = next_phone(state, user, done=None)
+    login_id = secrets.token_hex(16)
     if settings is not None:
+        # Counters are read after the lock (exact), in one statement when a code is due.
+        accounts.lock_settings(state, user.user_id)
+        if step is not None:
+            counters.load_for_send(state, settings, step[1].number_digest, login_id, step[0])
         # No SMS that could not be accepted: a locked or paused user is told so instead.
         gate = verification.gate_of(state, settings, verification.counted_failures(state, settings))
         if gate.gate is budgets.Gate.LOCKED:
             return Locked()
         if gate.gate is budgets.Gate.PAUSED and gate.retry_at is not None:
             return Paused(gate.retry_at)
-    step = next_phone(state, user, done=None)
     if step is None:
         # 2FA applies and no number yet (left to the user, created under "2FA for new users",
         # or anyone under Enforced): the user enters and verifies his own now.
@@ -186,7 +193,9 @@ def start(
         fresh = enrolment.new_enrolling(accounts.PRIMARY, remember_me, next_url)
         return NumberNeeded(fresh, policy.backup_required(is_admin=user.is_admin))
     purpose, phone = step
-    request = challenges.Request(purpose, phone, remember_me=remember_me, next_url=next_url)
+    request = challenges.Request(
+        purpose, phone, login_id=login_id, remember_me=remember_me, next_url=next_url
+    )
     issued = challenges.issue(state, user, request)
     return describe(state, user, issued.challenge, issued)
 
@@ -201,8 +210,9 @@ def submit(
     enrolling: Enrolling | None,
     label: str,
 ) -> SubmitOutcome:
-    """Judge the code; on success go on to the next code, a number to enrol, or the end."""
-    verdict = verification.verify(state, user.user_id, challenge_id, candidate)
+    """Judge the code for the live challenge of the login of ``challenge_id``; on success go on
+    to the next code, a number to enrol, or the end."""
+    verdict = verification.verify(state, user, challenge_id, candidate, newest_of_its_login=True)
     if verdict.outcome is not Outcome.OK or verdict.challenge is None:
         return verdict
     challenge = verdict.challenge

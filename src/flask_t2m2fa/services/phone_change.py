@@ -111,7 +111,7 @@ def confirm(
     live = live_challenge(state, user.user_id)
     if live is None:
         return Verdict(Outcome.EXPIRED)
-    verdict = verification.verify(state, user.user_id, live.id, candidate)
+    verdict = verification.verify(state, user, live.id, candidate)
     if verdict.outcome is not Outcome.OK:
         return verdict
     phone = state.session.get(Phone, live.phone_id) if live.phone_id else None

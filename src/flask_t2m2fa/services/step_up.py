@@ -53,4 +53,4 @@ def check(state: State, user: UserRef, challenge_id: str, candidate: object) -> 
     """Judge a step-up code (counts towards the user's budgets). Caller commits."""
     if live_step(state, user, challenge_id) is None:
         return Verdict(Outcome.EXPIRED)
-    return verification.verify(state, user.user_id, challenge_id, candidate)
+    return verification.verify(state, user, challenge_id, candidate)

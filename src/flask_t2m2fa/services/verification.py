@@ -14,7 +14,7 @@ from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
 from ..rules.notices import Notice
 from ..state import State, UserRef
-from . import accounts, audit, notices
+from . import accounts, audit, counters, hot_path, notices
 
 
 class Outcome(enum.Enum):
@@ -50,9 +50,10 @@ class GateState:
 
 def counted_failures(state: State, settings: UserSettings) -> list[datetime]:
     """The user's failures that still count: in the last 30 days and after the last unlock."""
-    since = state.now() - budgets.THIRTY_DAYS
-    if settings.unlocked_at is not None and settings.unlocked_at > since:
-        since = settings.unlocked_at
+    since = counters.failures_since(state, settings)
+    cached = hot_path.failures(state, settings.user_id, since)
+    if cached is not None:
+        return cached
     return list(
         state.session.scalars(
             sa.select(Failure.failed_at)
@@ -71,65 +72,95 @@ def gate_of(state: State, settings: UserSettings, failures: list[datetime]) -> G
     return GateState(gate)
 
 
-def _claim_attempt(state: State, user_id: str, challenge_id: str) -> Challenge | None:
-    """Spend one attempt of a live challenge, or None when it has none left.
-
-    The conditional UPDATE is the check-and-count: a challenge that is used, replaced, expired
-    or out of attempts matches no row, whatever other requests do at the same time.
-    """
-    now = state.now()
-    claimed = state.session.execute(
+def _claim(consume: bool) -> sa.Update:
+    claim = (
         sa.update(Challenge)
         .where(
-            Challenge.id == challenge_id,
-            Challenge.user_id == user_id,
-            Challenge.attempts < state.budget.per_challenge,
+            Challenge.id == sa.bindparam("b_id"),
+            Challenge.user_id == sa.bindparam("b_user_id"),
+            Challenge.attempts < sa.bindparam("max_attempts"),
             Challenge.consumed_at.is_(None),
             Challenge.superseded_at.is_(None),
-            Challenge.expires_at > now,
+            Challenge.expires_at > sa.bindparam("b_now"),
         )
         .values(attempts=Challenge.attempts + 1)
         .returning(Challenge)
-        .execution_options(populate_existing=True)
-    ).first()
-    return claimed[0] if claimed is not None else None
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return claim.values(consumed_at=sa.bindparam("b_now")) if consume else claim
 
 
-def verify(state: State, user_id: str, challenge_id: str, candidate: Any) -> Verdict:
-    """Judge ``candidate`` for the user's challenge. The caller commits.
+#: Built once: count a wrong attempt, or count and use up the challenge of a right code.
+_CLAIM = {False: _claim(consume=False), True: _claim(consume=True)}
+
+
+def _claim_attempt(
+    state: State, user_id: str, challenge_id: str, *, right: bool
+) -> Challenge | None:
+    """Spend one attempt of a live challenge (and use it up when the code is ``right``), or None
+    when it has none left.
+
+    The conditional UPDATE is the check-and-count: a challenge that is used, replaced, expired
+    or out of attempts matches no row, whatever other requests do at the same time. The code was
+    compared before, on the row read after the lock (its hash never changes); consuming it in
+    the same UPDATE keeps it single use.
+    """
+    params = {
+        "b_id": challenge_id,
+        "b_user_id": user_id,
+        "max_attempts": state.budget.per_challenge,
+        "b_now": state.now(),
+    }
+    return state.session.scalars(_CLAIM[right], params).first()
+
+
+def verify(
+    state: State,
+    user: UserRef,
+    challenge_id: str,
+    candidate: Any,
+    *,
+    newest_of_its_login: bool = False,
+) -> Verdict:
+    """Judge ``candidate`` for the user's challenge ``challenge_id`` (or, for a login, the newest
+    challenge of its login: the live one). The caller commits.
 
     Malformed input is a wrong code. A locked or paused user gets the same verdict for a right
     and a wrong code, and the attempt is not counted.
     """
-    settings = accounts.lock_settings(state, user_id)
+    settings = accounts.lock_settings(state, user.user_id)
     if settings is None:
         return Verdict(Outcome.EXPIRED)
+    found = counters.load_for_verify(
+        state, user, settings, challenge_id, newest_of_its_login=newest_of_its_login
+    )
     failures = counted_failures(state, settings)
     gate = gate_of(state, settings, failures)
     if gate.gate is budgets.Gate.LOCKED:
         return Verdict(Outcome.LOCKED)
     if gate.gate is budgets.Gate.PAUSED:
         return Verdict(Outcome.PAUSED, retry_at=gate.retry_at)
-    challenge = _claim_attempt(state, user_id, challenge_id)
-    if challenge is None:
+    if found is None:
         return Verdict(Outcome.EXPIRED)
     right = codes.matches(
         state.settings.code_key,
-        challenge.code_hash,
+        found.code_hash,
         candidate,
         length=state.settings.code_length,
-        challenge_id=challenge.id,
-        purpose=challenge.purpose,
-        user_id=user_id,
+        challenge_id=found.id,
+        purpose=found.purpose,
+        user_id=user.user_id,
     )
+    challenge = _claim_attempt(state, user.user_id, found.id, right=right)
+    if challenge is None:
+        return Verdict(Outcome.EXPIRED)
     if right:
-        challenge.consumed_at = state.now()
         audit.record(
             state,
             Event.CODE_VERIFIED,
             None,
             account_id=challenge.account_id,
-            user_id=user_id,
+            user_id=user.user_id,
             reason=challenge.purpose,
             destination=challenge.destination,
             challenge_id=challenge.id,

@@ -101,12 +101,11 @@ def submit(
     if user is None:  # deleted meanwhile
         pending.end()
         return Verdict(Outcome.EXPIRED)
-    live = live_challenge(state, pend)
     label = (request.user_agent.string or "unknown client")[:100]
     outcome = login.submit(
         state,
         state.ref(user),
-        live.id if live is not None else pend.challenge_id,
+        pend.challenge_id or "",
         candidate,
         remember_pc=remember_pc,
         enrolling=pend.enrolling,

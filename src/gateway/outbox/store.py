@@ -141,11 +141,13 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
     def _insert(conn: sa.Connection, insert: sa.Insert, seal: Callable[[int], bytes]) -> int:
         msg_id = int(conn.execute(insert.returning(t.c.id)).scalar_one())
         # Sealed once the id is known, which it authenticates; the clear values never reach SQL.
-        conn.execute(sa.update(t).where(t.c.id == msg_id).values(sealed=seal(msg_id)))
+        sealing = sa.update(t).where(t.c.id == msg_id).values(sealed=seal(msg_id))
         if conn.dialect.name == "postgresql":
             # Delivered when the caller's transaction commits, and dropped if it rolls back.
-            # Channels span the database: the schema says whose outbox got a message.
-            conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.func.current_schema())))
+            # Channels span the database: the schema says whose outbox got a message. Sent by
+            # the sealing statement itself: one round trip less.
+            sealing = sealing.returning(sa.func.pg_notify(NOTIFY_CHANNEL, sa.func.current_schema()))
+        conn.execute(sealing)
         return msg_id
 
     def status(self, msg_id: int) -> MessageStatus:

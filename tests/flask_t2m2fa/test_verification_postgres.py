@@ -77,3 +77,27 @@ def test_postgres_stores_aware_utc(
     json_login(client, "alice")
     clock.advance(minutes=4, seconds=59)
     assert json_verify(client, sms.last.code).json["status"] == "ok"
+
+
+def test_parallel_logins_of_one_user_send_one_sms(
+    app: Flask, alice: Any, sms: RecordingSender
+) -> None:
+    """The send counters are read after the lock of the user's settings row: of parallel
+    logins, the first sends and the others are within its cool-down (a read before the lock
+    would let each of them send)."""
+    barrier = threading.Barrier(PARALLEL)
+    statuses: list[Any] = [None] * PARALLEL
+
+    def log_in(index: int) -> None:
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        answer = json_login(client, "alice")
+        statuses[index] = (answer.status_code, answer.json["status"])
+
+    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [(200, "2fa_required")] * PARALLEL
+    assert len(sms.messages) == 1

@@ -18,7 +18,7 @@ What they read goes to :mod:`.hot_path`, where the usual accessors find it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+
 import sqlalchemy as sa
 
 from ..models import AccountPolicy, Challenge, Failure, Phone, SentSms, SessionEpoch, UserSettings
@@ -26,7 +26,7 @@ from ..rules import budgets
 from ..state import State, UserRef
 from . import challenges, hot_path
 
-_UID = sa.bindparam("user_id")
+_UID: sa.BindParameter[str] = sa.bindparam("user_id")
 
 _FOR_SEND = sa.union_all(
     sa.select(
@@ -83,7 +83,9 @@ def load_for_send(
     hot_path.remember_live(state, settings.user_id, purpose, live)
 
 
-def _for_verify(target: sa.ColumnElement[str] | sa.ScalarSelect[str]) -> sa.Select[Any]:
+def _for_verify(
+    target: sa.ColumnElement[str] | sa.ScalarSelect[str],
+) -> sa.Select[AccountPolicy, SessionEpoch, Phone, Challenge, int, datetime]:
     return (
         sa.select(AccountPolicy, SessionEpoch, Phone, Challenge, Failure.id, Failure.failed_at)
         .select_from(hot_path.ANCHOR)
@@ -136,18 +138,14 @@ def load_for_verify(
         "challenge_id": challenge_id,
         "failures_since": since,
     }
-    phones: dict[int, Phone] = {}
-    failed: dict[int, datetime] = {}
-    policy = epoch = challenge = None
-    rows = state.session.execute(_FOR_VERIFY[newest_of_its_login], params)
-    for policy, epoch, phone, challenge, failure_id, failed_at in rows:
-        if phone is not None:
-            phones[phone.id] = phone
-        if failure_id is not None:
-            failed[failure_id] = failed_at
+    rows = state.session.execute(_FOR_VERIFY[newest_of_its_login], params).all()
+    policy, epoch, _phone, found, _failure, _at = rows[0]  # the anchor: one row at least
+    phones = {row[2].id: row[2] for row in rows if row[2] is not None}
+    failed = {row[4]: row[5] for row in rows if row[4] is not None}
     hot_path.remember_rows(state, AccountPolicy, user.account_id, policy)
     hot_path.remember_rows(state, UserSettings, user.user_id, settings)
     hot_path.remember_rows(state, SessionEpoch, user.user_id, epoch)
     hot_path.remember_rows(state, Phone, user.user_id, list(phones.values()))
     hot_path.remember_failures(state, user.user_id, since, list(failed.values()))
+    challenge: Challenge | None = found
     return challenge

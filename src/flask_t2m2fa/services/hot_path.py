@@ -71,12 +71,9 @@ def load_user(state: State, user_id: str, account_id: str) -> None:
     keys = ((AccountPolicy, account_id), (UserSettings, user_id), (SessionEpoch, user_id))
     if user_id in _cache(state, Phone) and all(k in _cache(state, t) for t, k in keys):
         return
-    rows = state.session.execute(_USER_ROWS, {"user_id": user_id, "account_id": account_id})
-    phones: list[Phone] = []
-    policy = settings = epoch = None
-    for policy, settings, epoch, phone in rows:
-        if phone is not None:
-            phones.append(phone)
+    rows = state.session.execute(_USER_ROWS, {"user_id": user_id, "account_id": account_id}).all()
+    policy, settings, epoch, _phone = rows[0]  # the anchor makes one row at least
+    phones = [phone for *_rest, phone in rows if phone is not None]
     _cache(state, AccountPolicy)[account_id] = policy
     _cache(state, UserSettings)[user_id] = settings
     _cache(state, SessionEpoch)[user_id] = epoch

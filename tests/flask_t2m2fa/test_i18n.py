@@ -1,5 +1,5 @@
 """Translations: the shipped catalogues, French pages on ``Accept-Language: fr`` (refusals
-included), GSM-7 SMS."""
+included, and ``<html lang>``), GSM-7 SMS."""
 
 from __future__ import annotations
 
@@ -220,3 +220,31 @@ def test_admin_refusals_come_in_french(
     assert refused.json["message"] == "Cet utilisateur n'est pas bloqué."
     english = admin.post(unlock, json={})
     assert english.json["message"] == "This user is not locked."
+
+
+def test_the_page_language_follows_the_locale(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    client.post("/login", data={"username": "alice"}, headers=FR)
+    assert '<html lang="fr">' in client.get("/t2m2fa/code", headers=FR).text
+    assert '<html lang="en">' in client.get("/t2m2fa/code").text
+    german = {"Accept-Language": "de"}
+    assert '<html lang="en">' in client.get("/t2m2fa/code", headers=german).text
+
+
+@pytest.mark.options({"T2M2FA_LANGUAGES": ["en", "fr", "de"]})
+def test_a_language_without_a_catalogue_gives_an_english_page(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    german = {"Accept-Language": "de"}
+    client.post("/login", data={"username": "alice"}, headers=german)
+    page = client.get("/t2m2fa/code", headers=german).text
+    assert "Enter your code" in page and '<html lang="en">' in page
+
+
+def test_the_admin_pages_are_english_so_say_so(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    admin = logged_in(admin_app, sms, "boss", clock)
+    page = admin.get("/t2m2fa/admin/users", headers=FR)
+    assert page.status_code == 200 and '<html lang="en">' in page.text

@@ -13,6 +13,7 @@ from . import config, models
 from .events import Event
 from .outbox_keys import outbox_keys
 from .rules import policy as policy_rules
+from .rules.notices import N_
 from .rules.phones import PhoneError
 from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
@@ -227,7 +228,7 @@ class TwoFactor:
             and not _has_phone(state, ref.user_id, accounts.BACKUP)
             and (primary_phone is not None or _has_phone(state, ref.user_id, accounts.PRIMARY))
         ):
-            raise PhoneError("an administrator needs a backup phone for two-factor login")
+            raise PhoneError(N_("an administrator needs a backup phone for two-factor login"))
         try:
             accounts.ensure_settings(state, ref, enabled=True)
             if primary_phone is not None:

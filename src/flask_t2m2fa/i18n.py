@@ -11,16 +11,22 @@ browser's ``Accept-Language`` (English when none matches). To add a language, co
 catalogue of the domain ``flask_t2m2fa`` into a directory of the host and add that directory
 to ``BABEL_TRANSLATION_DIRECTORIES``-like lists through :data:`domain`
 (``domain.translation_directories.append(path)``) before the first request.
+
+Templates rendered for the extension's blueprint get ``t2m2fa_lang``, the language of the page
+for ``<html lang>``; a host layout that the extension's pages extend can use
+``{{ t2m2fa_lang|default("en") }}`` (its own pages then stay ``en``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from gettext import find
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, Domain  # type: ignore[import-untyped]
+from flask_babel import Babel, Domain, get_locale  # type: ignore[import-untyped]
 
 DOMAIN = "flask_t2m2fa"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -68,6 +74,30 @@ def init_app(app: Flask) -> None:
         Babel(app, locale_selector=lambda: select_locale(languages))
 
 
+def page_language() -> str:
+    """The language tag of the extension's texts in this request (``fr``, ``pt-BR``).
+
+    The chosen locale when the domain has a catalogue for it, else English: a host whose own
+    selector picks a language the extension lacks (say ``de``) shows the English texts.
+    """
+    if not has_request_context() or not _babel_ready():
+        return "en"
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    tag = str(locale)
+    if not _has_catalogue(tag, tuple(domain.translation_directories)):
+        return "en"
+    return tag.replace("_", "-")
+
+
+@functools.lru_cache(maxsize=64)
+def _has_catalogue(locale: str, directories: tuple[str, ...]) -> bool:
+    # Keyed by the directories too: a host may add one before the first request.
+    return any(find(DOMAIN, directory, [locale]) for directory in directories)
+
+
 def template_helpers() -> dict[str, Any]:
-    """``_`` and ``ngettext`` of the extension's domain, for the extension's own templates."""
-    return {"_": gettext, "ngettext": ngettext}
+    """For the extension's own templates: ``_`` and ``ngettext`` of its domain, and
+    ``t2m2fa_lang`` (:func:`page_language`) for ``<html lang>``."""
+    return {"_": gettext, "ngettext": ngettext, "t2m2fa_lang": page_language()}

@@ -162,6 +162,15 @@ def test_password_then_code_reaches_landing_page(client: FlaskClient, sms: Recor
     assert "Administrator" in home.text
 
 
+def test_the_page_language_is_the_one_the_page_is_in(client: FlaskClient) -> None:
+    french = {"Accept-Language": "fr"}
+    assert '<html lang="en">' in client.get("/login", headers=french).text  # English pages
+    post_login(client, DEMO_ACCOUNT, "admin", PASSWORDS["admin"])
+    code_page = client.get("/t2m2fa/code", headers=french).text
+    assert '<html lang="fr">' in code_page and "Entrez votre code" in code_page
+    assert '<html lang="en">' in client.get("/t2m2fa/code").text
+
+
 def test_logout_ends_the_session(client: FlaskClient, sms: RecordingSender) -> None:
     post_login(client, DEMO_ACCOUNT, "user", PASSWORDS["user"])
     token = csrf_token(client, "/t2m2fa/code")

@@ -78,7 +78,7 @@ def test_a_bad_number_is_named_and_nothing_is_sent_or_saved(
     assert answer.json == {
         "status": "refused",
         "field": "primary",
-        "message": "+32 470 12 34 5 is not a valid phone number",
+        "message": "+32 470 12 34 5 cannot be used: not a valid phone number.",
     }
     assert snapshot(host) == before and len(sms.messages) == sent
     token = form_token(admin)
@@ -87,7 +87,7 @@ def test_a_bad_number_is_named_and_nothing_is_sent_or_saved(
         data={"csrf_token": token, "action": "enable", "primary": "+32 470 12 34 5"},
     )
     assert page.status_code == 400 and 'id="primary-error"' in page.text
-    assert "+32 470 12 34 5 is not a valid phone number" in page.text
+    assert "+32 470 12 34 5 cannot be used: not a valid phone number." in page.text
 
 
 def test_an_administrator_needs_a_backup_and_keeps_one(

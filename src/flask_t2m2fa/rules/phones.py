@@ -1,6 +1,7 @@
 """Phone numbers: parse, check it is a mobile number from an allowed country, mask for display.
 
-Pure functions around ``phonenumbers``.
+Pure functions around ``phonenumbers``. The reasons a number is refused are English message ids
+of the translation catalogues (marked with ``N_``): the web layer shows them through gettext.
 """
 
 from __future__ import annotations
@@ -10,12 +11,27 @@ from collections.abc import Collection
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from .notices import N_
+
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _DOT = "•"
 
+NOT_A_NUMBER = N_("not a phone number")
+NOT_VALID = N_("not a valid phone number")
+NOT_MOBILE = N_("not a mobile phone number")
+COUNTRY_REFUSED = N_("numbers from this country are not accepted")
+#: Raised by the services (enrolment, number change, an administrator's entry).
+SAME_AS_PRIMARY = N_("the backup phone must differ from the primary phone")
+#: The sentence around one of the reasons above (``%(reason)s``, translated too).
+UNUSABLE = N_("This number cannot be used: %(reason)s.")
+
 
 class PhoneError(ValueError):
-    """The number cannot receive login codes. The message is safe to show to the user."""
+    """The number cannot receive login codes.
+
+    The message is safe to show to the user, once translated: it is a message id of the
+    catalogues (one of this module's constants), a phrase that fits after "cannot be used: ".
+    """
 
 
 def normalise(
@@ -27,18 +43,18 @@ def normalise(
     :param allowed_regions: ISO region codes allowed; None allows every region.
     """
     if not isinstance(text, str) or len(text) > 40:
-        raise PhoneError("not a phone number")
+        raise PhoneError(NOT_A_NUMBER)
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise PhoneError("not a phone number") from exc
+        raise PhoneError(NOT_A_NUMBER) from exc
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("not a valid phone number")
+        raise PhoneError(NOT_VALID)
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise PhoneError("not a mobile phone number")
+        raise PhoneError(NOT_MOBILE)
     region = phonenumbers.region_code_for_number(number)
     if allowed_regions is not None and region not in allowed_regions:
-        raise PhoneError("numbers from this country are not accepted")
+        raise PhoneError(COUNTRY_REFUSED)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

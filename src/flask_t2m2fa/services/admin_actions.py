@@ -2,8 +2,9 @@
 
 Each action runs in the caller's transaction, is audited with the administrator as actor
 (numbers masked) and returns :class:`Done`, or raises :class:`Refused` with a message for the
-field concerned; the caller commits. Typed numbers are checked before anything is stored or
-sent. An administrator (the target) never ends up with 2FA on and no backup number.
+field concerned (a message id of the catalogues: the web layer translates it); the caller
+commits. Typed numbers are checked before anything is stored or sent. An administrator (the
+target) never ends up with 2FA on and no backup number.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import Challenge, Phone, RememberedPc
 from ..rules import phones, policy
+from ..rules.notices import N_
 from ..state import State, UserRef
 from . import accounts, audit, challenges, epochs, remember, verification
 from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
@@ -30,11 +32,22 @@ class Done:
 
 
 class Refused(Exception):
-    """The action was refused; nothing was changed. ``field`` names the form field, if any."""
+    """The action was refused; nothing was changed. ``field`` names the form field, if any.
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+    ``msgid`` is the English text of the catalogues (marked ``N_``) with ``%(name)s`` taken
+    from ``params``; ``message`` is it filled in English. A ``reason`` param is a
+    :class:`~flask_t2m2fa.rules.phones.PhoneError` message, itself a message id: the web layer
+    translates both (``web.admin_common.refusal_text``). No param may be named ``text``: that
+    is gettext's own argument.
+    """
+
+    def __init__(
+        self, msgid: str, *, field: str | None = None, status: int = 400, **params: str | int
+    ) -> None:
+        message = msgid % params if params else msgid
         super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+        self.msgid, self.params, self.message = msgid, params, message
+        self.field, self.status = field, status
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,10 @@ def _e164(state: State, text: object, field: str) -> str:
             allowed_regions=state.settings.country_allowlist,
         )
     except phones.PhoneError as exc:
-        raise Refused(f"{shown.strip() or 'This'} is {exc}", field=field) from exc
+        if not shown.strip():
+            raise Refused(phones.UNUSABLE, field=field, reason=str(exc)) from exc
+        typed = N_("%(number)s cannot be used: %(reason)s.")
+        raise Refused(typed, field=field, number=shown.strip(), reason=str(exc)) from exc
 
 
 def _has(state: State, user_id: str, role: str) -> bool:
@@ -71,12 +87,12 @@ def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) ->
 def set_phone(state: State, t: Target, role: str, text: object, *, send: bool = True) -> Done:
     """Record a pending number for ``role`` and send it a code (enterable now, or at login)."""
     if role not in ROLES:
-        raise Refused("unknown phone role", status=404)
+        raise Refused(N_("unknown phone role"), status=404)
     e164 = _e164(state, text, role)
     try:
         phone = accounts.set_phone(state, t.user, role, e164, verified=False)
     except phones.PhoneError as exc:
-        raise Refused(str(exc).capitalize() + ".", field=role) from exc
+        raise Refused(phones.UNUSABLE, field=role, reason=str(exc)) from exc
     audit.record(
         state, Event.PHONE_CHANGED, t.user, reason=f"{role} pending", destination=phone.masked,
         actor=t.actor,
@@ -101,7 +117,7 @@ def enable(state: State, t: Target, primary: object = None, backup: object = Non
         and not _has(state, t.user.user_id, accounts.BACKUP)
         and (typed or _has(state, t.user.user_id, accounts.PRIMARY))
     ):
-        raise Refused("An administrator needs a backup number too.", field=accounts.BACKUP)
+        raise Refused(N_("An administrator needs a backup number too."), field=accounts.BACKUP)
     accounts.ensure_settings(state, t.user, enabled=True)
     notes = [set_phone(state, t, role, text).message for role, text in typed.items()]
     epochs.bump(state, t.user, reason="two_factor_enabled")
@@ -119,21 +135,27 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     live = _live(state, t.user.user_id, phone)
     if phone is None or live is None:
         raise Refused(
-            "No code is waiting for this number: send one first.", field=f"{role}_code", status=409
+            N_("No code is waiting for this number: send one first."),
+            field=f"{role}_code",
+            status=409,
         )
     verdict = verification.verify(state, t.user, live.id, code)
     if verdict.outcome is not Outcome.OK:
-        raise Refused(_verdict_text(verdict), field=f"{role}_code", status=400)
+        raise _refused_code(verdict, field=f"{role}_code")
     accounts.mark_verified(state, phone, account_id=t.user.account_id)
     return Done(f"{phone.masked} is now the verified {role} number.")
 
 
-def _verdict_text(verdict: verification.Verdict) -> str:
+def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:
     if verdict.outcome is Outcome.WRONG:
-        return f"Wrong code: {verdict.attempts_left} attempt(s) left."
+        left = verdict.attempts_left
+        return Refused(N_("Wrong code: %(left)s attempt(s) left."), field=field, left=left)
     if verdict.outcome is Outcome.EXPIRED:
-        return "This code can no longer be used: send a new one."
-    return "The user's second factor is paused or locked: codes are not checked now."
+        return Refused(N_("This code can no longer be used: send a new one."), field=field)
+    return Refused(
+        N_("The user's second factor is paused or locked: codes are not checked now."),
+        field=field,
+    )
 
 
 def _live(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
@@ -157,7 +179,7 @@ def resend(state: State, t: Target, role: str) -> Done:
         accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
     )
     if phone is None:
-        raise Refused("There is no pending number to verify.", status=409)
+        raise Refused(N_("There is no pending number to verify."), status=409)
     return Done(_send_code(state, t, phone))
 
 
@@ -167,7 +189,7 @@ def cancel(state: State, t: Target, role: str) -> Done:
         accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
     )
     if phone is None:
-        raise Refused("There is no pending number to cancel.", status=409)
+        raise Refused(N_("There is no pending number to cancel."), status=409)
     settings = accounts.settings_of(state, t.user.user_id)
     on = settings is not None and policy.two_factor_required(
         accounts.policy_for(state, t.user.account_id), user_enabled=settings.enabled
@@ -177,7 +199,7 @@ def cancel(state: State, t: Target, role: str) -> Done:
     )
     if on and only_backup and policy.backup_required(is_admin=t.user.is_admin):
         raise Refused(
-            "An administrator with two-factor login on must keep a backup number.", status=409
+            N_("An administrator with two-factor login on must keep a backup number."), status=409
         )
     state.session.execute(
         sa.update(Challenge)
@@ -196,8 +218,10 @@ def disable(state: State, t: Target) -> Done:
     current = accounts.policy_for(state, t.user.account_id)
     if not policy.may_disable_two_factor(current):
         raise Refused(
-            "The account's policy is Enforced: two-factor login applies to every user and "
-            "cannot be turned off for one. Switch the policy to Standard first.",
+            N_(
+                "The account's policy is Enforced: two-factor login applies to every user and "
+                "cannot be turned off for one. Switch the policy to Standard first."
+            ),
             status=409,
         )
     accounts.ensure_settings(state, t.user, enabled=False)
@@ -209,7 +233,7 @@ def disable(state: State, t: Target) -> Done:
 
 def unlock(state: State, t: Target) -> Done:
     if not accounts.unlock(state, t.user, actor=t.actor):
-        raise Refused("This user is not locked.", status=409)
+        raise Refused(N_("This user is not locked."), status=409)
     return Done("The user is unlocked: earlier wrong codes no longer count.")
 
 
@@ -224,7 +248,7 @@ def revoke_pcs(state: State, t: Target, pc_id: int | None = None) -> Done:
         getattr(state.session.execute(statement.values(revoked_at=state.now())), "rowcount", 0) or 0
     )
     if pc_id is not None and count == 0:
-        raise Refused("No such remembered PC.", status=404)
+        raise Refused(N_("No such remembered PC."), status=404)
     audit.record(state, Event.PCS_REVOKED, t.user, reason=f"admin count={count}", actor=t.actor)
     epochs.bump(state, t.user, reason="pcs_revoked admin")
     return Done(f"{count} remembered PC(s) revoked.")

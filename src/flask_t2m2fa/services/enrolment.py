@@ -82,7 +82,7 @@ def submit_number(
     if not may_enrol(state, user, enrolling.role):
         raise EnrolmentClosed()
     if not isinstance(text, str):
-        raise phones.PhoneError("not a phone number")
+        raise phones.PhoneError(phones.NOT_A_NUMBER)
     s = state.settings
     e164 = phones.normalise(
         text, default_region=s.default_region, allowed_regions=s.country_allowlist
@@ -91,7 +91,7 @@ def submit_number(
     if enrolling.role == accounts.BACKUP:
         primary = accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True)
         if primary is not None and primary.number_digest == digest:
-            raise phones.PhoneError("the backup phone must differ from the primary phone")
+            raise phones.PhoneError(phones.SAME_AS_PRIMARY)
     phone = _store_entered(state, user, enrolling.role, e164, digest)
     request = challenges.Request(
         _PURPOSE[enrolling.role],

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import Challenge, Phone
 from ..rules import keys, phones, policy
-from ..rules.notices import Notice
+from ..rules.notices import N_, Notice
 from ..state import State, UserRef
 from . import accounts, audit, challenges, epochs, notices, remember, verification
 from .challenges import Issued
@@ -30,7 +30,8 @@ ROLES = (accounts.PRIMARY, accounts.BACKUP)
 
 
 class ChangeRefused(Exception):
-    """The change is not allowed (the message is safe to show)."""
+    """The change is not allowed. The message is safe to show once translated: an ``N_`` message
+    id of the catalogues, which the web layer passes through gettext."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ def request_change(state: State, user: UserRef, role: str, text: object) -> Issu
     """
     settings = accounts.settings_of(state, user.user_id)
     if role not in ROLES or settings is None or settings.locked_at is not None:
-        raise ChangeRefused("your numbers cannot be changed now")
+        raise ChangeRefused(N_("your numbers cannot be changed now"))
     if not isinstance(text, str):
-        raise phones.PhoneError("not a phone number")
+        raise phones.PhoneError(phones.NOT_A_NUMBER)
     s = state.settings
     e164 = phones.normalise(
         text, default_region=s.default_region, allowed_regions=s.country_allowlist
@@ -73,7 +74,7 @@ def request_change(state: State, user: UserRef, role: str, text: object) -> Issu
     other = accounts.BACKUP if role == accounts.PRIMARY else accounts.PRIMARY
     other_phone = accounts.phone_of(state, user.user_id, other, verified=True)
     if other_phone is not None and other_phone.number_digest == digest:
-        raise phones.PhoneError("the backup phone must differ from the primary phone")
+        raise phones.PhoneError(phones.SAME_AS_PRIMARY)
     first = pending_change(state, user.user_id) is None
     state.session.execute(
         sa.delete(Phone).where(Phone.user_id == user.user_id, Phone.role.in_(CHANGING.values()))
@@ -146,7 +147,7 @@ def remove_backup(state: State, user: UserRef) -> bool:
     :raises ChangeRefused: an administrator must keep his backup phone.
     """
     if policy.backup_required(is_admin=user.is_admin):
-        raise ChangeRefused("an administrator must keep a backup phone")
+        raise ChangeRefused(N_("an administrator must keep a backup phone"))
     roles = (accounts.BACKUP, CHANGING[accounts.BACKUP], accounts.ENTERED[accounts.BACKUP])
     result = state.session.execute(
         sa.delete(Phone).where(Phone.user_id == user.user_id, Phone.role.in_(roles))

@@ -22,7 +22,7 @@ from .guards import json_object, problem
 
 def _refused(refused: Refused) -> Response:
     extra = {"field": refused.field} if refused.field else {}
-    return problem("refused", refused.status, message=refused.message, **extra)
+    return problem("refused", refused.status, message=common.refusal_text(refused), **extra)
 
 
 @admin_bp.route("/api/policy", methods=["GET", "PATCH"])

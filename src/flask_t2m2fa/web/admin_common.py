@@ -1,4 +1,4 @@
-"""What the admin pages and the admin JSON endpoints share: parsing, actions, bodies."""
+"""What the admin pages and the admin JSON endpoints share: parsing, actions, refusals, bodies."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..i18n import gettext as _
+from ..rules.notices import N_
 from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
 from ..services import admin_actions, admin_users, unit_of_work
 from ..services.admin_actions import Done, Refused, Target
@@ -24,7 +26,7 @@ def _role(data: Mapping[str, Any]) -> str:
 def _pc(data: Mapping[str, Any]) -> int:
     raw = data.get("pc_id")
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
-        raise Refused("pc_id must be the id of a remembered PC.")
+        raise Refused(N_("pc_id must be the id of a remembered PC."))
     return int(raw)
 
 
@@ -62,6 +64,28 @@ def perform(state: State, action: str, ref: Any, data: Mapping[str, Any]) -> Don
     return done
 
 
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """A refusal as a page shows it: the message in the reader's language."""
+
+    message: str
+    field: str | None
+    status: int
+
+
+def refusal_text(refused: Refused) -> str:
+    """The refusal's message in the reader's language (a phone error's reason included)."""
+    params = dict(refused.params)
+    reason = params.get("reason")
+    if isinstance(reason, str):
+        params["reason"] = _(reason)
+    return _(refused.msgid, **params)
+
+
+def shown(refused: Refused) -> Shown:
+    return Shown(refusal_text(refused), refused.field, refused.status)
+
+
 POLICY_FIELDS = ("mode", "enable_for_new_users", "remember_pc_allowed", "remember_pc_days")
 
 
@@ -70,18 +94,20 @@ def policy_changes(data: Mapping[str, Any]) -> dict[str, Any]:
     changes = {k: data[k] for k in POLICY_FIELDS if k in data}
     unknown = set(data) - set(POLICY_FIELDS)
     if unknown:
-        raise Refused(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise Refused(N_("unknown field(s): %(fields)s"), fields=", ".join(sorted(unknown)))
     if "mode" in changes and changes["mode"] not in MODES:
-        raise Refused(f"mode must be one of {', '.join(MODES)}", field="mode")
+        raise Refused(N_("mode must be one of %(modes)s"), field="mode", modes=", ".join(MODES))
     for key in ("enable_for_new_users", "remember_pc_allowed"):
         if key in changes and not isinstance(changes[key], bool):
-            raise Refused(f"{key} must be true or false", field=key)
+            raise Refused(N_("%(key)s must be true or false"), field=key, key=key)
     days = changes.get("remember_pc_days")
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= COOKIE_MAX_DAYS
     ):
         raise Refused(
-            f"remember_pc_days must be null or 1 to {COOKIE_MAX_DAYS}", field="remember_pc_days"
+            N_("remember_pc_days must be null or 1 to %(max)s"),
+            field="remember_pc_days",
+            max=COOKIE_MAX_DAYS,
         )
     return changes
 
@@ -123,7 +149,7 @@ def _day(text: object) -> datetime | None:
     try:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
-        raise Refused(f"{text} is not a date (YYYY-MM-DD)") from None
+        raise Refused(N_("%(value)s is not a date (YYYY-MM-DD)"), value=text) from None
 
 
 def audit_filters(args: Mapping[str, Any]) -> Filters:

@@ -10,6 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from ..rules import policy as policy_rules
+from ..rules.notices import N_
 from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
 from ..services import accounts, admin_audit, admin_users, policy_changes, unit_of_work
 from ..services.admin_actions import Refused
@@ -37,11 +38,12 @@ def _form_policy(form: Any, prefix: str) -> Policy:
     days_text = form.get(f"{prefix}remember_pc_days", "").strip()
     never = form.get(f"{prefix}expiry", "never") == "never"
     if mode not in MODES:
-        raise Refused("Choose Standard or Enforced.", field="mode")
+        raise Refused(N_("Choose Standard or Enforced."), field="mode")
     days = None
     if not never:
         if not days_text.isdigit() or not 1 <= int(days_text) <= COOKIE_MAX_DAYS:
-            raise Refused(f"Enter a number of days from 1 to {COOKIE_MAX_DAYS}.", field="days")
+            days_range = N_("Enter a number of days from 1 to %(max)s.")
+            raise Refused(days_range, field="days", max=COOKIE_MAX_DAYS)
         days = int(days_text)
     new_users = form.get(f"{prefix}enable_for_new_users") == "y"
     return Policy(mode, new_users, form.get(f"{prefix}remember_pc_allowed") == "y", days)
@@ -58,7 +60,8 @@ def policy() -> Response:
     try:
         loaded, wanted = _form_policy(request.form, "was_"), _form_policy(request.form, "")
     except Refused as refused:
-        return _page("policy.html", 400, policy=current, max_days=COOKIE_MAX_DAYS, error=refused)
+        error = common.shown(refused)
+        return _page("policy.html", 400, policy=current, max_days=COOKIE_MAX_DAYS, error=error)
     # Only what this form changed: another administrator's change meanwhile is kept.
     changes = policy_rules.differences(loaded, wanted)
     saved = policy_changes.update(state, me.account_id, changes, actor=me)
@@ -93,7 +96,7 @@ def user(user_id: str) -> Response:
     found = admin_users.find(state, actor(), user_id)
     if found is None:
         return not_found(json=False)
-    error: Refused | None = None
+    error: common.Shown | None = None
     if request.method == "POST":
         action = request.form.get("action", "")
         if action not in common.ACTIONS:
@@ -102,7 +105,7 @@ def user(user_id: str) -> Response:
             flash(common.perform(state, action, found[1], request.form).message)
             return redirect(url_for("t2m2fa_admin.user", user_id=user_id))  # type: ignore[return-value]
         except Refused as refused:
-            error = refused
+            error = common.shown(refused)
     current = accounts.policy_for(state, found[1].account_id)
     view = admin_users.view(state, *found, current)
     return _page("user.html", 200 if error is None else error.status, u=view, policy=current,
@@ -115,11 +118,11 @@ def user(user_id: str) -> Response:
 def audit() -> Response:
     """The account's events: filters user, kind, period; pages; ``?format=csv`` exports."""
     state, me, args = get_state(), actor(), request.args
-    error: Refused | None = None
+    error: common.Shown | None = None
     try:
         filters = common.audit_filters(args)
     except Refused as refused:
-        filters, error = admin_audit.Filters(), refused
+        filters, error = admin_audit.Filters(), common.shown(refused)
     if args.get("format") == "csv" and error is None:
         return _csv(admin_audit.all_lines(state, me.account_id, filters))
     found = admin_audit.page_of(state, me.account_id, filters, page=common.page_number(args))

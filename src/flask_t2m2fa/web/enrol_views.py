@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template
 
 from ..forms import EnrolForm
+from ..i18n import gettext as _
 from ..rules import policy
 from ..rules.phones import PhoneError
 from ..services import enrolment, login, unit_of_work
 from ..state import State, get_state
-from . import answers, login_session, pending
+from . import answers, login_session, pending, wording
 from .answers import redirect
 from .blueprint import bp
 from .guards import json_endpoint, json_object, problem
@@ -34,7 +35,8 @@ def _render(
 
 
 def _submit(state: State, pend: pending.Pending, text: object) -> login.CodeStep | str:
-    """Send a code to the typed number: the new code step, or the error message to show.
+    """Send a code to the typed number: the new code step, or why the number was refused (a
+    :class:`PhoneError` message: a message id, still to translate).
 
     :raises enrolment.EnrolmentClosed: no longer a user who may enter a number.
     """
@@ -68,7 +70,7 @@ def enrol() -> Response:
     if not form.is_submitted():
         return _render(pend, form, message=None, status=200)
     if not form.validate():  # CSRF token missing or wrong, or a body that is no form: no SMS
-        why = form.body_error or "The form expired: try again."
+        why = form.body_error or _("The form expired: try again.")
         return _render(pend, form, message=why, status=400)
     try:
         result = _submit(state, pend, form.phone.data or "")
@@ -76,7 +78,7 @@ def enrol() -> Response:
         return _to_login(state)
     if isinstance(result, login.CodeStep):
         return answers.code_step(result, state.now())
-    return _render(pend, form, message=f"This number cannot be used: {result}.", status=400)
+    return _render(pend, form, message=wording.unusable_number(result), status=400)
 
 
 @bp.route("/api/enrol", methods=["POST"], provide_automatic_options=False)
@@ -85,17 +87,17 @@ def api_enrol() -> Response:
     state = get_state()
     pend = pending.current(state)
     if pend is None:
-        return problem("login_required", 401, message="Log in with your password first.")
+        return problem("login_required", 401, message=_("Log in with your password first."))
     if pend.enrolling is None:
-        return problem("enrolment_closed", 409, message="No number is awaited for this login.")
+        return problem("enrolment_closed", 409, message=_("No number is awaited for this login."))
     try:
         result = _submit(state, pend, json_object().get("phone"))
     except enrolment.EnrolmentClosed:
         pending.end()
-        return problem("login_required", 401, message="This login ended: log in again.")
+        return problem("login_required", 401, message=_("This login ended: log in again."))
     if isinstance(result, login.CodeStep):
         return jsonify(answers.code_step_body(result, state.now()))
-    return problem("invalid_phone", 400, message=result)
+    return problem("invalid_phone", 400, message=_(result))
 
 
 def _to_login(state: State) -> Response:

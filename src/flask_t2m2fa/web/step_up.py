@@ -16,7 +16,9 @@ from typing import ParamSpec, TypeVar
 
 from flask import Response, request, session, url_for
 
+from ..i18n import gettext as _
 from ..rules import step_up as rule
+from ..rules.notices import N_
 from ..rules.urls import is_same_site
 from ..state import State, get_state
 from . import answers
@@ -26,7 +28,8 @@ from .guards import problem
 AT_KEY = "_t2m2fa_2fa_at"
 #: Session key: the live step-up challenge.
 CHALLENGE_KEY = "_t2m2fa_step_up"
-MESSAGE = "Confirm it is you: enter a new code sent to your phone."
+#: The message of 403 ``step_up_required`` (a message id: translated when answered).
+MESSAGE = N_("Confirm it is you: enter a new code sent to your phone.")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,7 +67,7 @@ def required_answer(*, json: bool = False) -> Response:
         return problem(
             "step_up_required",
             403,
-            message=MESSAGE,
+            message=_(MESSAGE),
             send_code=url_for("t2m2fa.api_step_up"),
             verify=url_for("t2m2fa.api_step_up_verify"),
         )

@@ -8,6 +8,7 @@ from flask import Response, jsonify, render_template, request, session
 from flask_login import current_user
 
 from ..forms import CodeForm, ResendForm
+from ..i18n import gettext as _
 from ..services import login, step_up, unit_of_work
 from ..services.verification import Outcome
 from ..state import State, get_state
@@ -21,7 +22,7 @@ def _outcome_answer(state: State, outcome: step_up.SendOutcome) -> Response | No
     """The refusal of a step-up that cannot send a code, else None."""
     now = state.now()
     if isinstance(outcome, step_up.NoPhone):
-        message = "You have no verified phone to confirm it is you: ask another administrator."
+        message = _("You have no verified phone to confirm it is you: ask another administrator.")
         return answers.blocked("setup_required", 403, message)
     if isinstance(outcome, login.Locked):
         return answers.blocked("locked", 403, wording.locked_message())
@@ -82,7 +83,7 @@ def step_up_page() -> Response:
     form = CodeForm()
     if not form.validate():
         return _page(
-            state, _live(state), target, message="The form expired: try again.", status=400
+            state, _live(state), target, message=_("The form expired: try again."), status=400
         )
     if "send" in request.form:
         refused = _outcome_answer(state, outcome := _send(state))
@@ -105,7 +106,7 @@ def api_step_up() -> Response:
     """Send a step-up code; the answer is a code step of purpose ``step_up``."""
     state = get_state()
     if not current_user.is_authenticated:
-        return problem("login_required", 401, message="Log in first.")
+        return problem("login_required", 401, message=_("Log in first."))
     outcome = _send(state)
     refused = _outcome_answer(state, outcome)
     if refused is not None or not isinstance(outcome, login.CodeStep):
@@ -119,7 +120,7 @@ def api_step_up_verify() -> Response:
     """Check a step-up code: ``{"status": "ok"}`` or the same problems as a login code."""
     state = get_state()
     if not current_user.is_authenticated:
-        return problem("login_required", 401, message="Log in first.")
+        return problem("login_required", 401, message=_("Log in first."))
     verdict = _check(state, json_object().get("code"))
     if verdict.outcome is Outcome.OK:
         return jsonify({"status": "ok"})

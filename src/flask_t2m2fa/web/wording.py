@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..rules.notices import N_
+from ..rules.phones import UNUSABLE
 from ..rules.sending_limits import Refusal
 from ..services.login import CodeStep
 from ..services.verification import Outcome, Verdict
@@ -138,6 +139,11 @@ def verdict_message(verdict: Verdict, step: CodeStep | None, now: datetime) -> s
     if verdict.outcome is Outcome.PAUSED:
         return paused_message(verdict.retry_at, now)
     return locked_message()
+
+
+def unusable_number(reason: str) -> str:
+    """A typed number refused for ``reason``, a :class:`PhoneError` message (a message id)."""
+    return _(UNUSABLE, reason=_(reason))
 
 
 LOCKED_MESSAGE = N_(

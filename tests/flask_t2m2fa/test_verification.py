@@ -116,6 +116,7 @@ def test_new_login_within_the_cooldown_without_a_live_code_says_none_was_sent(
     body = again.json
     assert body["sent_to"] is None and body["code_sent_at"] is None
     assert body["new_code_sent"] is False and body["not_sent_reason"] == "cooldown"
+    assert body["code_usable"] is False  # no code was sent for this login: none to enter
     assert body["resend_available_in"] == 42
     assert body["message"].startswith("No code was sent to +32 ••• ••• •67")
     assert "in 42 s" in body["message"]

@@ -117,7 +117,7 @@ def describe(
         expires_at=challenge.expires_at,
         code_sent_at=challenge.created_at if challenge.sent else None,
         new_code=issued is not None and issued.sent,
-        code_usable=_usable(state, challenge),
+        code_usable=challenge.sent and _usable(state, challenge),
         refusal=issued.refusal if issued is not None else None,
         send_failed=challenge.send_failed or bool(status and status.failed),
         delivery=status.delivery_report.value if status and status.delivery_report else None,

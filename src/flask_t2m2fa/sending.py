@@ -32,9 +32,16 @@ class SmsSender(Protocol):
         """Queue or send ``text`` to the E.164 number ``to``; return a message id.
 
         Raise any exception when the message cannot even be queued: the user is then told
-        that the code could not be sent.
+        that the code could not be sent. A sender that writes in the login's transaction and
+        may fail after writing runs in a savepoint (see :func:`needs_savepoint`).
         """
         ...
+
+
+def needs_savepoint(sender: object) -> bool:
+    """Must a send by ``sender`` run in a savepoint, so that its failure leaves the transaction
+    usable (on PostgreSQL)? Yes, unless the sender says ``needs_savepoint = False``."""
+    return bool(getattr(sender, "needs_savepoint", True))
 
     def status(self, message_id: str) -> MessageStatus | None:
         """What became of a message, or None when the sender cannot tell."""
@@ -48,6 +55,11 @@ class OutboxSender:
     :param connection: returns the connection of the current transaction (the host's
         ``db.session.connection``), so a rolled-back challenge queues nothing.
     """
+
+    #: Its send fails before writing anything (a bad number, no outbox table, no key: all
+    #: checked before the insert), or on a database fault that ends the transaction whatever
+    #: a savepoint would do. The two statements of a savepoint buy nothing here.
+    needs_savepoint = False
 
     def __init__(self, outbox: Any, connection: Callable[[], sa.Connection] | None = None) -> None:
         self.outbox = outbox

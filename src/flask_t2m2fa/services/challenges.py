@@ -26,6 +26,7 @@ from ..i18n import gettext
 from ..models import Challenge, Phone, SentSms
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
+from ..sending import needs_savepoint
 from ..state import State, UserRef
 from . import accounts, audit, hot_path, unit_of_work
 
@@ -245,8 +246,9 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
     minutes = int(state.settings.code_lifetime.total_seconds() // 60)
     text = codes.sms_text(state.settings.app_name, code, minutes, gettext(codes.SMS_TEMPLATE))
     try:
-        with unit_of_work.statement_savepoint(state.session):
-            message_id = state.require_sender().send(
+        sender = state.require_sender()
+        with unit_of_work.statement_savepoint(state.session, needed=needs_savepoint(sender)):
+            message_id = sender.send(
                 accounts.number_of(state, phone), text, expires_at=challenge.expires_at, kind="code"
             )
     except Exception as exc:  # any sender failure: the user is told to try the backup phone

@@ -16,6 +16,7 @@ from ..i18n import gettext
 from ..models import Phone, SentSms
 from ..rules import notices, sending_limits
 from ..rules.notices import Notice
+from ..sending import needs_savepoint
 from ..state import State, UserRef
 from . import accounts, audit, challenges, unit_of_work
 
@@ -62,8 +63,9 @@ def send(
         return False
     try:
         text = text_of(state, notice)
-        with unit_of_work.statement_savepoint(state.session):
-            state.require_sender().send(
+        sender = state.require_sender()
+        with unit_of_work.statement_savepoint(state.session, needed=needs_savepoint(sender)):
+            sender.send(
                 accounts.number_of(state, phone),
                 text,
                 expires_at=state.now() + NOTICE_LIFETIME,

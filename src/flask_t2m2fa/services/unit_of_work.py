@@ -48,14 +48,15 @@ def send_ready(session: Session) -> None:
 
 
 @contextmanager
-def statement_savepoint(session: Session) -> Iterator[None]:
-    """Let the block fail without failing the transaction (a send whose outbox insert fails).
+def statement_savepoint(session: Session, *, needed: bool = True) -> Iterator[None]:
+    """Let the block fail without failing the transaction (a sender whose SQL fails).
 
     PostgreSQL aborts the whole transaction after any error, so the block runs in a savepoint.
     SQLite undoes only the failed statement and the transaction goes on: no savepoint is needed
-    there, and two statements per send are saved.
+    there, and two statements per send are saved. ``needed=False``: the block cannot fail after
+    writing (``sending.needs_savepoint``).
     """
-    if session.connection().dialect.name == "sqlite":
+    if not needed or session.connection().dialect.name == "sqlite":
         yield
     else:
         with session.begin_nested():

@@ -34,6 +34,14 @@ DEFAULT_LEASE = timedelta(seconds=150)
 
 _NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 
+# Built once (SQLAlchemy reuses their compiled form): an enqueue is on every login's path.
+_INSERT = sa.insert(t).returning(t.c.id)
+_SEAL = sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(sealed=sa.bindparam("b_sealed"))
+#: On PostgreSQL the sealing statement also wakes the workers: delivered when the caller's
+#: transaction commits, dropped if it rolls back. Channels span the database: the schema says
+#: whose outbox got a message.
+_SEAL_AND_NOTIFY = _SEAL.returning(sa.func.pg_notify(NOTIFY_CHANNEL, sa.func.current_schema()))
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -115,39 +123,34 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
             raise ValueError("expires_at must be an aware UTC datetime")
         keys = self.require_keys()
         now = self.clock()
-        insert = sa.insert(t).values(
-            kind=kind,
-            destination_masked=mask_number(to),
-            recipient_key=recipient_key(to),
-            state=DeliveryState.QUEUED.value,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            expires_at=expires_at,
-        )
+        row = {
+            "kind": kind,
+            "destination_masked": mask_number(to),
+            "recipient_key": recipient_key(to),
+            "state": DeliveryState.QUEUED.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "expires_at": expires_at,
+        }
 
         def seal(msg_id: int) -> bytes:
             return keys.seal(msg_id, kind, to, text)
 
         if connection is not None:
-            msg_id = self._insert(connection, insert, seal)
+            msg_id = self._insert(connection, row, seal)
         else:
             with self.engine.begin() as conn:
-                msg_id = self._insert(conn, insert, seal)
+                msg_id = self._insert(conn, row, seal)
         log.info("queued message %d (%s) for %s", msg_id, kind, mask_number(to))
         return msg_id
 
     @staticmethod
-    def _insert(conn: sa.Connection, insert: sa.Insert, seal: Callable[[int], bytes]) -> int:
-        msg_id = int(conn.execute(insert.returning(t.c.id)).scalar_one())
+    def _insert(conn: sa.Connection, row: dict[str, object], seal: Callable[[int], bytes]) -> int:
+        msg_id = int(conn.execute(_INSERT, row).scalar_one())
         # Sealed once the id is known, which it authenticates; the clear values never reach SQL.
-        sealing = sa.update(t).where(t.c.id == msg_id).values(sealed=seal(msg_id))
-        if conn.dialect.name == "postgresql":
-            # Delivered when the caller's transaction commits, and dropped if it rolls back.
-            # Channels span the database: the schema says whose outbox got a message. Sent by
-            # the sealing statement itself: one round trip less.
-            sealing = sealing.returning(sa.func.pg_notify(NOTIFY_CHANNEL, sa.func.current_schema()))
-        conn.execute(sealing)
+        sealing = _SEAL_AND_NOTIFY if conn.dialect.name == "postgresql" else _SEAL
+        conn.execute(sealing, {"b_id": msg_id, "b_sealed": seal(msg_id)})
         return msg_id
 
     def status(self, msg_id: int) -> MessageStatus:

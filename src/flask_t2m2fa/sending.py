@@ -37,15 +37,15 @@ class SmsSender(Protocol):
         """
         ...
 
+    def status(self, message_id: str) -> MessageStatus | None:
+        """What became of a message, or None when the sender cannot tell."""
+        ...
+
 
 def needs_savepoint(sender: object) -> bool:
     """Must a send by ``sender`` run in a savepoint, so that its failure leaves the transaction
     usable (on PostgreSQL)? Yes, unless the sender says ``needs_savepoint = False``."""
     return bool(getattr(sender, "needs_savepoint", True))
-
-    def status(self, message_id: str) -> MessageStatus | None:
-        """What became of a message, or None when the sender cannot tell."""
-        ...
 
 
 class OutboxSender:

@@ -122,8 +122,11 @@ def test_new_login_within_the_cooldown_without_a_live_code_says_none_was_sent(
     assert "in 42 s" in body["message"]
     page = second.get("/t2m2fa/code").text
     assert "We sent a code" not in page and "No code was sent to +32 ••• ••• •67" in page
+    assert "a code was sent less than a minute ago" in page  # the reason survives the redirect
     assert 'data-resend-in="42"' in page and "disabled" in page
     clock.advance(seconds=42)
+    page = second.get("/t2m2fa/code").text  # the cool-down is over: no reason stands now
+    assert "No code was sent to +32 ••• ••• •67. You can ask for a new code now." in page
     assert json_resend(second).json["status"] == "code_sent"
     assert json_verify(second, sms.last.code).json["status"] == "ok"
 

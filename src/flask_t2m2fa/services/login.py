@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Challenge, Phone, RememberedPc
-from ..rules import budgets, policy
+from ..rules import budgets, policy, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
 from . import accounts, challenges, counters, enrolment, hot_path, remember, verification
@@ -118,7 +118,7 @@ def describe(
         code_sent_at=challenge.created_at if challenge.sent else None,
         new_code=issued is not None and issued.sent,
         code_usable=challenge.sent and _usable(state, challenge),
-        refusal=issued.refusal if issued is not None else None,
+        refusal=issued.refusal if issued is not None else _still_refused(state, challenge, phone),
         send_failed=challenge.send_failed or bool(status and status.failed),
         delivery=status.delivery_report.value if status and status.delivery_report else None,
         delivery_reason=status.delivery_reason if status else None,
@@ -126,6 +126,16 @@ def describe(
         remember_offered=policy.remember_offered(accounts.policy_for(state, user.account_id)),
         backup_available=challenge.purpose == LOGIN and backup is not None,
     )
+
+
+def _still_refused(state: State, challenge: Challenge, phone: Phone) -> Refusal | None:
+    """Why the sending limits keep a challenge created without a code from getting one now
+    (None: it was sent, or they allow one now). The code page, shown after a redirect, tells
+    the same reason as the login's answer did."""
+    if challenge.sent:
+        return None
+    past = challenges.history(state, challenge.user_id, phone.number_digest, challenge.login_id)
+    return sending_limits.decide(state.now(), past, state.limits).refusal
 
 
 def _usable(state: State, challenge: Challenge) -> bool:

@@ -91,6 +91,8 @@ def step_status(step: CodeStep, now: datetime) -> str:
         return _("The SMS to %(phone)s was not delivered%(reason)s", phone=phone, reason=reason)
     nxt = when_next(step, now)
     if step.code_sent_at is None:
+        if step.refusal is None:  # the limits that stopped it allow a code now
+            return _("No code was sent to %(phone)s. %(next)s", phone=phone, next=nxt)
         why = _why(step.refusal, N_("limits"))
         return _("No code was sent to %(phone)s: %(why)s. %(next)s", phone=phone, why=why, next=nxt)
     if not step.code_usable:

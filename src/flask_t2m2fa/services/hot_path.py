@@ -7,11 +7,15 @@ missing row stays cached too (the identity map cannot remember a missing row). O
 (:func:`load_user`) reads the policy, settings, uniquifier and every phone of a user; one the
 three send histories.
 
+The counters a send or a code check reads after the lock (failures, send histories, whether a
+live code exists: :mod:`.counters`) are kept here too.
+
 Only requests keep the cache (their session lives as long as they do). It cannot go stale
-inside the transaction: any flush or ORM ``UPDATE``/``DELETE`` that touches a cached table drops
-that table's entries, and a commit or rollback drops them all. The send history is the one
-table the hot path writes itself: :func:`record_send` adds the new send to the cached histories
-instead of reading them again.
+inside the transaction: any flush, new ORM object or ORM ``UPDATE``/``DELETE`` that touches a
+cached table drops that table's entries, and a commit or rollback drops them all. The rows the
+hot path inserts with Core (a challenge, a send) pass no ORM event, so it records them here
+itself: :func:`record_send` adds the new send to the cached histories, :func:`remember_live`
+notes the new live code.
 """
 
 from __future__ import annotations

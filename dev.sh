@@ -3,6 +3,7 @@
 #   ./dev.sh demo    run the example app on SQLite with a loopback modem
 #   ./dev.sh test    run the test suite (extra arguments go to pytest)
 #   ./dev.sh lint    ruff and mypy
+#   ./dev.sh catalogues [--check]   refresh the translation catalogues (.pot, .po, .mo)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -29,12 +30,17 @@ case "$command" in
         ;;
     lint)
         ensure_venv
-        .venv/bin/ruff check src tests example_app bench
-        .venv/bin/ruff format --check src tests example_app bench
+        .venv/bin/ruff check src tests example_app bench scripts
+        .venv/bin/ruff format --check src tests example_app bench scripts
         .venv/bin/mypy
+        .venv/bin/mypy scripts
+        ;;
+    catalogues)
+        ensure_venv
+        exec .venv/bin/python scripts/catalogues.py "$@"
         ;;
     *)
-        echo "usage: ./dev.sh demo|test|lint [args...]" >&2
+        echo "usage: ./dev.sh demo|test|lint|catalogues [args...]" >&2
         exit 2
         ;;
 esac

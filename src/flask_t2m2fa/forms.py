@@ -17,8 +17,12 @@ from flask_wtf.form import _Auto as _AUTO  # Flask-WTF's "read the request" defa
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import BooleanField, FileField, HiddenField, IntegerField, StringField
 
-#: The form error of a JSON body that cannot be read as form fields.
-BAD_JSON_BODY = "Send a JSON object whose values are strings or lists of strings."
+from .i18n import gettext as _
+from .rules.notices import N_
+
+#: The form error of a JSON body that cannot be read as form fields (a message id: the form
+#: error is it in the reader's language).
+BAD_JSON_BODY = N_("Send a JSON object whose values are strings or lists of strings.")
 
 
 def json_fields() -> ImmutableMultiDict[str, str] | None:
@@ -64,7 +68,7 @@ class StrictBodyForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no typ
                 return super().wrap_formdata(form, formdata)
             fields = json_fields()
             if fields is None:
-                form.body_error = BAD_JSON_BODY
+                form.body_error = _(BAD_JSON_BODY)
                 return ImmutableMultiDict()
             return fields
 

@@ -12,9 +12,10 @@ catalogue of the domain ``flask_t2m2fa`` into a directory of the host and add th
 to ``BABEL_TRANSLATION_DIRECTORIES``-like lists through :data:`domain`
 (``domain.translation_directories.append(path)``) before the first request.
 
-Templates rendered for the extension's blueprint get ``t2m2fa_lang``, the language of the page
-for ``<html lang>``; a host layout that the extension's pages extend can use
-``{{ t2m2fa_lang|default("en") }}`` (its own pages then stay ``en``).
+Templates rendered for the extension's blueprints (``t2m2fa`` and the admin one) get ``_`` of
+this domain and ``t2m2fa_lang``, the language of the page for ``<html lang>``; a host layout
+that the extension's pages extend can use ``{{ t2m2fa_lang|default("en") }}`` (its own pages
+then stay ``en``).
 """
 
 from __future__ import annotations

@@ -3,19 +3,24 @@ included, and ``<html lang>``), GSM-7 SMS."""
 
 from __future__ import annotations
 
+import html
+import importlib.util
 import re
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 from admin_support import logged_in
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask
 from flask.testing import FlaskClient
 from t2m2fa_support import (
     BACKUP,
+    BACKUP_STEP,
     PRIMARY,
     FakeClock,
     Host,
@@ -34,6 +39,16 @@ from flask_t2m2fa.web import step_up
 
 FR = {"Accept-Language": "fr-BE,fr;q=0.9,en;q=0.5"}
 LONGEST_APP = "x" * 30  # T2M2FA_APP_NAME allows at most 30 characters
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def texts(string: Any) -> tuple[str, ...]:
+    """A message's text(s): one string, or the plural forms (a tuple or, from a .mo, a list)."""
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
+
+
+def admin_token(page: str) -> str:
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
 def french() -> Translations:
@@ -242,9 +257,188 @@ def test_a_language_without_a_catalogue_gives_an_english_page(
     assert "Enter your code" in page and '<html lang="en">' in page
 
 
-def test_the_admin_pages_are_english_so_say_so(
+def test_an_admin_page_comes_in_french_when_the_browser_asks(
     admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
 ) -> None:
     admin = logged_in(admin_app, sms, "boss", clock)
-    page = admin.get("/t2m2fa/admin/users", headers=FR)
-    assert page.status_code == 200 and '<html lang="en">' in page.text
+    users = admin.get("/t2m2fa/admin/users", headers=FR)
+    assert users.status_code == 200 and '<html lang="fr">' in users.text
+    assert "Politique de sécurité" in users.text and "<h1>Utilisateurs</h1>" in users.text
+    assert "Dernière connexion par code" in users.text and "3 utilisateur(s)." in users.text
+    assert "Last code login" not in users.text and "user(s)" not in users.text
+    page = admin.get(f"/t2m2fa/admin/users/{people['alice'].id}", headers=FR)
+    text = html.unescape(page.text)
+    assert '<strong id="state">activée</strong>' in text and "Codes erronés comptés" in text
+    assert "Téléphones" in text and "Désactiver l'authentification à deux facteurs" in text
+    assert "Two-factor login:" not in text and "Phones" not in text
+    policy = html.unescape(admin.get("/t2m2fa/admin/policy", headers=FR).text)
+    assert "Modifier la politique d'authentification à deux facteurs" in policy
+    audit = admin.get("/t2m2fa/admin/audit", headers=FR).text
+    assert "Exporter en CSV" in audit and "Quand (UTC)" in audit
+    english = admin.get("/t2m2fa/admin/users")
+    assert '<html lang="en">' in english.text and "Last code login" in english.text
+
+
+def test_an_administrator_action_and_its_notice_come_in_french(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    admin = logged_in(admin_app, sms, "boss", clock)
+    url = f"/t2m2fa/admin/users/{people['bob'].id}"
+    token = admin_token(admin.get(url, headers=FR).text)
+    done = admin.post(url, data={"action": "enable", "csrf_token": token}, headers=FR)
+    assert done.status_code == 302
+    page = html.unescape(admin.get(url, headers=FR).text)
+    assert (
+        "La connexion à deux facteurs est activée. L'utilisateur entrera et vérifiera son "
+        "numéro à sa prochaine connexion."
+    ) in page
+    assert '<strong id="state">inscription en attente</strong>' in page
+    answer = admin.post(f"/t2m2fa/admin/api/users/{people['bob'].id}/disable", json={}, headers=FR)
+    assert answer.json["message"] == (
+        "La connexion à deux facteurs est désactivée pour cet utilisateur."
+    )
+    english = admin.post(f"/t2m2fa/admin/api/users/{people['bob'].id}/enable", json={})
+    assert english.json["message"] == (
+        "Two-factor login is on. The user enters and verifies his number at his next login."
+    )
+
+
+def test_admin_guard_refusals_come_in_french(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    anonymous = admin_app.test_client()
+    answer = anonymous.get("/t2m2fa/admin/api/users", headers=FR)
+    assert (answer.status_code, answer.json["message"]) == (401, "Connectez-vous d'abord.")
+    alice = logged_in(admin_app, sms, "alice", clock)
+    page = alice.get("/t2m2fa/admin/users", headers=FR)
+    assert page.status_code == 403 and '<html lang="fr">' in page.text
+    assert "Seul un administrateur du compte peut faire cela." in page.text
+    answer = alice.get("/t2m2fa/admin/api/users", headers=FR)
+    assert answer.json["message"] == "Seul un administrateur du compte peut faire cela."
+    admin = logged_in(admin_app, sms, "boss", clock)
+    stranger = admin.get(f"/t2m2fa/admin/api/users/{people['stranger'].id}", headers=FR)
+    assert (stranger.status_code, stranger.json["message"]) == (
+        404, "Cet utilisateur n'existe pas dans votre compte."
+    )  # fmt: skip
+    expired = admin.post("/t2m2fa/admin/policy", data={"mode": "standard"}, headers=FR)
+    assert expired.status_code == 400
+    assert "Le formulaire a expiré : rechargez la page et réessayez." in expired.text
+    cross = admin.post("/t2m2fa/admin/policy", headers={**FR, "Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    assert "Les requêtes venant d&#39;un autre site sont refusées." in cross.text
+    clock.advance(minutes=16)  # past the administrator's step-up window
+    stale = admin.get("/t2m2fa/admin/api/users", headers=FR)
+    assert (stale.status_code, stale.json["status"]) == (403, "step_up_required")
+    assert stale.json["message"].startswith("Confirmez que c'est bien vous")
+
+
+def test_the_json_guards_refuse_in_french(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    json_login(client, "alice")
+    cross = client.post(
+        "/t2m2fa/api/verify",
+        json={"code": "0000"},
+        headers={**FR, "Origin": "https://evil.example"},
+    )
+    assert (cross.status_code, cross.json) == (
+        403,
+        {
+            "status": "forbidden_origin",
+            "message": "Les requêtes venant d'un autre site sont refusées.",
+        },
+    )
+    form = client.post("/t2m2fa/api/verify", data={"code": "0000"}, headers=FR)
+    assert (form.status_code, form.json) == (
+        415,
+        {"status": "json_required", "message": "Envoyez le corps en application/json."},
+    )
+    big = client.post("/t2m2fa/api/verify", json={"code": "0" * 5000}, headers=FR)
+    assert (big.status_code, big.json) == (
+        413,
+        {"status": "too_large", "message": "Le corps dépasse 4096 octets."},
+    )
+    array = client.post("/t2m2fa/api/verify", json=[1, 2], headers=FR)
+    assert (array.status_code, array.json["message"]) == (400, "Envoyez un objet JSON.")
+    method = client.get("/t2m2fa/api/verify", headers=FR)
+    assert (method.status_code, method.json["message"]) == (405, "Utilisez POST ici.")
+    nowhere = client.post("/t2m2fa/api/resend", json={"destination": "fax"}, headers=FR)
+    assert nowhere.json["message"] == 'destination doit valoir "primary" ou "backup".'
+    assert len(sms.messages) == 1  # the login's code only
+
+
+def test_a_resend_to_a_missing_backup_phone_is_refused_in_french(
+    client: FlaskClient, host: Host, sms: RecordingSender
+) -> None:
+    carol = host.add_user("carol")
+    host.two_factor.enable_for(carol, primary_phone=PRIMARY, verified=True)
+    json_login(client, "carol")
+    answer = client.post("/t2m2fa/api/resend", json={"destination": "backup"}, headers=FR)
+    assert (answer.status_code, answer.json) == (
+        409,
+        {"status": "no_such_phone", "message": "Vous n'avez pas de téléphone de secours vérifié."},
+    )
+    english = client.post("/t2m2fa/api/resend", json={"destination": "backup"})
+    assert english.json["message"] == "You have no verified backup phone."
+
+
+def test_the_number_needed_step_comes_in_french(
+    app: Flask, host: Host, sms: RecordingSender
+) -> None:
+    enrolling_user(host, "root", admin=True)
+    client = app.test_client()
+    asked = json_login(client, "root", **FR).json
+    assert (asked["status"], asked["role"]) == ("enrolment_required", "primary")
+    assert asked["message"] == (
+        "Entrez votre numéro de mobile principal : un code y sera envoyé pour le vérifier."
+    )
+    early = client.post("/t2m2fa/api/verify", json={"code": "0000"}, headers=FR)
+    assert (early.status_code, early.json["message"]) == (
+        409, "Entrez d'abord votre numéro de mobile."
+    )  # fmt: skip
+    client.post("/t2m2fa/api/enrol", json={"phone": PRIMARY}, headers=FR)
+    backup = client.post("/t2m2fa/api/verify", json={"code": sms.last.code}, headers=FR).json
+    assert (backup["status"], backup["role"]) == ("enrolment_required", "backup")
+    assert backup["message"] == (
+        "Entrez votre numéro de mobile de secours : un code y sera envoyé pour le vérifier."
+    )
+    again = client.get("/t2m2fa/api/challenge", headers=FR).json
+    assert again["message"] == backup["message"]
+    assert client.get("/t2m2fa/api/challenge").json == BACKUP_STEP
+
+
+def test_a_body_that_is_no_form_is_explained_in_french(
+    client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    client.post("/login", data={"username": "alice"}, headers=FR)
+    page = client.post("/t2m2fa/code", json={"code": 1234}, headers={**FR, "Accept": "text/html"})
+    assert page.status_code == 400
+    assert "Envoyez un objet JSON dont les valeurs sont des chaînes" in page.text
+
+
+def test_every_message_of_the_template_has_a_french_translation() -> None:
+    with (TRANSLATIONS / f"{DOMAIN}.pot").open("rb") as f:
+        template = read_po(f)
+    with (TRANSLATIONS / f"fr/LC_MESSAGES/{DOMAIN}.po").open("rb") as f:
+        catalog = read_po(f, locale="fr")
+    with (TRANSLATIONS / f"fr/LC_MESSAGES/{DOMAIN}.mo").open("rb") as f:
+        compiled = read_mo(f)
+    ids = [message.id for message in template if message.id]
+    assert len(ids) > 200
+    for msgid in ids:
+        message = catalog.get(msgid)
+        assert message is not None and not message.fuzzy, f"not translated: {msgid!r}"
+        assert all(texts(message.string)), f"empty French text: {msgid!r}"
+        shipped = compiled.get(msgid)
+        assert shipped is not None, f"not in the .mo: {msgid!r}"
+        assert texts(shipped.string) == texts(message.string), f".mo stale: {msgid!r}"
+
+
+def test_the_catalogues_are_up_to_date_with_the_sources() -> None:
+    """The .pot holds every text of the code and templates, and the .po and .mo follow it
+    (``./dev.sh catalogues`` refreshes them)."""
+    spec = importlib.util.spec_from_file_location("catalogues", ROOT / "scripts/catalogues.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--check"]) == 0

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .notices import N_
+
 DAY = timedelta(days=1)
 
 
@@ -30,6 +32,15 @@ class Refusal(enum.Enum):
     LOGIN_CAP = "login_cap"
     USER_CAP = "user_cap"
     NUMBER_CAP = "number_cap"
+
+
+#: Why no code was sent, for people (message ids: the web layer translates them).
+REASONS = {
+    Refusal.COOLDOWN: N_("a code was sent less than a minute ago"),
+    Refusal.LOGIN_CAP: N_("this login has had all the codes it may have"),
+    Refusal.USER_CAP: N_("you have had all the codes allowed in 24 hours"),
+    Refusal.NUMBER_CAP: N_("this number has had all the codes allowed in 24 hours"),
+}
 
 
 @dataclass(frozen=True)

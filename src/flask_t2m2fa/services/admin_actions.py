@@ -2,13 +2,14 @@
 
 Each action runs in the caller's transaction, is audited with the administrator as actor
 (numbers masked) and returns :class:`Done`, or raises :class:`Refused` with a message for the
-field concerned (a message id of the catalogues: the web layer translates it); the caller
-commits. Typed numbers are checked before anything is stored or sent. An administrator (the
+field concerned; both carry message ids of the catalogues, which the web layer translates. The
+caller commits. Typed numbers are checked before anything is stored or sent. An administrator (the
 target) never ends up with 2FA on and no backup number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from ..events import Event
 from ..models import Challenge, Phone, RememberedPc
 from ..rules import phones, policy
 from ..rules.notices import N_
+from ..rules.sending_limits import REASONS
 from ..state import State, UserRef
 from . import accounts, audit, challenges, epochs, remember, verification
 from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
@@ -25,10 +27,49 @@ from .verification import Outcome
 PURPOSE = {accounts.PRIMARY: VERIFY_PRIMARY, accounts.BACKUP: VERIFY_BACKUP}
 ROLES = tuple(PURPOSE)
 
+#: What an action on a number did, by the number's role (one message id per role: the
+#: sentence is translated whole).
+ALREADY_VERIFIED = {
+    accounts.PRIMARY: N_("%(phone)s is already the verified primary number."),
+    accounts.BACKUP: N_("%(phone)s is already the verified backup number."),
+}
+NOW_VERIFIED = {
+    accounts.PRIMARY: N_("%(phone)s is now the verified primary number."),
+    accounts.BACKUP: N_("%(phone)s is now the verified backup number."),
+}
+CANCELLED = {
+    accounts.PRIMARY: N_("The pending primary number %(phone)s was cancelled."),
+    accounts.BACKUP: N_("The pending backup number %(phone)s was cancelled."),
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """One sentence of what an action did: a message id and its ``%(name)s`` values. A
+    ``reason`` value is a message id too (translated before it is put in)."""
+
+    msgid: str
+    params: Mapping[str, str | int]
+
+    @property
+    def english(self) -> str:
+        return self.msgid % dict(self.params) if self.params else self.msgid
+
 
 @dataclass(frozen=True)
 class Done:
-    message: str
+    """What an action did, sentence by sentence (the web layer translates each)."""
+
+    notes: tuple[Note, ...]
+
+    @classmethod
+    def of(cls, msgid: str, **params: str | int) -> Done:
+        return cls((Note(msgid, params),))
+
+    @property
+    def message(self) -> str:
+        """The sentences in English (logs, tests, a caller without translations)."""
+        return " ".join(note.english for note in self.notes)
 
 
 class Refused(Exception):
@@ -75,13 +116,16 @@ def _has(state: State, user_id: str, role: str) -> bool:
     return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
 
 
-def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) -> str:
+def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) -> Note:
     request = challenges.Request(PURPOSE[phone.role], phone, follows_success=first)
     issued = challenges.issue(state, t.user, request)
     if issued.sent:
-        return f"A code was sent to {phone.masked}."
-    why = issued.refusal.value if issued.refusal else "the send failed"
-    return f"No code was sent to {phone.masked} now ({why}); it is verified at the next login."
+        return Note(N_("A code was sent to %(phone)s."), {"phone": phone.masked})
+    why = REASONS[issued.refusal] if issued.refusal else N_("the send failed")
+    return Note(
+        N_("No code was sent to %(phone)s now (%(reason)s); it is verified at the next login."),
+        {"phone": phone.masked, "reason": why},
+    )
 
 
 def set_phone(state: State, t: Target, role: str, text: object, *, send: bool = True) -> Done:
@@ -98,12 +142,10 @@ def set_phone(state: State, t: Target, role: str, text: object, *, send: bool = 
         actor=t.actor,
     )  # fmt: skip
     if phone.verified_at is not None:
-        return Done(f"{phone.masked} is already the verified {role} number.")
-    return Done(
-        _send_code(state, t, phone)
-        if send
-        else f"{phone.masked} will be verified at the next login."
-    )
+        return Done.of(ALREADY_VERIFIED[role], phone=phone.masked)
+    if send:
+        return Done((_send_code(state, t, phone),))
+    return Done.of(N_("%(phone)s will be verified at the next login."), phone=phone.masked)
 
 
 def enable(state: State, t: Target, primary: object = None, backup: object = None) -> Done:
@@ -119,12 +161,12 @@ def enable(state: State, t: Target, primary: object = None, backup: object = Non
     ):
         raise Refused(N_("An administrator needs a backup number too."), field=accounts.BACKUP)
     accounts.ensure_settings(state, t.user, enabled=True)
-    notes = [set_phone(state, t, role, text).message for role, text in typed.items()]
+    notes = [note for role, text in typed.items() for note in set_phone(state, t, role, text).notes]
     epochs.bump(state, t.user, reason="two_factor_enabled")
     audit.record(state, Event.TWO_FACTOR_ENABLED, t.user, actor=t.actor)
     if not typed and not _has(state, t.user.user_id, accounts.PRIMARY):
-        notes.append("The user enters and verifies his number at his next login.")
-    return Done(" ".join(["Two-factor login is on.", *notes]))
+        notes.append(Note(N_("The user enters and verifies his number at his next login."), {}))
+    return Done((Note(N_("Two-factor login is on."), {}), *notes))
 
 
 def verify(state: State, t: Target, role: str, code: object) -> Done:
@@ -143,7 +185,7 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     if verdict.outcome is not Outcome.OK:
         raise _refused_code(verdict, field=f"{role}_code")
     accounts.mark_verified(state, phone, account_id=t.user.account_id)
-    return Done(f"{phone.masked} is now the verified {role} number.")
+    return Done.of(NOW_VERIFIED[phone.role], phone=phone.masked)
 
 
 def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:
@@ -180,7 +222,7 @@ def resend(state: State, t: Target, role: str) -> Done:
     )
     if phone is None:
         raise Refused(N_("There is no pending number to verify."), status=409)
-    return Done(_send_code(state, t, phone))
+    return Done((_send_code(state, t, phone),))
 
 
 def cancel(state: State, t: Target, role: str) -> Done:
@@ -211,7 +253,7 @@ def cancel(state: State, t: Target, role: str) -> Done:
         state, Event.PHONE_CHANGED, t.user, reason=f"{role} cancelled", destination=phone.masked,
         actor=t.actor,
     )  # fmt: skip
-    return Done(f"The pending {role} number {phone.masked} was cancelled.")
+    return Done.of(CANCELLED[phone.role], phone=phone.masked)
 
 
 def disable(state: State, t: Target) -> Done:
@@ -228,13 +270,13 @@ def disable(state: State, t: Target) -> Done:
     remember.revoke(state, user_id=t.user.user_id, reason="two_factor_disabled")
     epochs.bump(state, t.user, reason="two_factor_disabled")
     audit.record(state, Event.TWO_FACTOR_DISABLED, t.user, actor=t.actor)
-    return Done("Two-factor login is off for this user.")
+    return Done.of(N_("Two-factor login is off for this user."))
 
 
 def unlock(state: State, t: Target) -> Done:
     if not accounts.unlock(state, t.user, actor=t.actor):
         raise Refused(N_("This user is not locked."), status=409)
-    return Done("The user is unlocked: earlier wrong codes no longer count.")
+    return Done.of(N_("The user is unlocked: earlier wrong codes no longer count."))
 
 
 def revoke_pcs(state: State, t: Target, pc_id: int | None = None) -> Done:
@@ -251,4 +293,4 @@ def revoke_pcs(state: State, t: Target, pc_id: int | None = None) -> Done:
         raise Refused(N_("No such remembered PC."), status=404)
     audit.record(state, Event.PCS_REVOKED, t.user, reason=f"admin count={count}", actor=t.actor)
     epochs.bump(state, t.user, reason="pcs_revoked admin")
-    return Done(f"{count} remembered PC(s) revoked.")
+    return Done.of(N_("%(count)s remembered PC(s) revoked."), count=count)

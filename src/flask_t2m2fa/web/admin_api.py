@@ -88,7 +88,8 @@ def api_user_action(user_id: str, action: str) -> Response:
         return _refused(refused)
     current = accounts.policy_for(state, found[1].account_id)
     view = admin_users.view(state, *found, current)
-    return jsonify({"status": "ok", "message": done.message, "user": common.user_body(view)})
+    message = common.done_text(done)
+    return jsonify({"status": "ok", "message": message, "user": common.user_body(view)})
 
 
 @admin_bp.get("/api/audit")

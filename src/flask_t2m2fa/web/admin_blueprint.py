@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from ..i18n import template_helpers
 from .headers import no_store
 
 admin_bp = Blueprint("t2m2fa_admin", __name__, template_folder="../templates")
+#: The admin pages translate with the extension's domain too (``_`` and ``t2m2fa_lang``).
+admin_bp.context_processor(template_helpers)
 
 
 @admin_bp.after_request

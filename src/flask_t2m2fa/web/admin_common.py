@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..i18n import gettext as _
+from ..rules import admin_scope
 from ..rules.notices import N_
 from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
 from ..services import admin_actions, admin_users, unit_of_work
@@ -73,17 +74,43 @@ class Shown:
     status: int
 
 
+def translated(msgid: str, params: Mapping[str, str | int]) -> str:
+    """``msgid`` in the reader's language, filled from ``params``; a ``reason`` (a phone error's,
+    why no code was sent) is a message id too and is translated first."""
+    filled = dict(params)
+    reason = filled.get("reason")
+    if isinstance(reason, str):
+        filled["reason"] = _(reason)
+    return _(msgid, **filled)
+
+
 def refusal_text(refused: Refused) -> str:
     """The refusal's message in the reader's language (a phone error's reason included)."""
-    params = dict(refused.params)
-    reason = params.get("reason")
-    if isinstance(reason, str):
-        params["reason"] = _(reason)
-    return _(refused.msgid, **params)
+    return translated(refused.msgid, refused.params)
+
+
+def done_text(done: Done) -> str:
+    """What an action did, in the reader's language."""
+    return " ".join(translated(note.msgid, note.params) for note in done.notes)
 
 
 def shown(refused: Refused) -> Shown:
     return Shown(refusal_text(refused), refused.field, refused.status)
+
+
+#: The 2FA state word of a user (:func:`admin_scope.user_state`) as the admin pages show it.
+STATE_WORDS = {
+    admin_scope.ON: N_("on"),
+    admin_scope.OFF: N_("off"),
+    admin_scope.ENROLMENT: N_("enrolment pending"),
+    admin_scope.PAUSED: N_("paused"),
+    admin_scope.LOCKED: N_("locked"),
+}
+
+
+def state_word(word: str) -> str:
+    """A user's 2FA state word in the reader's language (the JSON keeps the English word)."""
+    return _(STATE_WORDS[word]) if word in STATE_WORDS else word
 
 
 POLICY_FIELDS = ("mode", "enable_for_new_users", "remember_pc_allowed", "remember_pc_days")

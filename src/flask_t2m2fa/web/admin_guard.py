@@ -18,9 +18,10 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
+from ..i18n import gettext as _
 from ..state import UserRef, get_state
 from . import answers, login_session, step_up
-from .guards import is_cross_site, problem, refusal
+from .guards import CROSS_SITE, is_cross_site, problem, refusal
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,22 +47,22 @@ def _refusal(*, json: bool) -> Response | None:
         if refused is not None:
             return refused
     elif request.method in CHANGING and is_cross_site():
-        return refuse("forbidden_origin", 403, "Cross-site requests are refused.", json=False)
+        return refuse("forbidden_origin", 403, _(CROSS_SITE), json=False)
     if not current_user.is_authenticated:
         if json:
-            return problem("login_required", 401, message="Log in first.")
+            return problem("login_required", 401, message=_("Log in first."))
         target = login_session.login_view_url(state)
         back = request.full_path.rstrip("?") if request.method == "GET" else None
         return answers.redirect(f"{target}?{urlencode({'next': back})}" if back else target)
     if not state.is_admin(current_user):
-        return refuse("forbidden", 403, "Only an account administrator may do this.", json=json)
+        message = _("Only an account administrator may do this.")
+        return refuse("forbidden", 403, message, json=json)
     if not json and request.method in CHANGING:
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
-            return refuse(
-                "csrf", 400, "The form expired: reload the page and try again.", json=False
-            )
+            message = _("The form expired: reload the page and try again.")
+            return refuse("csrf", 400, message, json=False)
     if not step_up.is_fresh(state):
         return step_up.required_answer(json=json)
     return None
@@ -83,7 +84,7 @@ def admin_only(*, json: bool) -> Callable[[Callable[P, R]], Callable[P, R | Resp
 
 def not_found(*, json: bool) -> Response:
     """A user outside the administrator's account, or no such user: the same 404."""
-    return refuse("not_found", 404, "No such user in your account.", json=json)
+    return refuse("not_found", 404, _("No such user in your account."), json=json)
 
 
 def users_url() -> str:

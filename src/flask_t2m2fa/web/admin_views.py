@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from ..i18n import gettext as _
 from ..rules import policy as policy_rules
 from ..rules.notices import N_
 from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
@@ -28,7 +29,9 @@ EVENT_KINDS = sorted(
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    html = render_template(f"t2m2fa/admin/{template}", csrf=generate_csrf(), **context)
+    html = render_template(
+        f"t2m2fa/admin/{template}", csrf=generate_csrf(), state_word=common.state_word, **context
+    )
     return Response(html, status)
 
 
@@ -68,10 +71,12 @@ def policy() -> Response:
     unit_of_work.commit(state.session)
     sessions.keep_acting_user(state, me.account_id)  # a switch to Enforced ended it
     if saved.changed:
-        revoked = f" {saved.revoked} remembered PC(s) revoked." if saved.revoked else ""
-        flash("Policy saved." + revoked)
+        said = [_("Policy saved.")]
+        if saved.revoked:
+            said.append(_("%(count)s remembered PC(s) revoked.", count=saved.revoked))
+        flash(" ".join(said))
     else:
-        flash("Nothing changed.")
+        flash(_("Nothing changed."))
     return redirect(url_for("t2m2fa_admin.policy"))  # type: ignore[return-value]
 
 
@@ -102,7 +107,7 @@ def user(user_id: str) -> Response:
         if action not in common.ACTIONS:
             return not_found(json=False)
         try:
-            flash(common.perform(state, action, found[1], request.form).message)
+            flash(common.done_text(common.perform(state, action, found[1], request.form)))
             return redirect(url_for("t2m2fa_admin.user", user_id=user_id))  # type: ignore[return-value]
         except Refused as refused:
             error = common.shown(refused)

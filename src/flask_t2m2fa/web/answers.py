@@ -13,6 +13,8 @@ from typing import Any, cast
 from flask import Response, jsonify, render_template, request, url_for
 from flask import redirect as _redirect
 
+from ..i18n import gettext as _
+from ..rules.notices import N_
 from ..services.login import CodeStep, NumberNeeded, Resent
 from ..services.verification import Outcome, Verdict
 from . import wording
@@ -24,6 +26,11 @@ VERDICT_STATUS = {
     Outcome.EXPIRED: 401,
     Outcome.PAUSED: 429,
     Outcome.LOCKED: 403,
+}
+#: What the enrolment step asks for, by the role of the number awaited.
+NUMBER_NEEDED = {
+    "primary": N_("Enter your primary mobile number: a code will be sent to check it."),
+    "backup": N_("Enter your backup mobile number: a code will be sent to check it."),
 }
 
 
@@ -92,7 +99,7 @@ def number_needed(outcome: NumberNeeded, *, json: bool = False) -> Response:
                 "status": "enrolment_required",
                 "role": role,
                 "backup_required": outcome.backup_required,
-                "message": f"Enter your {role} mobile number: a code will be sent to check it.",
+                "message": _(NUMBER_NEEDED.get(role, NUMBER_NEEDED["primary"])),
             }
         )
     return redirect(url_for("t2m2fa.enrol"))

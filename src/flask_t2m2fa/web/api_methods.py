@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from flask import Response, jsonify, request
 
+from ..i18n import gettext as _
 from .blueprint import bp
 from .guards import problem
 
@@ -33,6 +34,13 @@ JSON_ROUTES = {
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
+def _use(allowed: tuple[str, ...]) -> str:
+    """``Use POST here.``, ``Use GET or HEAD here.`` in the reader's language."""
+    if len(allowed) == 1:
+        return _("Use %(method)s here.", method=allowed[0])
+    return _("Use %(methods)s or %(last)s here.", methods=", ".join(allowed[:-1]), last=allowed[-1])
+
+
 def _other_methods(allowed: tuple[str, ...]) -> Callable[[], Response]:
     allow = [*allowed, "OPTIONS"]
 
@@ -40,7 +48,7 @@ def _other_methods(allowed: tuple[str, ...]) -> Callable[[], Response]:
         if request.method == "OPTIONS":
             response = jsonify({"status": "options", "allow": allow})
         else:
-            message = f"Use {' or '.join(allowed)} here."
+            message = _use(allowed)
             response = problem("method_not_allowed", 405, message=message)
         response.headers["Allow"] = ", ".join(allow)
         return response

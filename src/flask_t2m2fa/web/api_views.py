@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from ..i18n import gettext as _
+from ..rules.notices import N_
 from ..services import login
 from ..services.verification import Outcome
 from ..state import get_state
@@ -14,12 +16,17 @@ from .blueprint import bp
 from .guards import json_endpoint, json_object_or_problem, problem
 
 DESTINATIONS = ("primary", "backup")
+#: The refusal of a resend to a phone the user does not have, by destination.
+NO_SUCH_PHONE = {
+    "primary": N_("You have no verified primary phone."),
+    "backup": N_("You have no verified backup phone."),
+}
 
 
 def _pending_or_problem() -> pending.Pending | Response:
     pend = pending.current(get_state())
     if pend is None:
-        return problem("login_required", 401, message="Log in with your password first.")
+        return problem("login_required", 401, message=_("Log in with your password first."))
     return pend
 
 
@@ -43,7 +50,7 @@ def api_challenge() -> Response:
         return _awaiting_number(pend)
     step = login_session.current_step(state, pend)
     if step is None:
-        return problem("login_required", 401, message="This login ended: log in again.")
+        return problem("login_required", 401, message=_("This login ended: log in again."))
     return jsonify(answers.code_step_body(step, state.now()))
 
 
@@ -53,7 +60,7 @@ def _code_step_request() -> tuple[pending.Pending, dict[str, Any]] | Response:
     if isinstance(pend, Response):
         return pend
     if pend.awaiting_number:
-        return problem("enrolment_required", 409, message="Enter your mobile number first.")
+        return problem("enrolment_required", 409, message=_("Enter your mobile number first."))
     data = json_object_or_problem()
     if isinstance(data, Response):
         return data
@@ -92,12 +99,12 @@ def api_resend() -> Response:
     pend, data = asked
     destination = data.get("destination", "primary")
     if destination not in DESTINATIONS:
-        message = 'destination must be "primary" or "backup".'
+        message = _('destination must be "primary" or "backup".')
         return problem("bad_request", 400, message=message)
     result = login_session.resend(state, pend, destination)
     if result is None:
-        return problem("login_required", 401, message="This login ended: log in again.")
+        return problem("login_required", 401, message=_("This login ended: log in again."))
     if not result.sent and not result.to:
-        return problem("no_such_phone", 409, message=f"You have no verified {destination} phone.")
+        return problem("no_such_phone", 409, message=_(NO_SUCH_PHONE[destination]))
     login_ends_at = pend.started_at + state.settings.pending_lifetime
     return answers.resent(result, state.now(), login_ends_at)

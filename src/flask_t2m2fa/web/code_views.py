@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, render_template, url_for
 
 from ..forms import CodeForm, ResendForm
+from ..i18n import gettext as _
 from ..services import login
 from ..services.verification import Verdict
 from ..state import get_state
@@ -59,7 +60,7 @@ def code() -> Response:
         notice = pending.pop_notice()
         return _render(pend, step, form, notice=notice.get("text") if notice else None)
     if not form.validate():  # CSRF token missing or wrong, or a body that is no form: no attempt
-        why = form.body_error or "The form expired: try again."
+        why = form.body_error or _("The form expired: try again.")
         return _render(pend, step, form, message=why, status=400)
     remember_pc = form.remember_pc.data is True
     outcome = login_session.submit(state, pend, form.code.data or "", remember_pc=remember_pc)

@@ -20,8 +20,13 @@ from urllib.parse import urlsplit
 from flask import Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..i18n import gettext as _
+from ..rules.notices import N_
+
 #: No JSON body of the extension (nor of a login) needs more.
 MAX_JSON_BODY = 4096
+#: The refusal of a cross-site request (a message id: translated when answered).
+CROSS_SITE = N_("Cross-site requests are refused.")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,20 +54,21 @@ def is_cross_site() -> bool:
 def refusal(max_body: int = MAX_JSON_BODY) -> Response | None:
     """The problem answer for a request a JSON endpoint must refuse, else None."""
     if is_cross_site():
-        return problem("forbidden_origin", 403, message="Cross-site requests are refused.")
+        return problem("forbidden_origin", 403, message=_(CROSS_SITE))
     if request.method not in ("POST", "PUT", "PATCH"):
         return None
     # One byte more than allowed: Werkzeug stops a chunked body at the limit without an
     # error, so only reading past it tells a body of exactly ``max_body`` from a longer one.
     request.max_content_length = max_body + 1
     if request.mimetype != "application/json":
-        return problem("json_required", 415, message="Send the body as application/json.")
+        return problem("json_required", 415, message=_("Send the body as application/json."))
     try:
         too_large = len(request.get_data(cache=True)) > max_body
     except RequestEntityTooLarge:
         too_large = True
     if too_large:
-        return problem("too_large", 413, message=f"The body is larger than {max_body} bytes.")
+        message = _("The body is larger than %(max)s bytes.", max=max_body)
+        return problem("too_large", 413, message=message)
     return None
 
 
@@ -99,4 +105,4 @@ def json_object_or_problem() -> dict[str, Any] | Response:
     data = json_body()
     if isinstance(data, dict):
         return cast(dict[str, Any], data)
-    return problem("bad_request", 400, message="Send a JSON object.")
+    return problem("bad_request", 400, message=_("Send a JSON object."))

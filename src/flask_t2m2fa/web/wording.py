@@ -12,7 +12,7 @@ from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..rules.notices import N_
 from ..rules.phones import UNUSABLE
-from ..rules.sending_limits import Refusal
+from ..rules.sending_limits import REASONS, Refusal
 from ..services.login import CodeStep
 from ..services.verification import Outcome, Verdict
 
@@ -60,17 +60,9 @@ def when_next(step: CodeStep, now: datetime) -> str:
     return _("You can ask for a new code %(when)s.", when=relative(step.next_send_at, now))
 
 
-_REFUSAL = {
-    Refusal.COOLDOWN: N_("a code was sent less than a minute ago"),
-    Refusal.LOGIN_CAP: N_("this login has had all the codes it may have"),
-    Refusal.USER_CAP: N_("you have had all the codes allowed in 24 hours"),
-    Refusal.NUMBER_CAP: N_("this number has had all the codes allowed in 24 hours"),
-}
-
-
 def _why(refusal: Refusal | None, default: str) -> str:
     """Why no code was sent, translated."""
-    return _(_REFUSAL.get(refusal, default) if refusal else default)
+    return _(REASONS.get(refusal, default) if refusal else default)
 
 
 def step_status(step: CodeStep, now: datetime) -> str:
@@ -181,5 +173,5 @@ def device_label(user_agent: str) -> str:
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (user_agent[:40] or "unknown client")
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (user_agent[:40] or _("unknown client"))

@@ -63,6 +63,7 @@ def create_app(
         users_of=lambda account_id: sa.select(User).filter_by(account_id=int(account_id)),
         display_name=lambda user: user.full_name or user.username,
         account_named=_account_named,
+        users_named=_users_named,
         **two_factor_options,
     )
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
@@ -96,6 +97,12 @@ def _account_named(name: str) -> int | None:
     """The CLI's account lookup: ``flask t2m2fa policy show demo-account``."""
     query = sa.select(Account.id).where(Account.name == name.strip().casefold())
     return db.session.scalars(query).first()
+
+
+def _users_named(name: str) -> sa.Select[User]:
+    """The CLI's user lookup by login name, in every account: ``flask t2m2fa user show alice``
+    (``--account demo-account`` when several accounts have an alice)."""
+    return sa.select(User).where(User.username == name.strip().casefold())
 
 
 def _load_user(user_id: str) -> User | None:

@@ -1,12 +1,14 @@
 """``flask t2m2fa ...``: tables, and the administrator's commands.
 
-User commands take the host's user id (what Flask-Login's ``get_id`` returns) and load the user
-with the host's loader.
+User commands take the host's user id (what Flask-Login's ``get_id`` returns), loaded with the
+host's loader, or a name the host gives the user (``users_named=``, ``display_name=``), with
+``--account`` when users of several accounts have that name.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -58,8 +60,18 @@ def upgrade(revision: str) -> None:
     click.echo(f"t2m2fa tables upgraded to {revision}")
 
 
-def _user(user_id: str) -> Any:
-    return cli_names.user(user_id)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_argument(command: F) -> F:
+    """USER and its --account, for every command that takes one user."""
+    command = click.option(
+        "--account",
+        "account",
+        default=None,
+        help="The user's account (name or id), when users of several accounts have that name.",
+    )(command)
+    return click.argument("user")(command)
 
 
 def _two_factor() -> TwoFactor:
@@ -149,47 +161,48 @@ def user_list(account: str | None) -> None:
 
 
 @user_group.command("enable")
-@click.argument("user_id")
+@_user_argument
 @click.option("--primary", help="Primary mobile number (verified at the next login).")
 @click.option("--backup", help="Backup mobile number, different from the primary.")
-def user_enable(user_id: str, primary: str | None, backup: str | None) -> None:
-    """Turn 2FA on for USER_ID (without numbers: the user enters his own at next login)."""
+def user_enable(user: str, account: str | None, primary: str | None, backup: str | None) -> None:
+    """Turn 2FA on for USER, an id or name (without numbers: he enters his own at next login)."""
+    found = cli_names.user(user, account)
     try:
-        _two_factor().enable_for(_user(user_id), primary_phone=primary, backup_phone=backup)
+        _two_factor().enable_for(found, primary_phone=primary, backup_phone=backup)
     except PhoneError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"2FA enabled for {user_id}")
+    click.echo(f"2FA enabled for {user}")
 
 
 @user_group.command("disable")
-@click.argument("user_id")
-def user_disable(user_id: str) -> None:
-    """Turn 2FA off for USER_ID (and forget their remembered PCs)."""
-    _two_factor().disable_for(_user(user_id))
-    click.echo(f"2FA disabled for {user_id}")
+@_user_argument
+def user_disable(user: str, account: str | None) -> None:
+    """Turn 2FA off for USER, an id or name (and forget his remembered PCs)."""
+    _two_factor().disable_for(cli_names.user(user, account))
+    click.echo(f"2FA disabled for {user}")
 
 
 @user_group.command("unlock")
-@click.argument("user_id")
-def user_unlock(user_id: str) -> None:
-    """Unlock USER_ID after too many wrong codes."""
-    done = _two_factor().unlock(_user(user_id))
-    click.echo(f"{user_id} unlocked" if done else f"{user_id} was not locked")
+@_user_argument
+def user_unlock(user: str, account: str | None) -> None:
+    """Unlock USER, an id or name, after too many wrong codes."""
+    done = _two_factor().unlock(cli_names.user(user, account))
+    click.echo(f"{user} unlocked" if done else f"{user} was not locked")
 
 
 @user_group.command("revoke-pcs")
-@click.argument("user_id")
-def user_revoke_pcs(user_id: str) -> None:
-    """Forget every remembered PC of USER_ID."""
-    count = _two_factor().revoke_remembered_pcs(_user(user_id))
-    click.echo(f"{count} remembered PC(s) revoked for {user_id}")
+@_user_argument
+def user_revoke_pcs(user: str, account: str | None) -> None:
+    """Forget every remembered PC of USER, an id or name."""
+    count = _two_factor().revoke_remembered_pcs(cli_names.user(user, account))
+    click.echo(f"{count} remembered PC(s) revoked for {user}")
 
 
 @user_group.command("show")
-@click.argument("user_id")
-def user_show(user_id: str) -> None:
-    """Show USER_ID's 2FA state and masked phones."""
-    status = _two_factor().status_of(_user(user_id))
+@_user_argument
+def user_show(user: str, account: str | None) -> None:
+    """Show the 2FA state and masked phones of USER, an id or name."""
+    status = _two_factor().status_of(cli_names.user(user, account))
     phones = status["phones"]
     click.echo(f"enabled={status['enabled']} locked={status['locked']}")
     for role, numbers in phones.items():
@@ -197,22 +210,47 @@ def user_show(user_id: str) -> None:
 
 
 @audit_group.command("list")
-@click.option("--user", "user_id", help="Only this user id.")
-@click.option("--account", "account_id", help="Only this account id.")
+@click.option("--user", "user", help="Only this user (id or name).")
+@click.option("--account", "account", help="Only this account (name or id).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50)
-def audit_list(user_id: str | None, account_id: str | None, limit: int) -> None:
+def audit_list(user: str | None, account: str | None, limit: int) -> None:
     """List the latest audit events, newest first."""
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if user_id is not None:
-        query = query.where(AuditEvent.user_id == user_id)
-    if account_id is not None:
-        query = query.where(AuditEvent.account_id == account_id)
+    if user is not None:
+        query = query.where(AuditEvent.user_id == _audited_user(user, account))
+    if account is not None:
+        query = query.where(AuditEvent.account_id == _audited_account(account))
     for event in get_state().session.scalars(query):
         click.echo(
             f"{event.at.isoformat()} {event.event} {event.outcome} account={event.account_id} "
             f"user={cli_names.name(event.user_id)} by={cli_names.name(event.actor_id)} "
             f"reason={event.reason or '-'} to={event.destination or '-'}"
         )
+
+
+def _audited(condition: Any) -> bool:
+    query = sa.select(AuditEvent.id).where(condition).limit(1)
+    return get_state().session.scalar(query) is not None
+
+
+def _audited_user(text: str, account: str | None) -> str:
+    """The user id of USER; the trail outlives users: the id of one the host deleted too."""
+    try:
+        return get_state().ref(cli_names.user(text, account)).user_id
+    except click.ClickException:
+        if _audited(AuditEvent.user_id == text):
+            return text
+        raise
+
+
+def _audited_account(text: str) -> str:
+    """The account id of ACCOUNT, or of an account the trail alone still names."""
+    try:
+        return cli_names.account(text)
+    except click.ClickException:
+        if _audited(AuditEvent.account_id == text):
+            return text
+        raise
 
 
 @cli.command("purge")

@@ -47,24 +47,67 @@ def _load(state: State, user_id: str) -> Any:
         return None
 
 
-def user(text: str) -> Any:
-    """The user with id ``text``, else the one user the host names ``text``.
+def _known_accounts(state: State) -> list[str]:
+    """The accounts the extension has rows of (a policy, or a user's settings)."""
+    policies = sa.select(AccountPolicy.account_id)
+    settings = sa.select(UserSettings.account_id).distinct()
+    return sorted(set(state.session.scalars(policies)) | set(state.session.scalars(settings)))
 
-    :raises click.ClickException: no such user, or the name is ambiguous.
+
+def _listed(state: State, account_id: str | None) -> list[Any]:
+    """The host's users a display name is looked for among: those of ``account_id`` (else of
+    every account the extension knows) when the host lists them, else those with settings."""
+    if state.users_of is not None:
+        found: list[Any] = []
+        for one in [account_id] if account_id is not None else _known_accounts(state):
+            try:
+                found += state.users_in(one)
+            except (ValueError, TypeError, LookupError):  # an id the host cannot read
+                continue
+        return found
+    query = sa.select(UserSettings.user_id)
+    if account_id is not None:
+        query = query.where(UserSettings.account_id == account_id)
+    return [u for u in (_load(state, i) for i in state.session.scalars(query)) if u is not None]
+
+
+def _named(state: State, text: str, account_id: str | None) -> list[Any]:
+    """The users called ``text``: by the host's login name (``users_named=``), else by his
+    display name; only those of ``account_id`` when given."""
+    by_login = state.users_called(text) if state.users_named is not None else []
+    in_account = [u for u in by_login if account_id in (None, state.ref(u).account_id)]
+    if not in_account and state.display_name is not None:
+        in_account = [u for u in _listed(state, account_id) if state.name_of(u) == text]
+    unique = {state.ref(u).user_id: u for u in in_account}
+    return list(unique.values())
+
+
+def user(text: str, account_text: str | None = None) -> Any:
+    """The user with id ``text``, else the one user the host names ``text``: his login name
+    (``users_named=``) or his display name, also of a user without 2FA settings yet.
+
+    :param account_text: the user's account (name or id), to tell apart users of several
+        accounts with the same name.
+    :raises click.ClickException: an unknown account, no such user, or several.
     """
     state = get_state()
+    account_id = account(account_text) if account_text is not None else None
     found = _load(state, text)
-    if found is not None:
+    if found is not None and account_id in (None, state.ref(found).account_id):
         return found
-    if state.display_name is not None:
-        ids = state.session.scalars(sa.select(UserSettings.user_id)).all()
-        named = [u for u in (_load(state, i) for i in ids) if u is not None]
-        matches = [u for u in named if state.name_of(u) == text]
-        if len(matches) > 1:
-            raise click.ClickException(f"several users are named {text!r}: use the user id")
-        if matches:
-            return matches[0]
-    raise click.ClickException(f"no user with id or name {text!r}")
+    matches = _named(state, text, account_id)
+    if len(matches) == 1:
+        return matches[0]
+    where = f" in account {account_text!r}" if account_text is not None else ""
+    if not matches:
+        raise click.ClickException(f"no user with id or name {text!r}{where}")
+    accounts = sorted({state.ref(u).account_id for u in matches})
+    if len(accounts) > 1:
+        raise click.ClickException(
+            f"{len(matches)} users are named {text!r}, in accounts {', '.join(accounts)}:"
+            " add --account ACCOUNT"
+        )
+    raise click.ClickException(f"several users{where} are named {text!r}: use the user id")
 
 
 def name(user_id: str | None) -> str:

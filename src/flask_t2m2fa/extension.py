@@ -71,6 +71,7 @@ class TwoFactor:
         users_of: Callable[[str], Any] | None = None,
         display_name: Callable[[Any], str] | None = None,
         account_named: Callable[[str], object] | None = None,
+        users_named: Callable[[str], Any] | None = None,
     ) -> None:
         """Register the extension on ``app``.
 
@@ -88,6 +89,9 @@ class TwoFactor:
             the admin pages need it.
         :param display_name: how a user is named in the admin pages, the audit and the CLI.
         :param account_named: the account id of an account name given to the CLI, or None.
+        :param users_named: the host's users whose login name is the one given, in any account
+            (a list or a SQLAlchemy Select): the CLI then takes that name for a user, also one
+            without 2FA settings yet.
         :raises RuntimeError: the app already has the extension (nothing is changed then).
         :raises ConfigError: a ``T2M2FA_*`` value is out of its bounds.
         """
@@ -115,6 +119,7 @@ class TwoFactor:
             users_of=users_of,
             display_name=display_name,
             account_named=account_named,
+            users_named=users_named,
         )
         from . import i18n
         from .cli import cli

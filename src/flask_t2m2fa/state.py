@@ -49,6 +49,9 @@ class State:
     display_name: Callable[[Any], str] | None = None
     #: The account id of an account name the CLI is given, or None when unknown.
     account_named: Callable[[str], object] | None = None
+    #: The host's users whose login name is the one given, in any account (the CLI's USER):
+    #: an iterable, or a SQLAlchemy Select.
+    users_named: Callable[[str], Any] | None = None
 
     @property
     def session(self) -> Session:
@@ -99,7 +102,16 @@ class State:
         """The host's users of ``account_id`` (needs ``users_of=``)."""
         if self.users_of is None:
             raise RuntimeError("the admin pages need users_of= in TwoFactor.init_app")
-        found = self.users_of(account_id)
+        return self._listed(self.users_of(account_id))
+
+    def users_called(self, name: str) -> list[Any]:
+        """The host's users whose login name is ``name``, in any account (needs
+        ``users_named=``)."""
+        if self.users_named is None:
+            raise RuntimeError("looking users up by login name needs users_named= in init_app")
+        return self._listed(self.users_named(name))
+
+    def _listed(self, found: Any) -> list[Any]:
         if hasattr(found, "compile"):  # a Select: run it in the host's session
             found = self.session.scalars(found).all()
         return list(found)

@@ -100,6 +100,24 @@ def test_the_other_accounts_administrator_cannot_see_or_touch_the_demo_account(
     assert other.get("/t2m2fa/admin/api/audit?kind=two_factor_enabled").json["total"] == 2
 
 
+def test_the_cli_names_users_by_their_login_names(app: Flask) -> None:
+    """guest has no 2FA settings; "user" is a login name in two accounts once other-account
+    has one too."""
+    runner = app.test_cli_runner()
+    enabled = runner.invoke(args=["t2m2fa", "user", "enable", "Guest", "--primary", GUEST_NUMBER])
+    assert enabled.exit_code == 0, enabled.output
+    with app.app_context():
+        other = db.session.scalars(sa.select(User).filter_by(username="other-user")).one()
+        db.session.add(User(account_id=other.account_id, username="user", password_hash="x"))
+        db.session.commit()
+    shown = runner.invoke(args=["t2m2fa", "user", "show", "user"])
+    assert shown.exit_code == 1 and "add --account ACCOUNT" in shown.output
+    shown = runner.invoke(args=["t2m2fa", "user", "show", "user", "--account", DEMO_ACCOUNT])
+    assert shown.exit_code == 0 and "enabled=True" in shown.output
+    guest = runner.invoke(args=["t2m2fa", "user", "show", "guest"])
+    assert "pending=+32 ••• ••• •99" in guest.output
+
+
 # --- In a real browser ------------------------------------------------------------------------
 
 

@@ -34,12 +34,17 @@ def admin_app(database_url: str, clock: FakeClock, sms: RecordingSender) -> Iter
         User = holder["host"].User
         return sa.select(User).filter_by(account_id=account_id)
 
+    def users_named(name: str) -> Any:
+        User = holder["host"].User
+        return sa.select(User).filter_by(username=name)
+
     names = {"Acme Corp": "acme", "Other Ltd": "other"}
     init = {
         "admin": True,
         "users_of": users_of,
         "display_name": lambda u: u.username,
         "account_named": names.get,
+        "users_named": users_named,
     }
     app = build_app(database_url, clock, sms, {}, init=init)
     holder["host"] = app.extensions["test_host"]

@@ -278,6 +278,55 @@ def test_admin_answers_follow_openapi(
         check(document, answer)
 
 
+def test_the_json_api_refuses_what_openapi_does_not_allow(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    """Found by schemathesis: the API took junk for "nothing", and acted on it."""
+    host: Host = admin_app.extensions["test_host"]
+    admin = logged_in(admin_app, sms, "boss", clock)
+    before = snapshot(host)
+    bob = people["bob"]
+    for body in ("[null, null]", "\u0000", '"enable"', "7"):
+        answer = admin.post(
+            f"{API}/users/{bob.id}/enable", data=body, content_type="application/json"
+        )
+        assert (answer.status_code, answer.json["status"]) == (400, "bad_request"), body
+        patched = admin.patch(f"{API}/policy", data=body, content_type="application/json")
+        assert (patched.status_code, patched.json["status"]) == (400, "bad_request"), body
+    assert snapshot(host) == before  # bob was not enabled (he was, from "[null, null]")
+    for query, field in [
+        ("users?sort=age", "sort"),
+        ("users?page=0", "page"),
+        ("users?page=-2", "page"),
+        ("users?page=two", "page"),
+        ("users?page=1&page=2", "page"),
+        ("users?search=a&search=b", "search"),
+        ("audit?until=", None),
+        ("audit?since=20260302", None),
+        ("audit?page=1.5", "page"),
+        ("audit?kind=a&kind=b", "kind"),
+    ]:
+        refused = admin.get(f"{API}/{query}")
+        assert (refused.status_code, refused.json["status"]) == (400, "refused"), query
+        assert refused.json.get("field") == field, query
+    last = admin.get(f"{API}/users?page=00000000000000000000000000000000000000000000000000099")
+    assert (last.status_code, last.json["page"]) == (200, 1)  # past the last: the last
+    assert admin.get(f"{API}/audit?since=2026-03-01&until=2026-03-03").status_code == 200
+    # The pages keep taking a form's blanks for "no filter".
+    assert admin.get("/t2m2fa/admin/audit?since=&until=&user=&page=").status_code == 200
+    assert admin.get("/t2m2fa/admin/users?page=x&sort=").status_code == 200
+
+
+def test_policy_days_may_be_a_whole_json_number(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    """30.0 is an integer to JSON Schema (found by schemathesis); 30.5 is not."""
+    admin = logged_in(admin_app, sms, "boss", clock)
+    done = admin.patch(f"{API}/policy", json={"remember_pc_days": 30.0})
+    assert (done.status_code, done.json["policy"]["remember_pc_days"]) == (200, 30)
+    assert admin.patch(f"{API}/policy", json={"remember_pc_days": 30.5}).status_code == 400
+
+
 def test_the_user_agent_stays_out_of_the_audit_reason(
     admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
 ) -> None:

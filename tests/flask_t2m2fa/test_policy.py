@@ -9,6 +9,7 @@ import pytest
 from flask_t2m2fa.rules.policy import (
     Policy,
     Rejection,
+    backup_missing,
     cookie_max_age,
     differences,
     enabled_at_creation,
@@ -100,6 +101,20 @@ def test_disallowed_and_revoked() -> None:
         remembered_pc_rejection(Policy(), created_at=NOW, revoked=True, now=NOW)
         is Rejection.REVOKED
     )
+
+
+def test_an_administrator_without_a_verified_backup_gets_no_pc_shortcut() -> None:
+    assert backup_missing(is_admin=True, has_verified_backup=False)
+    assert not backup_missing(is_admin=True, has_verified_backup=True)
+    assert not backup_missing(is_admin=False, has_verified_backup=False)
+    got = remembered_pc_rejection(
+        Policy(), created_at=NOW, revoked=False, now=NOW, backup_missing=True
+    )
+    assert got is Rejection.BACKUP_REQUIRED
+    revoked = remembered_pc_rejection(
+        Policy(), created_at=NOW, revoked=True, now=NOW, backup_missing=True
+    )
+    assert revoked is Rejection.REVOKED  # the lasting reason first
 
 
 def test_cookie_max_age_capped_at_400_days() -> None:

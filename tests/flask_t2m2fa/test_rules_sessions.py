@@ -65,3 +65,13 @@ def test_a_code_session_survives_enforced() -> None:
 
 def test_without_two_factor_keep_me_signed_in_is_the_hosts_business() -> None:
     assert judge(Kind.RESTORED, two_factor_required=False, remember_allowed=False) is None
+
+
+def test_an_administrator_without_a_backup_logs_in_again() -> None:
+    for kind in (Kind.CODE, Kind.REMEMBERED_PC, Kind.RESTORED):
+        assert judge(kind, backup_missing=True) is SessionRejection.BACKUP_REQUIRED
+    assert judge(Kind.CODE, restoring=True, backup_missing=True) is (
+        SessionRejection.BACKUP_REQUIRED
+    )
+    # No second factor required: no backup either (2FA off is the host's choice).
+    assert judge(Kind.NONE, two_factor_required=False, backup_missing=True) is None

@@ -46,6 +46,8 @@ class Rejection(enum.Enum):
     REVOKED = "revoked"
     UNKNOWN = "unknown_token"
     OTHER_USER = "other_user"
+    #: An administrator without a verified backup phone: the code, then the backup, are due.
+    BACKUP_REQUIRED = "backup_required"
 
 
 def two_factor_required(policy: Policy, *, user_enabled: bool | None) -> bool:
@@ -100,10 +102,26 @@ def backup_required(*, is_admin: bool) -> bool:
     return is_admin
 
 
+def backup_missing(*, is_admin: bool, has_verified_backup: bool) -> bool:
+    """Does the user lack the verified backup phone he must have? An administrator the host
+    promoted after his enrolment does, until he enters and verifies one at his next login."""
+    return backup_required(is_admin=is_admin) and not has_verified_backup
+
+
 def remembered_pc_rejection(
-    policy: Policy, *, created_at: datetime, revoked: bool, now: datetime
+    policy: Policy,
+    *,
+    created_at: datetime,
+    revoked: bool,
+    now: datetime,
+    backup_missing: bool = False,
 ) -> Rejection | None:
-    """None when a remembered PC still counts as the second factor, else why not."""
+    """None when a remembered PC still counts as the second factor, else why not.
+
+    :param backup_missing: the user must have a verified backup and has none
+        (:func:`backup_missing`): the PC stays remembered, but this login needs the code,
+        which leads to the backup's enrolment.
+    """
     if revoked:
         return Rejection.REVOKED
     if policy.mode == ENFORCED:
@@ -113,6 +131,8 @@ def remembered_pc_rejection(
     days = policy.remember_pc_days
     if days is not None and now >= created_at + timedelta(days=days):
         return Rejection.EXPIRED
+    if backup_missing:
+        return Rejection.BACKUP_REQUIRED
     return None
 
 

@@ -9,7 +9,10 @@ use like a remembered PC:
 * a login made without a second factor, because none was required, stops counting once one is
   (2FA turned on, account switched to Enforced);
 * a login that skipped the code (remembered PC) or was restored from "Keep me signed in"
-  counts only while the account allows remembering (never under Enforced).
+  counts only while the account allows remembering (never under Enforced);
+* a login of a user who needs the second factor and must have a verified backup phone (an
+  administrator) counts only while he has one: one the host promoted after his enrolment logs
+  in again, and his next login asks for the backup before it ends.
 
 A login that entered a code in this session survives a switch to Enforced: Enforced asks for
 the code, and that session gave it.
@@ -41,6 +44,7 @@ class SessionRejection(enum.Enum):
     SIGNED_OUT = "signed_out"
     SECOND_FACTOR_REQUIRED = "second_factor_required"
     REMEMBER_NOT_ALLOWED = "remember_not_allowed"
+    BACKUP_REQUIRED = "backup_required"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def session_rejection(
     two_factor_required: bool,
     remember_allowed: bool,
     restoring: bool,
+    backup_missing: bool = False,
 ) -> SessionRejection | None:
     """None when the login still stands, else why not.
 
@@ -84,6 +89,8 @@ def session_rejection(
     :param two_factor_required: the account policy and the user's setting now.
     :param remember_allowed: does the account allow remembering now (False under Enforced)?
     :param restoring: the token comes from a "Keep me signed in" cookie, not the session.
+    :param backup_missing: the user must have a verified backup phone and has none
+        (:func:`flask_t2m2fa.rules.policy.backup_missing`).
     """
     if token is None:
         return SessionRejection.MALFORMED
@@ -96,4 +103,6 @@ def session_rejection(
     remembered = restoring or token.kind in (Kind.REMEMBERED_PC, Kind.RESTORED)
     if remembered and not remember_allowed:
         return SessionRejection.REMEMBER_NOT_ALLOWED
+    if backup_missing:
+        return SessionRejection.BACKUP_REQUIRED
     return None

@@ -9,9 +9,9 @@ from ..events import Event
 from ..models import RememberedPc
 from ..rules import trust
 from ..rules.notices import Notice
-from ..rules.policy import Policy, Rejection, remembered_pc_rejection
+from ..rules.policy import Policy, Rejection, backup_missing, remembered_pc_rejection
 from ..state import State, UserRef
-from . import audit, notices
+from . import accounts, audit, notices
 
 
 def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str]:
@@ -54,14 +54,21 @@ def _find(state: State, user: UserRef, token: object) -> tuple[RememberedPc | No
 def check(state: State, user: UserRef, token: object, policy: Policy) -> RememberedPc | None:
     """The remembered PC that ``token`` proves for ``user`` under ``policy`` now, else None.
 
-    Every outcome is audited (``pc_used`` or ``pc_rejected`` with the reason).
+    An administrator without a verified backup phone gets no PC's shortcut: his login goes
+    through the code and then the backup's enrolment. Every outcome is audited (``pc_used`` or
+    ``pc_rejected`` with the reason).
     """
     now = state.now()
     row, why = _find(state, user, token)
     rejection: Rejection | None = why
     if row is not None:
+        backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
         rejection = remembered_pc_rejection(
-            policy, created_at=row.created_at, revoked=row.revoked_at is not None, now=now
+            policy,
+            created_at=row.created_at,
+            revoked=row.revoked_at is not None,
+            now=now,
+            backup_missing=backup_missing(is_admin=user.is_admin, has_verified_backup=bool(backup)),
         )
     if rejection is not None:
         audit.record(state, Event.PC_REJECTED, user, outcome="rejected", reason=rejection.value)

@@ -1,7 +1,10 @@
 """The admin JSON endpoints (``openapi.yaml``): policy, users, one user's actions, audit.
 
 Same guard as the pages (:mod:`admin_guard`) in its JSON form: JSON bodies only, no cross-site
-callers, 401/403, 403 ``step_up_required``; a user outside the account is a 404.
+callers, 401/403, 403 ``step_up_required``; a user outside the account is a 404. Stricter than
+the pages, which take a form's blanks and stray values for "no filter" or "first page": a body
+that is no JSON object is a 400 ``bad_request`` (no action runs on it), and a query parameter
+out of ``openapi.yaml`` (not a page number, a sort or a date, or given twice) a 400 ``refused``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from . import admin_common as common
 from . import sessions, wording
 from .admin_blueprint import admin_bp
 from .admin_guard import actor, admin_only, not_found
-from .guards import json_object, problem
+from .guards import json_object_or_problem, problem
 
 
 def _refused(refused: Refused) -> Response:
@@ -33,8 +36,11 @@ def api_policy() -> Response:
     if request.method == "GET":
         current = accounts.policy_for(state, me.account_id)
         return jsonify({"policy": common.policy_body(current)})
+    data = json_object_or_problem()
+    if isinstance(data, Response):
+        return data
     try:
-        changes = common.policy_changes(json_object())
+        changes = common.policy_changes(data)
     except Refused as refused:
         return _refused(refused)
     saved = policy_changes.update(state, me.account_id, changes, actor=me)
@@ -49,10 +55,14 @@ def api_policy() -> Response:
 def api_users() -> Response:
     """The account's users: ``search`` (name), ``sort`` (``name`` or ``state``), ``page``."""
     args = request.args
+    try:
+        common.single_valued(args, ("search", "sort", "page"))
+        sort, page = common.api_sort(args), common.api_page(args)
+    except Refused as refused:
+        return _refused(refused)
     found = admin_users.listing(
-        get_state(), actor(), search=args.get("search", ""), sort=args.get("sort", "name"),
-        page=common.page_number(args),
-    )  # fmt: skip
+        get_state(), actor(), search=args.get("search", ""), sort=sort, page=page
+    )
     return jsonify(
         {
             "users": [common.user_body(v) for v in found.users],
@@ -82,8 +92,11 @@ def api_user_action(user_id: str, action: str) -> Response:
     found = admin_users.find(state, actor(), user_id)
     if found is None or action not in common.ACTIONS:
         return not_found(json=True)
+    data = json_object_or_problem()
+    if isinstance(data, Response):
+        return data
     try:
-        done = common.perform(state, action, found[1], json_object())
+        done = common.perform(state, action, found[1], data)
     except Refused as refused:
         return _refused(refused)
     current = accounts.policy_for(state, found[1].account_id)
@@ -96,14 +109,13 @@ def api_user_action(user_id: str, action: str) -> Response:
 @admin_only(json=True)
 def api_audit() -> Response:
     """The account's events, newest first: ``user``, ``kind``, ``since``, ``until``, ``page``."""
-    state = get_state()
+    state, args = get_state(), request.args
     try:
-        filters = common.audit_filters(request.args)
+        common.single_valued(args, ("user", "kind", "since", "until", "page"))
+        filters, page = common.audit_filters(args, strict=True), common.api_page(args)
     except Refused as refused:
         return _refused(refused)
-    found = admin_audit.page_of(
-        state, actor().account_id, filters, page=common.page_number(request.args)
-    )
+    found = admin_audit.page_of(state, actor().account_id, filters, page=page)
     lines = [{**dataclasses.asdict(line), "at": wording.iso(line.at)} for line in found.lines]
     return jsonify(
         {"events": lines, "total": found.total, "page": found.page, "pages": found.pages}

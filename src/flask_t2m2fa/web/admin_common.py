@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,6 +129,8 @@ def policy_changes(data: Mapping[str, Any]) -> dict[str, Any]:
         if key in changes and not isinstance(changes[key], bool):
             raise Refused(N_("%(key)s must be true or false"), field=key, key=key)
     days = changes.get("remember_pc_days")
+    if isinstance(days, float) and days.is_integer():  # 30.0 is an integer in JSON Schema
+        days = changes["remember_pc_days"] = int(days)
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= COOKIE_MAX_DAYS
     ):
@@ -170,21 +173,69 @@ def user_body(view: admin_users.UserView) -> dict[str, Any]:
     }
 
 
-def _day(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(text: object, *, blank_ok: bool) -> datetime | None:
+    """A date (YYYY-MM-DD) as the start of that day in UTC; absent (or, from a form, blank):
+    None. :raises Refused: anything else."""
+    if text is None or (blank_ok and text == ""):
         return None
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
+        raise Refused(N_("%(value)s is not a date (YYYY-MM-DD)"), value=str(text)[:40])
     try:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
         raise Refused(N_("%(value)s is not a date (YYYY-MM-DD)"), value=text) from None
 
 
-def audit_filters(args: Mapping[str, Any]) -> Filters:
-    """Filters from query parameters ``user``, ``kind``, ``since``, ``until`` (dates)."""
+def audit_filters(args: Mapping[str, Any], *, strict: bool = False) -> Filters:
+    """Filters from query parameters ``user``, ``kind``, ``since``, ``until`` (dates).
+
+    :param strict: the JSON API's reading: a blank date is no date (a form sends its empty
+        fields, so the page takes them for "no filter").
+    """
     user, kind = args.get("user") or None, args.get("kind") or None
-    return Filters(user, kind, _day(args.get("since")), _day(args.get("until")))
+    since = _day(args.get("since"), blank_ok=not strict)
+    return Filters(user, kind, since, _day(args.get("until"), blank_ok=not strict))
 
 
 def page_number(args: Mapping[str, Any]) -> int:
+    """The page a page asks for: anything but a page number is the first page."""
     raw = args.get("page", "1")
     return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 7 else 1
+
+
+# --- The JSON API's stricter reading of query parameters (``openapi.yaml``) ----------------
+
+#: Pages past the last one show the last; so does any page number longer than this.
+_MAX_PAGE = 10**9
+
+
+def api_page(args: Mapping[str, Any]) -> int:
+    """``page``: a whole number from 1 (1 when absent). :raises Refused: anything else."""
+    raw = args.get("page")
+    if raw is None:
+        return 1
+    digits = raw.lstrip("0") if isinstance(raw, str) and raw.isascii() and raw.isdigit() else ""
+    if not digits:
+        raise Refused(N_("page must be a whole number from 1"), field="page")
+    return _MAX_PAGE if len(digits) > 9 else int(digits)
+
+
+SORTS = ("name", "state")
+
+
+def api_sort(args: Mapping[str, Any]) -> str:
+    """``sort``: ``name`` (when absent) or ``state``. :raises Refused: anything else."""
+    sort = args.get("sort", "name")
+    if sort not in SORTS:
+        raise Refused(N_("sort must be one of %(sorts)s"), field="sort", sorts=", ".join(SORTS))
+    return str(sort)
+
+
+def single_valued(args: Any, names: Iterable[str]) -> None:
+    """Each of ``names`` is given at most once. :raises Refused: one is repeated."""
+    for name in names:
+        if len(args.getlist(name)) > 1:
+            raise Refused(N_("%(name)s may be given only once"), field=name, name=name)

@@ -15,7 +15,8 @@ How (Flask-Security's ``fs_uniquifier`` pattern, without touching the host's use
   cookie, so the cookie carries the uniquifier too.
 * The host's ``user_loader`` is wrapped: every load, from the session or from the remember
   cookie, is judged by :func:`flask_t2m2fa.rules.sessions.session_rejection` against the current
-  uniquifier, policy and 2FA setting before the host's loader sees the id. A rejected login is
+  uniquifier, policy, 2FA setting and (for an administrator) verified backup phone before the
+  host's loader sees the id. A rejected login is
   ended and Flask-Login is told to delete its remember cookie. A login restored from the
   cookie is marked as such, and judged so for the rest of the session.
 
@@ -113,12 +114,16 @@ def judge(
     """Why ``user``'s login with ``token`` no longer stands, or None."""
     ref = state.ref(user)
     current, required = _second_factor(state, ref)
+    backup = accounts.phone_of(state, ref.user_id, accounts.BACKUP, verified=True)
     return session_rejection(
         token if token is not None and token.user_id == ref.user_id else None,
         uniquifier=uniquifier_of(state, ref.user_id),
         two_factor_required=required,
         remember_allowed=policy.remember_offered(current),
         restoring=restoring,
+        backup_missing=policy.backup_missing(
+            is_admin=ref.is_admin, has_verified_backup=bool(backup)
+        ),
     )
 
 

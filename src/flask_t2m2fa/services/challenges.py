@@ -29,6 +29,7 @@ from ..rules.sending_limits import Refusal
 from ..sending import needs_savepoint
 from ..state import State, UserRef
 from . import accounts, audit, hot_path, unit_of_work
+from .live_challenges import LIVE, live
 
 _Query = TypeVar("_Query", bound=sa.Select[Any])
 
@@ -145,22 +146,21 @@ def newest_of_login(
 
 def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
     """The live code sent to the same phone for the same purpose, if it can still be entered."""
-    return state.session.scalars(
-        sa.select(Challenge)
+    newest = (
+        sa.select(LIVE.c.id)
         .where(
-            Challenge.user_id == user.user_id,
-            Challenge.purpose == request.purpose,
-            Challenge.phone_id == request.phone.id,
-            Challenge.consumed_at.is_(None),
-            Challenge.superseded_at.is_(None),
-            Challenge.expires_at > state.now(),
-            Challenge.attempts < state.budget.per_challenge,
-            Challenge.sent.is_(True),
-            Challenge.send_failed.is_(False),
+            live(user.user_id, request.purpose),
+            LIVE.c.phone_id == request.phone.id,
+            LIVE.c.expires_at > state.now(),
+            LIVE.c.attempts < state.budget.per_challenge,
+            LIVE.c.sent.is_(True),
+            LIVE.c.send_failed.is_(False),
         )
-        .order_by(Challenge.created_at.desc())
+        .order_by(LIVE.c.created_at.desc())
         .limit(1)
-    ).first()
+        .scalar_subquery()
+    )
+    return state.session.scalars(sa.select(Challenge).where(Challenge.id == newest)).first()
 
 
 def _replace_live(state: State, user: UserRef, request: Request, login_id: str) -> Challenge:
@@ -171,15 +171,12 @@ def _replace_live(state: State, user: UserRef, request: Request, login_id: str) 
     """
     now = state.now()
     if hot_path.has_live(state, user.user_id, request.purpose) is not False:
+        live_ones = sa.select(LIVE.c.id).where(live(user.user_id, request.purpose))
         state.session.execute(
             sa.update(Challenge)
-            .where(
-                Challenge.user_id == user.user_id,
-                Challenge.purpose == request.purpose,
-                Challenge.consumed_at.is_(None),
-                Challenge.superseded_at.is_(None),
-            )
+            .where(Challenge.id.in_(live_ones))
             .values(superseded_at=now)
+            .execution_options(synchronize_session="fetch")
         )
     challenge = Challenge(
         id=secrets.token_hex(16),

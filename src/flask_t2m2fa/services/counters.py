@@ -25,6 +25,7 @@ from ..models import AccountPolicy, Challenge, Failure, Phone, SentSms, SessionE
 from ..rules import budgets
 from ..state import State, UserRef
 from . import challenges, hot_path
+from .live_challenges import LIVE, live
 
 _UID: sa.BindParameter[str] = sa.bindparam("user_id")
 
@@ -45,16 +46,11 @@ _FOR_SEND = sa.union_all(
     ).where(hot_path.SENT_CONDITION),
     sa.select(
         sa.literal("live"),
-        Challenge.created_at,
+        LIVE.c.created_at,
         sa.cast(sa.null(), SentSms.user_id.type),
         sa.cast(sa.null(), SentSms.number_digest.type),
         sa.cast(sa.null(), SentSms.login_id.type),
-    ).where(
-        Challenge.user_id == _UID,
-        Challenge.purpose == sa.bindparam("purpose"),
-        Challenge.consumed_at.is_(None),
-        Challenge.superseded_at.is_(None),
-    ),
+    ).where(live(_UID, sa.bindparam("purpose"))),
 )
 
 

@@ -22,24 +22,39 @@ def database_url(postgres_url: str) -> str:
     return postgres_url
 
 
-def in_parallel(app: Flask, cookie: dict[str, Any], make_body: Callable[[int], Any]) -> list[Any]:
+def in_parallel(action: Callable[[int], Any]) -> list[Any]:
+    """``action(i)`` for i in 0..PARALLEL-1, each in its own thread, released together."""
     barrier = threading.Barrier(PARALLEL)
     results: list[Any] = [None] * PARALLEL
 
-    def submit(index: int) -> None:
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session.update(cookie)
+    def run(index: int) -> None:
         barrier.wait(timeout=30)
-        response = json_verify(client, make_body(index))
-        results[index] = (response.status_code, response.json["status"])
+        results[index] = action(index)
 
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(PARALLEL)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(PARALLEL)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def verify_in_parallel(
+    app: Flask, cookie: dict[str, Any], make_body: Callable[[int], Any]
+) -> list[Any]:
+    """Parallel code checks of one half-logged-in session: (HTTP status, JSON status) each."""
+    clients = []
+    for _ in range(PARALLEL):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session.update(cookie)
+        clients.append(client)
+
+    def submit(index: int) -> tuple[int, str]:
+        response = json_verify(clients[index], make_body(index))
+        return response.status_code, response.json["status"]
+
+    return in_parallel(submit)
 
 
 def half_logged_in(app: Flask) -> dict[str, Any]:
@@ -53,7 +68,7 @@ def test_parallel_right_codes_give_exactly_one_success(
     app: Flask, alice: Any, sms: RecordingSender
 ) -> None:
     cookie = half_logged_in(app)
-    results = in_parallel(app, cookie, lambda _: sms.last.code)
+    results = verify_in_parallel(app, cookie, lambda _: sms.last.code)
     assert sorted(status for _, status in results).count("ok") == 1
     assert all(status in ("ok", "code_expired") for _, status in results)
 
@@ -63,7 +78,7 @@ def test_parallel_wrong_codes_evaluate_at_most_three(
 ) -> None:
     cookie = half_logged_in(app)
     code = sms.last.code
-    results = in_parallel(app, cookie, lambda _: wrong(code))
+    results = verify_in_parallel(app, cookie, lambda _: wrong(code))
     assert sum(status == "invalid_code" for _, status in results) == 3
     db = app.extensions["test_host"].db
     db.session.rollback()
@@ -85,19 +100,11 @@ def test_parallel_logins_of_one_user_send_one_sms(
     """The send counters are read after the lock of the user's settings row: of parallel
     logins, the first sends and the others are within its cool-down (a read before the lock
     would let each of them send)."""
-    barrier = threading.Barrier(PARALLEL)
-    statuses: list[Any] = [None] * PARALLEL
+    clients = [app.test_client() for _ in range(PARALLEL)]
 
-    def log_in(index: int) -> None:
-        client = app.test_client()
-        barrier.wait(timeout=30)
-        answer = json_login(client, "alice")
-        statuses[index] = (answer.status_code, answer.json["status"])
+    def log_in(index: int) -> tuple[int, str]:
+        answer = json_login(clients[index], "alice")
+        return answer.status_code, answer.json["status"]
 
-    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert statuses == [(200, "2fa_required")] * PARALLEL
+    assert in_parallel(log_in) == [(200, "2fa_required")] * PARALLEL
     assert len(sms.messages) == 1

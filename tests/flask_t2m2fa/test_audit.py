@@ -169,3 +169,30 @@ def test_no_phone_number_in_any_table(
     text = "\n".join(dump)
     for number in (PRIMARY, BACKUP):
         assert number not in text and number[3:] not in text
+
+
+def _events(host: Host) -> list[str]:
+    return list(host.db.session.scalars(sa.select(AuditEvent.reason).order_by(AuditEvent.id)))
+
+
+def test_audit_rows_follow_their_transaction_and_savepoints(app: Flask, host: Host) -> None:
+    """Rows are written together before the commit (``services/audit.py``): a query in the same
+    transaction sees them, a rolled-back savepoint drops only its own, a rollback drops all."""
+    from flask_t2m2fa.events import Event
+    from flask_t2m2fa.services import audit
+
+    with app.test_request_context():
+        state = get_state()
+        audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="kept")
+        assert _events(host) == ["kept"]  # written before the ORM query on the table
+        audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="before")
+        with pytest.raises(RuntimeError), host.db.session.begin_nested():
+            audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="inside")
+            raise RuntimeError("the savepoint is rolled back")
+        audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="after")
+        unit_of_work.commit(host.db.session)
+        assert _events(host) == ["kept", "before", "after"]
+        audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="dropped")
+        host.db.session.rollback()
+        unit_of_work.commit(host.db.session)
+        assert _events(host) == ["kept", "before", "after"]

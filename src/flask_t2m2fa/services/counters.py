@@ -75,8 +75,8 @@ def load_for_send(
     hot_path.remember_failures(
         state, settings.user_id, since, [r.at for r in rows if r.kind == "failure"]
     )
-    live = any(r.kind == "live" for r in rows)
-    hot_path.remember_live(state, settings.user_id, purpose, live)
+    any_live = any(r.kind == "live" for r in rows)
+    hot_path.remember_live(state, settings.user_id, purpose, any_live)
 
 
 def _for_verify(

@@ -13,12 +13,11 @@ from datetime import timedelta
 
 from ..events import Event
 from ..i18n import gettext
-from ..models import Phone, SentSms
+from ..models import Phone
 from ..rules import notices, sending_limits
 from ..rules.notices import Notice
-from ..sending import needs_savepoint
 from ..state import State, UserRef
-from . import accounts, audit, challenges, unit_of_work
+from . import accounts, audit, challenges
 
 #: A notice still worth reading a day later; after that the gateway drops it.
 NOTICE_LIFETIME = timedelta(days=1)
@@ -63,25 +62,13 @@ def send(
         return False
     try:
         text = text_of(state, notice)
-        sender = state.require_sender()
-        with unit_of_work.statement_savepoint(state.session, needed=needs_savepoint(sender)):
-            sender.send(
-                accounts.number_of(state, phone),
-                text,
-                expires_at=state.now() + NOTICE_LIFETIME,
-                kind="notice",
-            )
+        challenges.hand_over(
+            state, phone, text, expires_at=state.now() + NOTICE_LIFETIME, kind="notice"
+        )
     except Exception as exc:  # the event stands; the operator reads why
         _audit(state, user, notice, phone, outcome="failed", reason=type(exc).__name__)
         return False
-    state.session.add(
-        SentSms(
-            user_id=user.user_id,
-            login_id=f"notice-{notice.value}",
-            number_digest=phone.number_digest,
-            sent_at=state.now(),
-        )
-    )
+    challenges.record_sent(state, user.user_id, phone.number_digest, f"notice-{notice.value}")
     _audit(state, user, notice, phone, outcome="ok", reason=None)
     return True
 

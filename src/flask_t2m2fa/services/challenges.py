@@ -130,6 +130,18 @@ def live_of_login(
     return state.session.scalars(newest_of_login(sa.select(Challenge), user_id, login_id)).first()
 
 
+def login_of(
+    challenge_id: str | sa.BindParameter[str], user_id: str | sa.BindParameter[str]
+) -> sa.ScalarSelect[str]:
+    """The login of the user's challenge ``challenge_id``, as a subquery (one statement finds a
+    login's live challenge through the challenge a session names)."""
+    return (
+        sa.select(Challenge.login_id)
+        .where(Challenge.id == challenge_id, Challenge.user_id == user_id)
+        .scalar_subquery()
+    )
+
+
 def newest_of_login(
     query: _Query,
     user_id: str | sa.BindParameter[str],

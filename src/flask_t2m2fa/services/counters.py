@@ -100,14 +100,8 @@ def _for_verify(
 def _newest_of_login() -> sa.ScalarSelect[str]:
     """The newest challenge of the login of challenge ``challenge_id`` (the live one: see
     ``challenges.live_of_login``)."""
-    login_of_anchor = (
-        sa.select(Challenge.login_id)
-        .where(Challenge.id == sa.bindparam("challenge_id"), Challenge.user_id == _UID)
-        .scalar_subquery()
-    )
-    return challenges.newest_of_login(
-        sa.select(Challenge.id), _UID, login_of_anchor
-    ).scalar_subquery()
+    login = challenges.login_of(sa.bindparam("challenge_id"), _UID)
+    return challenges.newest_of_login(sa.select(Challenge.id), _UID, login).scalar_subquery()
 
 
 #: Built once each: the challenge named, or the newest of the login of the challenge named.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request, session, url_for
 from flask_login import login_user
 
@@ -139,13 +138,8 @@ def live_challenge(state: State, pend: pending.Pending) -> Challenge | None:
     """
     if not pend.challenge_id:
         return None
-    # One statement: the login is found through the challenge the session names.
-    login_of_anchor = (
-        sa.select(Challenge.login_id)
-        .where(Challenge.id == pend.challenge_id, Challenge.user_id == pend.user_id)
-        .scalar_subquery()
-    )
-    return challenges.live_of_login(state, pend.user_id, login_of_anchor)
+    login = challenges.login_of(pend.challenge_id, pend.user_id)
+    return challenges.live_of_login(state, pend.user_id, login)
 
 
 def follow(state: State, pend: pending.Pending, challenge_id: str) -> None:

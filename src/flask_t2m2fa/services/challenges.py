@@ -23,12 +23,11 @@ import sqlalchemy as sa
 
 from ..events import Event
 from ..i18n import gettext
-from ..models import Challenge, Phone, SentSms
+from ..models import Challenge, Phone
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
-from ..sending import needs_savepoint
 from ..state import State, UserRef
-from . import accounts, audit, hot_path, unit_of_work
+from . import accounts, audit, hot_path, sends
 from .live_challenges import LIVE, live
 
 _Query = TypeVar("_Query", bound=sa.Select[Any])
@@ -213,7 +212,6 @@ def _replace_live(state: State, user: UserRef, request: Request, login_id: str) 
 
 #: Built once. The hot path inserts its rows with Core: an ORM flush costs several times more.
 _INSERT_CHALLENGE = sa.insert(Challenge.__table__)  # type: ignore[arg-type]
-_INSERT_SENT = sa.insert(SentSms.__table__)  # type: ignore[arg-type]
 _CHALLENGE_COLUMNS = tuple(column.key for column in Challenge.__table__.columns)
 
 
@@ -238,7 +236,7 @@ def _created(state: State, user: UserRef, challenge: Challenge, phone: Phone) ->
 
 
 def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bool:
-    """Draw the code, keep only its HMAC, and hand the SMS to the sender (:func:`hand_over`)."""
+    """Draw the code, keep only its HMAC, and hand the SMS over (:func:`.sends.hand_over`)."""
     code = codes.generate(state.settings.code_length)
     challenge.code_hash = codes.code_hash(
         state.settings.code_key,
@@ -250,7 +248,9 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
     minutes = int(state.settings.code_lifetime.total_seconds() // 60)
     text = codes.sms_text(state.settings.app_name, code, minutes, gettext(codes.SMS_TEMPLATE))
     try:
-        message_id = hand_over(state, phone, text, expires_at=challenge.expires_at, kind="code")
+        message_id = sends.hand_over(
+            state, phone, text, expires_at=challenge.expires_at, kind="code"
+        )
     except Exception as exc:  # any sender failure: the user is told to try the backup phone
         challenge.send_failed = True
         _created(state, user, challenge, phone)
@@ -266,7 +266,7 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
         return False
     challenge.sent, challenge.message_id = True, message_id
     _created(state, user, challenge, phone)
-    record_sent(state, user.user_id, phone.number_digest, challenge.login_id)
+    sends.record_sent(state, user.user_id, phone.number_digest, challenge.login_id)
     audit.record(
         state,
         Event.CODE_SENT,
@@ -276,26 +276,6 @@ def _send(state: State, user: UserRef, challenge: Challenge, phone: Phone) -> bo
         challenge_id=challenge.id,
     )
     return True
-
-
-def hand_over(state: State, phone: Phone, text: str, *, expires_at: datetime, kind: str) -> str:
-    """Hand ``text`` for ``phone`` to the sender; return its message id.
-
-    A sender that may fail after writing in the transaction runs in a savepoint (PostgreSQL
-    aborts a transaction at its first error), so its failure is an answer, not a 500.
-    """
-    sender = state.require_sender()
-    with unit_of_work.statement_savepoint(state.session, needed=needs_savepoint(sender)):
-        return sender.send(accounts.number_of(state, phone), text, expires_at=expires_at, kind=kind)
-
-
-def record_sent(state: State, user_id: str, digest: str, login_id: str) -> None:
-    """Count an SMS that went out (a code or a notice) for the sending limits, in this
-    transaction's cached histories too."""
-    now = state.now()
-    sent = {"user_id": user_id, "login_id": login_id, "number_digest": digest, "sent_at": now}
-    state.session.connection().execute(_INSERT_SENT, sent)
-    hot_path.record_send(state, user_id, digest, login_id, now)
 
 
 def _record_throttled(state: State, user: UserRef, phone: Phone, refusal: Refusal) -> None:

@@ -17,7 +17,7 @@ from ..models import Phone
 from ..rules import notices, sending_limits
 from ..rules.notices import Notice
 from ..state import State, UserRef
-from . import accounts, audit, challenges
+from . import accounts, audit, challenges, sends
 
 #: A notice still worth reading a day later; after that the gateway drops it.
 NOTICE_LIFETIME = timedelta(days=1)
@@ -62,13 +62,11 @@ def send(
         return False
     try:
         text = text_of(state, notice)
-        challenges.hand_over(
-            state, phone, text, expires_at=state.now() + NOTICE_LIFETIME, kind="notice"
-        )
+        sends.hand_over(state, phone, text, expires_at=state.now() + NOTICE_LIFETIME, kind="notice")
     except Exception as exc:  # the event stands; the operator reads why
         _audit(state, user, notice, phone, outcome="failed", reason=type(exc).__name__)
         return False
-    challenges.record_sent(state, user.user_id, phone.number_digest, f"notice-{notice.value}")
+    sends.record_sent(state, user.user_id, phone.number_digest, f"notice-{notice.value}")
     _audit(state, user, notice, phone, outcome="ok", reason=None)
     return True
 

@@ -105,8 +105,7 @@ def describe(
         raise LookupError("the phone of this challenge was removed or replaced")
     backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
     status = None
-    # A code this request queued is queued: its status would be read on another connection,
-    # which cannot even see the uncommitted row.
+    # A code this request queued is queued: no need to read its status.
     if challenge.message_id and state.sender is not None and not (issued and issued.sent):
         status = state.sender.status(challenge.message_id)
     return CodeStep(

@@ -47,10 +47,10 @@ def _submit(state: State, pend: pending.Pending, text: object) -> login.CodeStep
     try:
         issued = enrolment.submit_number(state, ref, pend.enrolling, text)
     except PhoneError as exc:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return str(exc)
     except enrolment.EnrolmentClosed:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         raise
     step = login.describe(state, ref, issued.challenge, issued)
     unit_of_work.commit(state.session)

@@ -133,9 +133,9 @@ class TwoFactor:
             app.register_blueprint(self.admin_blueprint, url_prefix=prefix)
         app.cli.add_command(cli)
         app.teardown_appcontext(_send_committed_signals)
-        _exempt_json_from_csrf(app)
-        from .web import sessions
+        from .web import csrf, sessions
 
+        csrf.init_app(app)
         sessions.init_app(app)
 
     @property
@@ -343,19 +343,3 @@ def _send_committed_signals(_exc: BaseException | None) -> None:
     scoped = get_state().db.session
     if scoped.registry.has():  # no session was used: nothing to send
         unit_of_work.send_ready(scoped())
-
-
-def _exempt_json_from_csrf(app: Flask) -> None:
-    """JSON endpoints check content type and origin instead of a CSRF token (see web.guards)."""
-    csrf = app.extensions.get("csrf")
-    if csrf is not None:
-        from .web import api_views, enrol_views, step_up_views
-
-        views = (api_views.api_challenge, api_views.api_verify, api_views.api_resend)
-        step_up = (step_up_views.api_step_up, step_up_views.api_step_up_verify)
-        for view in (*views, enrol_views.api_enrol, *step_up):
-            csrf.exempt(view)
-        from .web import admin_api
-
-        for name in ("api_policy", "api_users", "api_user", "api_user_action", "api_audit"):
-            csrf.exempt(getattr(admin_api, name))

@@ -9,8 +9,10 @@ nothing. Why before: the stdlib decoder's own limit is the interpreter's recursi
 3.11 hits at about 1,000 levels and 3.13 does not, so the same body would be refused on one
 Python and decoded (and its code counted as wrong) on the next.
 
-A host decorates its own JSON login view with :func:`json_endpoint` and reads the body with
-:func:`json_object`.
+The extension's JSON endpoints live in JSON blueprints (:func:`json_blueprint`): the guard runs
+before every view of the blueprint, so a new endpoint cannot be left out, and Flask-WTF's
+``CSRFProtect`` exempts the blueprint as a whole (:mod:`.csrf`). A host decorates its own JSON
+login view with :func:`json_endpoint` and reads the body with :func:`json_object`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..i18n import gettext as _
@@ -35,6 +37,8 @@ MAX_JSON_DEPTH = 32
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 #: Every byte but the brackets, deleted before counting.
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+#: The endpoint names of the rules that only answer 405 for other methods (:mod:`.api_methods`).
+OTHER_METHOD = "other_method_"
 #: The refusal of a cross-site request (a message id: translated when answered).
 CROSS_SITE = N_("Cross-site requests are refused.")
 
@@ -115,6 +119,23 @@ def json_endpoint(view: Callable[P, R]) -> Callable[P, R | Response]:
         return refused if refused is not None else view(*args, **kwargs)
 
     return guarded
+
+
+def json_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of JSON endpoints: every request to it passes :func:`refusal` first.
+
+    Register it inside the HTML blueprint (``parent.register_blueprint(child)``): URLs, headers
+    and error handlers stay the parent's, and the CSRF exemption covers this child only.
+    """
+    blueprint = Blueprint(name, import_name)
+    blueprint.before_request(_guard)
+    return blueprint
+
+
+def _guard() -> Response | None:
+    if (request.endpoint or "").rpartition(".")[2].startswith(OTHER_METHOD):
+        return None  # it answers 405 and reads no body
+    return refusal()
 
 
 def json_body() -> Any:

@@ -97,6 +97,7 @@ def test_json_api_works_with_global_csrf_protection(
     with app.app_context():
         user = host.add_user("dora")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
     client = app.test_client()
     app.view_functions["login"] = app.extensions["csrf"].exempt(app.view_functions["login"])
     client.post("/login", json={"username": "dora"})

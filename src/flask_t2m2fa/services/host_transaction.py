@@ -4,8 +4,10 @@ its own writes when it fails (Flask-SQLAlchemy's rule: the host commits when it 
 The part of a call that may fail runs in a savepoint, so a refused number leaves the host's
 pending changes intact and committable. SQLite needs care: Python's ``sqlite3`` starts a
 transaction only before a data-changing statement, so a ``SAVEPOINT`` sent first would open
-the transaction itself and its ``RELEASE`` would commit; :func:`savepoint` sends ``BEGIN``
-first when no transaction is open yet.
+the transaction itself and its ``RELEASE`` would commit; :func:`savepoint` sends ``BEGIN
+IMMEDIATE`` first when no transaction is open yet. Immediate, because the call goes on to
+write: a deferred transaction that read first could not take the write lock once another
+connection (the gateway worker) committed, and would fail at once instead of waiting.
 """
 
 from __future__ import annotations
@@ -23,6 +25,6 @@ def savepoint(session: Session) -> Iterator[None]:
     if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         if driver is not None and not driver.in_transaction:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     with session.begin_nested():  # flushes the host's pending changes first
         yield

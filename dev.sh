@@ -4,16 +4,27 @@
 #   ./dev.sh test    run the test suite (extra arguments go to pytest)
 #   ./dev.sh lint    ruff and mypy
 #   ./dev.sh catalogues [--check]   refresh the translation catalogues (.pot, .po, .mo)
+# Another interpreter: PYTHON=/root/.pyenv/versions/3.13.0/bin/python ./dev.sh test (or
+# PYTHON=python3.12) keeps its own venv, .venv-3.13 / .venv-3.12, beside the default .venv.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The default interpreter's venv is .venv (CI and the docs name it); any PYTHON=... gets
+# .venv-X.Y, so switching versions never reinstalls over the other one.
+if [ -n "${PYTHON:-}" ]; then
+    python_version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    VENV=.venv-$python_version
+else
+    VENV=.venv
+fi
+
 ensure_venv() {
     local python=${PYTHON:-python3}
-    if [ ! -x .venv/bin/python ] || [ setup.cfg -nt .venv/.installed ]; then
-        "$python" -m venv .venv
-        .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e '.[test,dev,postgres,metrics]'
-        touch .venv/.installed
+    if [ ! -x "$VENV/bin/python" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
+        "$python" -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e '.[test,dev,postgres,metrics]'
+        touch "$VENV/.installed"
     fi
 }
 
@@ -22,22 +33,22 @@ shift || true
 case "$command" in
     demo)
         ensure_venv
-        exec .venv/bin/python -m example_app "$@"
+        exec "$VENV/bin/python" -m example_app "$@"
         ;;
     test)
         ensure_venv
-        exec .venv/bin/python -m pytest "$@"
+        exec "$VENV/bin/python" -m pytest "$@"
         ;;
     lint)
         ensure_venv
-        .venv/bin/ruff check src tests example_app bench scripts
-        .venv/bin/ruff format --check src tests example_app bench scripts
-        .venv/bin/mypy
-        .venv/bin/mypy scripts
+        "$VENV/bin/ruff" check src tests example_app bench scripts
+        "$VENV/bin/ruff" format --check src tests example_app bench scripts
+        "$VENV/bin/mypy"
+        "$VENV/bin/mypy" scripts
         ;;
     catalogues)
         ensure_venv
-        exec .venv/bin/python scripts/catalogues.py "$@"
+        exec "$VENV/bin/python" scripts/catalogues.py "$@"
         ;;
     *)
         echo "usage: ./dev.sh demo|test|lint|catalogues [args...]" >&2

@@ -70,3 +70,4 @@ def seed(env: Mapping[str, str], users: int) -> None:
         for user in two_factor_users:
             number = int(user.username.removeprefix("tf"))
             two_factor.enable_for(user, primary_phone=phone_of(number), verified=True)
+        db.session.commit()

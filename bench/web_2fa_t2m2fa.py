@@ -57,6 +57,7 @@ def create_app(database_url: str, users: int) -> Flask:
             host.add_user(f"plain{n}")
             user = host.add_user(f"tf{n}")
             host.two_factor.enable_for(user, primary_phone=phone_of(n), verified=True)
+        host.db.session.commit()
         # The bench reads codes on its own engine: its reads are not counted as the app's.
         app.extensions["bench"] = (sa.create_engine(database_url), clock)
     app.before_request(_step_at_login(clock))

@@ -26,6 +26,7 @@ from flask_limiter.util import get_remote_address
 
 from example_app.auth import normalise_name
 from example_app.forms import LoginForm
+from flask_t2m2fa import json_body
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
@@ -59,12 +60,7 @@ def _counts(response: Response) -> bool:
 def account_and_username() -> str:
     """The account and username typed (form or JSON), hashed: a bounded key, the same shape
     for names that exist and names that do not."""
-    data: Any = request.form
-    if request.is_json:
-        try:
-            data = request.get_json(silent=True)
-        except RecursionError:
-            data = None
+    data: Any = json_body() if request.is_json else request.form
     fields = [
         data.get(name) if isinstance(data, dict) else None for name in ("account", "username")
     ]

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from example_app.auth import authenticate
-from example_app.extensions import two_factor
+from example_app.extensions import db, two_factor
 from example_app.forms import LoginForm
 from example_app.limits import failed_login, login_limits
 from example_app.urls import safe_next
@@ -67,6 +67,7 @@ def logout_everywhere() -> ResponseReturnValue:
     form = StrictBodyForm()
     if form.validate_on_submit():
         two_factor.sign_out_everywhere(current_user)
+        db.session.commit()  # the extension joins our transaction: we commit when done
     elif form.body_error:
         abort(400, form.body_error)
     return redirect(url_for("site.login"))

@@ -67,6 +67,7 @@ class Host:
                 self.two_factor.enable_for(
                     user, primary_phone=primary, backup_phone=backup, verified=True
                 )
+                self.db.session.commit()
             return user.id
 
     def user(self, user_id: int) -> Any:

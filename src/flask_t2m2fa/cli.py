@@ -20,7 +20,7 @@ from .cli_migrations import migrations_group
 from .models import AuditEvent, UserSettings, metadata
 from .rules.phones import PhoneError
 from .rules.policy import COOKIE_MAX_DAYS
-from .services import accounts, admin_users
+from .services import accounts, admin_users, unit_of_work
 from .state import get_state
 
 if TYPE_CHECKING:
@@ -78,6 +78,11 @@ def _two_factor() -> TwoFactor:
     return get_state().extension
 
 
+def _commit() -> None:
+    """The facade joins the caller's transaction; a command is its own caller, so it commits."""
+    unit_of_work.commit(get_state().session)
+
+
 @policy_group.command("set")
 @click.argument("account")
 @click.option("--mode", type=click.Choice(["standard", "enforced"]), default=None)
@@ -108,6 +113,7 @@ def policy_set(
     if remember_days is not None:
         changes["remember_pc_days"] = _days(remember_days)
     changed = _two_factor().set_policy(account_id, **changes)
+    _commit()
     if not changed:
         click.echo(f"policy of {account}: nothing changed")
     for key, value in changed.items():
@@ -171,6 +177,7 @@ def user_enable(user: str, account: str | None, primary: str | None, backup: str
         _two_factor().enable_for(found, primary_phone=primary, backup_phone=backup)
     except PhoneError as exc:
         raise click.ClickException(str(exc)) from exc
+    _commit()
     click.echo(f"2FA enabled for {user}")
 
 
@@ -179,6 +186,7 @@ def user_enable(user: str, account: str | None, primary: str | None, backup: str
 def user_disable(user: str, account: str | None) -> None:
     """Turn 2FA off for USER, an id or name (and forget his remembered PCs)."""
     _two_factor().disable_for(cli_names.user(user, account))
+    _commit()
     click.echo(f"2FA disabled for {user}")
 
 
@@ -187,6 +195,7 @@ def user_disable(user: str, account: str | None) -> None:
 def user_unlock(user: str, account: str | None) -> None:
     """Unlock USER, an id or name, after too many wrong codes."""
     done = _two_factor().unlock(cli_names.user(user, account))
+    _commit()
     click.echo(f"{user} unlocked" if done else f"{user} was not locked")
 
 
@@ -195,6 +204,7 @@ def user_unlock(user: str, account: str | None) -> None:
 def user_revoke_pcs(user: str, account: str | None) -> None:
     """Forget every remembered PC of USER, an id or name."""
     count = _two_factor().revoke_remembered_pcs(cli_names.user(user, account))
+    _commit()
     click.echo(f"{count} remembered PC(s) revoked for {user}")
 
 
@@ -260,7 +270,7 @@ def purge(dry_run: bool) -> None:
     from flask import current_app
 
     from .config import ConfigError
-    from .services import retention, unit_of_work
+    from .services import retention
 
     state = get_state()
     try:

@@ -1,8 +1,8 @@
 """``flask t2m2fa user import FILE.csv``: turn 2FA on for many existing users at once.
 
 The whole file is checked first and nothing is imported if any line is wrong, every wrong
-line being reported. Each user is then imported by :meth:`TwoFactor.enable_for`, which commits
-per user; should the database fail half-way, the command names the users already imported, and
+line being reported. Each user is then imported by :meth:`TwoFactor.enable_for` and committed
+on his own; should the database fail half-way, the command names the users already imported, and
 running the same file again is harmless (a number already stored is kept as it is).
 """
 
@@ -157,6 +157,7 @@ def _import(state: State, lines: list[Line]) -> None:
                 backup_phone=line.backup,
                 verified=line.verified,
             )
+            unit_of_work.commit(state.session)
         except Exception as exc:
             unit_of_work.rollback(state.session)
             imported = ", ".join(done) or "none"

@@ -18,6 +18,7 @@ from .rules.phones import PhoneError
 from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
 from .services import accounts, audit, epochs, policy_changes, remember, unit_of_work
+from .services.host_transaction import joined, savepoint
 from .state import EXTENSION_KEY, State, get_state
 
 
@@ -29,6 +30,11 @@ class TwoFactor:
     """Talk2M-style SMS second factor for a Flask app that uses Flask-Login.
 
     Create it once; pass the app and the options here or to :meth:`init_app`.
+
+    The methods that change data (:meth:`set_policy`, :meth:`user_created`, :meth:`enable_for`,
+    :meth:`disable_for`, :meth:`unlock`, :meth:`revoke_remembered_pcs`,
+    :meth:`sign_out_everywhere`) join the caller's transaction: they flush and never commit, and
+    a refusal undoes only their own writes. Commit ``db.session`` when you are done.
     """
 
     def __init__(
@@ -133,9 +139,9 @@ class TwoFactor:
             app.register_blueprint(self.admin_blueprint, url_prefix=prefix)
         app.cli.add_command(cli)
         app.teardown_appcontext(_send_committed_signals)
-        _exempt_json_from_csrf(app)
-        from .web import sessions
+        from .web import csrf, sessions
 
+        csrf.init_app(app)
         sessions.init_app(app)
 
     @property
@@ -174,7 +180,7 @@ class TwoFactor:
         return via if isinstance(via, str) else None
 
     def set_policy(self, account_id: object, **changes: Any) -> dict[str, Any]:
-        """Change an account's 2FA policy; commits. Returns the fields that changed.
+        """Change an account's 2FA policy (flushed; the caller commits). Returns what changed.
 
         Only the options given change (``mode``, ``enable_for_new_users``,
         ``remember_pc_allowed``, ``remember_pc_days``); the others keep their current value.
@@ -183,15 +189,16 @@ class TwoFactor:
         :raises ValueError: an unknown option or a value out of bounds.
         """
         state = get_state()
-        saved = policy_changes.update(state, str(account_id), changes)
-        unit_of_work.commit(state.session)
+        with savepoint(state.session):
+            saved = policy_changes.update(state, str(account_id), changes)
+        joined(state.session)
         from .web import sessions
 
         sessions.keep_acting_user(state, str(account_id))
         return saved.changed
 
     def user_created(self, user: Any) -> None:
-        """Tell the extension the host just created ``user``; commits.
+        """Tell the extension the host just created ``user`` (flushed; the caller commits).
 
         Records his 2FA switch as the account's policy says now: with "2FA for new users" he
         enters and verifies his number at his first login. Users the host never reports are
@@ -199,7 +206,7 @@ class TwoFactor:
         """
         state = get_state()
         policy_changes.user_created(state, state.ref(user))
-        unit_of_work.commit(state.session)
+        joined(state.session)
 
     def policy_of(self, account_id: object) -> Policy:
         """The account's current policy (the configured default if it never set one)."""
@@ -213,7 +220,7 @@ class TwoFactor:
         backup_phone: str | None = None,
         verified: bool = False,
     ) -> None:
-        """Turn 2FA on for ``user`` (an administrator's action); commits.
+        """Turn 2FA on for ``user`` (an administrator's action; flushed, the caller commits).
 
         Numbers not marked ``verified`` are checked by a code at the user's next login, and never
         replace a verified number before that. Without any number (none given, none stored), the
@@ -222,7 +229,8 @@ class TwoFactor:
         number).
 
         :raises PhoneError: a number is not a valid mobile of an allowed country, the backup
-            equals the primary, or an administrator would be left without a backup phone.
+            equals the primary, or an administrator would be left without a backup phone;
+            nothing of this call is written then, and the caller's own changes are kept.
         """
         state = get_state()
         ref = state.ref(user)
@@ -234,21 +242,18 @@ class TwoFactor:
             and (primary_phone is not None or _has_phone(state, ref.user_id, accounts.PRIMARY))
         ):
             raise PhoneError(N_("an administrator needs a backup phone for two-factor login"))
-        try:
+        with savepoint(state.session):  # a PhoneError undoes this call's writes only
             accounts.ensure_settings(state, ref, enabled=True)
             if primary_phone is not None:
                 accounts.set_phone(state, ref, accounts.PRIMARY, primary_phone, verified=verified)
             if backup_phone is not None:
                 accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
-        except PhoneError:
-            unit_of_work.rollback(state.session)
-            raise
         epochs.bump(state, ref, reason="two_factor_enabled")
         audit.record(state, Event.TWO_FACTOR_ENABLED, ref)
-        unit_of_work.commit(state.session)
+        joined(state.session)
 
     def disable_for(self, user: Any) -> None:
-        """Turn 2FA off for ``user`` and forget their remembered PCs; commits.
+        """Turn 2FA off for ``user`` and forget their remembered PCs (flushed; the caller commits).
 
         :raises ValueError: the account's policy is Enforced (2FA applies to every user).
         """
@@ -260,21 +265,22 @@ class TwoFactor:
         remember.revoke(state, user_id=ref.user_id, reason="two_factor_disabled")
         epochs.bump(state, ref, reason="two_factor_disabled")
         audit.record(state, Event.TWO_FACTOR_DISABLED, ref)
-        unit_of_work.commit(state.session)
+        joined(state.session)
 
     def unlock(self, user: Any) -> bool:
-        """Lift the lock after too many wrong codes; False if not locked. Commits."""
+        """Lift the lock after too many wrong codes; False if not locked (the caller commits)."""
         state = get_state()
         unlocked = accounts.unlock(state, state.ref(user))
-        unit_of_work.commit(state.session)
+        joined(state.session)
         return unlocked
 
     def revoke_remembered_pcs(self, user: Any, *, reason: str = "admin") -> int:
-        """Forget every remembered PC of ``user`` (also the host's password-change hook)."""
+        """Forget every remembered PC of ``user`` (also the host's password-change hook; the
+        caller commits, with the new password)."""
         state = get_state()
         count = remember.revoke(state, user_id=state.ref(user).user_id, reason=reason)
         epochs.bump(state, state.ref(user), reason=f"pcs_revoked {reason}")
-        unit_of_work.commit(state.session)
+        joined(state.session)
         return count
 
     def logout(self) -> None:
@@ -284,7 +290,7 @@ class TwoFactor:
         signout.logout()
 
     def sign_out_everywhere(self, user: Any) -> None:
-        """End every session and "Keep me signed in" cookie of ``user``; commits."""
+        """End every session and "Keep me signed in" cookie of ``user`` (the caller commits)."""
         from .web import signout
 
         signout.sign_out_everywhere(user)
@@ -343,19 +349,3 @@ def _send_committed_signals(_exc: BaseException | None) -> None:
     scoped = get_state().db.session
     if scoped.registry.has():  # no session was used: nothing to send
         unit_of_work.send_ready(scoped())
-
-
-def _exempt_json_from_csrf(app: Flask) -> None:
-    """JSON endpoints check content type and origin instead of a CSRF token (see web.guards)."""
-    csrf = app.extensions.get("csrf")
-    if csrf is not None:
-        from .web import api_views, enrol_views, step_up_views
-
-        views = (api_views.api_challenge, api_views.api_verify, api_views.api_resend)
-        step_up = (step_up_views.api_step_up, step_up_views.api_step_up_verify)
-        for view in (*views, enrol_views.api_enrol, *step_up):
-            csrf.exempt(view)
-        from .web import admin_api
-
-        for name in ("api_policy", "api_users", "api_user", "api_user_action", "api_audit"):
-            csrf.exempt(getattr(admin_api, name))

@@ -19,6 +19,7 @@ from wtforms import BooleanField, FileField, HiddenField, IntegerField, StringFi
 
 from .i18n import gettext as _
 from .rules.notices import N_
+from .web.guards import json_body
 
 #: The form error of a JSON body that cannot be read as form fields (a message id: the form
 #: error is it in the reader's language).
@@ -30,12 +31,9 @@ def json_fields() -> ImmutableMultiDict[str, str] | None:
 
     An HTML form holds strings only: a JSON value that is a list becomes repeated fields, and
     anything else (number, object, null, ``true``) makes the whole body unreadable, as does a
-    body that is not an object, not valid JSON, or nested too deep for the decoder.
+    body that is not an object, not valid JSON, or nested too deep (:func:`.web.guards.json_body`).
     """
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # the stdlib decoder's answer to [[[[...]]]]; silent= misses it
-        return None
+    data = json_body()  # nesting checked before decoding, the same on every Python
     if not isinstance(data, dict):
         return None
     pairs: list[tuple[str, str]] = []

@@ -189,7 +189,7 @@ def login(client: FlaskClient, user: Any, *, remember_pc: bool = False) -> dict[
         sender = state.sender
         if not isinstance(sender, RecordingSender):
             raise TypeError("t2m2fa_login needs init_app(sender=<a RecordingSender>)")
-        verify_url = url_for("t2m2fa.api_verify")
+        verify_url = url_for("t2m2fa.api.api_verify")
         sent_before = len(sender.messages)
         state.extension.login(user)
     if len(sender.messages) == sent_before:

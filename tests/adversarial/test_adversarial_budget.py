@@ -140,6 +140,7 @@ def test_attacker_with_password_gets_at_most_20_wrong_codes_in_30_days(host: Hos
     assert json_login(host.app.test_client(), "victim")["status"] == "locked"
     with host.app.app_context():
         assert host.two_factor.unlock(host.user(victim)) is True
+        host.db.session.commit()
     host.clock.advance(minutes=5)
     client = host.app.test_client()
     assert json_login(client, "victim")["status"] == "2fa_required"

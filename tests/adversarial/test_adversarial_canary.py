@@ -99,9 +99,11 @@ def _json_flows(host: Host) -> list[str]:
     assert json_login(host.app.test_client(), "alice")["send_failed"] is True
     with host.app.app_context():
         host.two_factor.set_policy("acme", mode="enforced")
+        host.db.session.commit()
     assert json_login(host.app.test_client(), "alice", remember_token=token)["status"] != "ok"
     with host.app.app_context():
         host.two_factor.set_policy("acme", mode="standard", remember_pc_allowed=True)
+        host.db.session.commit()
     return [token]
 
 
@@ -130,6 +132,7 @@ def _html_flows(host: Host) -> list[str]:
     assert browser.post("/login", data=form).headers["Location"] == "/"
     with host.app.app_context():
         assert host.two_factor.revoke_remembered_pcs(host.user(2)) == 1
+        host.db.session.commit()
     assert "/t2m2fa/code" in browser.post("/login", data=form).headers["Location"]
     return cookies
 
@@ -147,6 +150,7 @@ def _lock_and_unlock(host: Host) -> None:
     assert json_login(host.app.test_client(), "carol")["status"] == "locked"
     with host.app.app_context():
         assert host.two_factor.unlock(host.user(3)) is True
+        host.db.session.commit()
 
 
 def _enrolment(host: Host) -> None:
@@ -154,6 +158,7 @@ def _enrolment(host: Host) -> None:
     primary, backup = PHONES["dave"]
     with host.app.app_context():
         host.two_factor.enable_for(host.user(4), primary_phone=primary, backup_phone=backup)
+        host.db.session.commit()
     client = host.app.test_client()
     step = json_login(client, "dave")
     while step.get("status") == "2fa_required":
@@ -161,6 +166,7 @@ def _enrolment(host: Host) -> None:
     assert step["status"] == "ok"
     with host.app.app_context():
         host.two_factor.disable_for(host.user(4))
+        host.db.session.commit()
 
 
 def _cli_output(app: Flask) -> str:

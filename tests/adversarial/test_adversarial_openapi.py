@@ -133,11 +133,13 @@ def test_failed_send_and_setup_required(host: Host) -> None:
     host.add_user("newbie", two_factor=False)
     with host.app.app_context():
         host.two_factor.enable_for(host.user(2))  # on, no phone: the user enters his own
+        host.db.session.commit()
     expected = {"status": "enrolment_required", "role": "primary", "backup_required": False}
     assert json_login(host.app.test_client(), "newbie").items() >= expected.items()
     host.add_user("stranger", two_factor=False)
     with host.app.app_context():
         host.two_factor.set_policy("acme", mode="enforced")  # 2FA due, nobody set it up
+        host.db.session.commit()
     assert json_login(host.app.test_client(), "stranger")["status"] == "enrolment_required"
 
 

@@ -83,6 +83,7 @@ def _app(state_dir: Path) -> tuple[Flask, FakeClock, RecordingSender]:
         db.session.add(newbie)
         db.session.commit()
         two_factor.enable_for(newbie)  # no number: he enters his own at next login
+        db.session.commit()
     return app, clock, sms
 
 

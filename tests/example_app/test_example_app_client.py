@@ -83,6 +83,7 @@ def set_enforced(stack: Demo) -> None:
     with app.app_context():
         account_id = db.session.scalars(sa.select(Account.id).filter_by(name=DEMO_ACCOUNT)).one()
         two_factor.set_policy(account_id, mode="enforced")
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
 

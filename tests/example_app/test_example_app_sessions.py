@@ -105,6 +105,7 @@ def test_keep_me_signed_in_is_refused_under_enforced(
         user = db.session.get(User, 2)
         assert user is not None and user.username == "user"
         two_factor.set_policy(user.account_id, mode="enforced")
+        db.session.commit()
     assert not logged_in(copy_of(app, client, REMEMBER))
 
 

@@ -60,11 +60,14 @@ def people(admin_app: Flask) -> dict[str, Any]:
     tf = host.two_factor
     boss = host.add_user("boss", admin=True)
     tf.enable_for(boss, primary_phone=BOSS_PRIMARY, backup_phone=BOSS_BACKUP, verified=True)
+    host.db.session.commit()
     alice = host.add_user("alice")
     tf.enable_for(alice, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    host.db.session.commit()
     bob = host.add_user("bob")
     rival = host.add_user("rival", account="other", admin=True)
     tf.enable_for(rival, primary_phone=RIVAL_PRIMARY, backup_phone=RIVAL_BACKUP, verified=True)
+    host.db.session.commit()
     stranger = host.add_user("stranger", account="other")
     return {"boss": boss, "alice": alice, "bob": bob, "rival": rival, "stranger": stranger}
 

@@ -65,6 +65,7 @@ def alice(host: Host) -> Any:
     """A user with 2FA on and verified primary and backup phones."""
     user = host.add_user("alice")
     host.two_factor.enable_for(user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    host.db.session.commit()
     return user
 
 

@@ -160,4 +160,5 @@ def enrolling_user(host: Host, name: str = "eve", *, admin: bool = False) -> Any
     """2FA on, no number: the user enters his own at next login."""
     user = host.add_user(name, admin=admin)
     host.two_factor.enable_for(user)
+    host.db.session.commit()
     return user

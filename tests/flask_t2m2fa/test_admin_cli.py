@@ -109,6 +109,7 @@ def test_without_users_named_the_display_names_of_listed_users(display_named_app
     runner = display_named_app.test_cli_runner()
     alice = host.add_user("alice")
     host.two_factor.enable_for(alice, primary_phone=PRIMARY, verified=True)  # acme is known
+    host.db.session.commit()
     carol = host.add_user("carol")  # no settings, in a known account
     dave = host.add_user("dave", account="newco")  # no row of his account at all
     run(runner, "user", "enable", "Carol")

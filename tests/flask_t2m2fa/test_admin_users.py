@@ -168,6 +168,7 @@ def test_policy_saves_only_what_the_form_changed(
     admin = logged_in(admin_app, sms, "boss", clock)
     token = form_token(admin)  # the form was loaded under Standard, never expires
     host.two_factor.set_policy("acme", remember_pc_days=30)  # another administrator, meanwhile
+    host.db.session.commit()
     form = {"csrf_token": token, "was_mode": "standard", "was_remember_pc_allowed": "y",
             "was_expiry": "never", "remember_pc_allowed": "y", "expiry": "never",
             "mode": "enforced"}  # fmt: skip
@@ -355,7 +356,9 @@ def test_sort_by_state_agrees_with_each_users_state(
     host: Host = admin_app.extensions["test_host"]
     carl, dora = host.add_user("carl"), host.add_user("dora")
     host.two_factor.enable_for(carl)  # enrolment pending
+    host.db.session.commit()
     host.two_factor.enable_for(dora, primary_phone=BOB_NUMBER, verified=True)
+    host.db.session.commit()
     for _ in range(4):  # dora: 10 wrong codes today, paused
         client = admin_app.test_client()
         json_login(client, "dora")

@@ -120,6 +120,7 @@ def test_a_client_that_keeps_its_first_cookie_logs_in_with_the_new_code(
 def test_a_next_step_keeps_the_session_cookie(app: Flask, host: Host, sms: RecordingSender) -> None:
     carl = host.add_user("carl", admin=True)
     host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "carl")
     kept = _session_cookie(client)

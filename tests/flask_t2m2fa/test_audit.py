@@ -61,12 +61,15 @@ def play_every_event(
     token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
     json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_used
     host.two_factor.set_policy("acme", remember_pc_days=30)  # policy_changed
+    host.db.session.commit()
     host.two_factor.revoke_remembered_pcs(alice)  # pcs_revoked
+    host.db.session.commit()
     rejected = app.test_client()
     json_login(rejected, "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected, a new code
     json_resend(rejected, "primary")  # send_throttled (cool-down: that code is not entered)
     carl = host.add_user("carl", admin=True)
     host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "carl")
     json_verify(client, sms.last.code)  # phone_verified (primary)
@@ -83,7 +86,12 @@ def play_every_event(
         for _ in range(3):
             json_verify(client, wrong(sms.last.code))
     host.two_factor.unlock(alice)
+    host.db.session.commit()
     host.two_factor.disable_for(alice)
+    host.db.session.commit()
+    # The host committed these itself: their signals go out when its app context ends, as
+    # here (the test keeps its context open).
+    unit_of_work.send_ready(host.db.session())
     return [token]
 
 
@@ -92,6 +100,7 @@ def play_security_page(app: Flask, host: Host, sms: RecordingSender) -> None:
     host.two_factor.enable_for(
         dora, primary_phone="+32470555533", backup_phone="+32470555544", verified=True
     )
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "dora")
     json_verify(client, sms.last.code, remember_pc=True)

@@ -187,6 +187,7 @@ def test_enrolment_closes_when_an_administrator_sets_the_number_meanwhile(
     client = app.test_client()
     json_login(client, "eve")
     host.two_factor.enable_for(eve, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     answer = enrol(client, "+32470111199")
     assert (answer.status_code, answer.json["status"]) == (401, "login_required")
     assert sms.messages == [] and phones_of(host, eve)["primary"]["verified"] == "+32 ••• ••• •67"
@@ -220,6 +221,7 @@ def test_the_html_form_closes_too(app: Flask, host: Host, sms: RecordingSender) 
     client.post("/login", data={"username": "eve"})
     token = csrf_token(client.get("/t2m2fa/enrol").text)
     host.two_factor.enable_for(eve, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     answer = client.post("/t2m2fa/enrol", data={"phone": BACKUP, "csrf_token": token})
     assert answer.status_code == 302 and answer.location.endswith("/login")
     assert client.get("/t2m2fa/enrol").location.endswith("/login")  # the half-login ended

@@ -20,7 +20,7 @@ def test_init_app_registers_state_tables_and_blueprint(app: Flask) -> None:
     assert isinstance(app.extensions["t2m2fa"], State)
     assert set(metadata.tables) <= set(app.extensions["test_host"].db.metadata.tables)
     assert "t2m2fa" in app.blueprints
-    assert {"t2m2fa.code", "t2m2fa.resend", "t2m2fa.api_verify"} <= set(app.view_functions)
+    assert {"t2m2fa.code", "t2m2fa.resend", "t2m2fa.api.api_verify"} <= set(app.view_functions)
 
 
 def test_forgotten_init_app_says_so() -> None:

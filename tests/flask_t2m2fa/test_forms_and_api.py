@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from t2m2fa_support import Host, RecordingSender, csrf_token
@@ -96,6 +97,7 @@ def test_json_api_works_with_global_csrf_protection(
     with app.app_context():
         user = host.add_user("dora")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
     client = app.test_client()
     app.view_functions["login"] = app.extensions["csrf"].exempt(app.view_functions["login"])
     client.post("/login", json={"username": "dora"})
@@ -113,9 +115,39 @@ def test_api_challenge_describes_the_pending_login(
     assert app.test_client().get("/t2m2fa/api/challenge").status_code == 401
 
 
-def test_deeply_nested_json_is_a_400_not_a_500(client: FlaskClient, alice: Any, host: Host) -> None:
-    body = '{"code": ' + "[" * 1500 + "]" * 1500 + "}"
+def _nested(depth: int, *, innermost: str = "1") -> str:
+    """``{"code": {"a": {"a": ... innermost}}}``: an object ``depth`` levels deep."""
+    return '{"code": ' + '{"a":' * (depth - 1) + innermost + "}" * depth
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"code": ' + "[" * 1500 + "]" * 1500 + "}",  # 3.11's decoder overflows; 3.13's does not
+        _nested(600),  # 3.6 kB: under the byte cap
+        _nested(33),  # one level past the limit
+        _nested(33, innermost='"]]]"'),  # brackets in strings do not nest, braces still do
+    ],
+    ids=["arrays_1500", "objects_600", "objects_33", "objects_33_with_strings"],
+)
+def test_deeply_nested_json_is_a_400_that_counts_nothing(
+    client: FlaskClient, alice: Any, host: Host, sms: RecordingSender, body: str
+) -> None:
+    """Refused before decoding, so every Python answers alike (3.13 used to decode the
+    1,500-deep object, answer 401 and count a wrong code)."""
     client.post("/login", json={"username": "alice"})
     for path in ("/t2m2fa/api/verify", "/t2m2fa/api/resend"):
-        assert client.post(path, data=body, content_type="application/json").status_code == 400
+        answer = client.post(path, data=body, content_type="application/json")
+        assert answer.status_code == 400, path
+        assert answer.json["status"] == "bad_request"
+        assert "32 levels" in answer.json["message"]
     assert host.db.session.query(Failure).count() == 0
+    assert len(sms.messages) == 1
+
+
+def test_json_at_the_depth_limit_is_read(client: FlaskClient, alice: Any, host: Host) -> None:
+    client.post("/login", json={"username": "alice"})
+    body = _nested(32, innermost='"[[[[{{{{"')  # brackets in a string do not count
+    answer = client.post("/t2m2fa/api/verify", data=body, content_type="application/json")
+    assert answer.status_code == 401  # read, and a wrong code: counted as one
+    assert host.db.session.query(Failure).count() == 1

@@ -186,6 +186,7 @@ def test_an_administrator_keeping_his_backup_is_told_in_french(
 ) -> None:
     boss = host.add_user("boss", admin=True)
     host.two_factor.enable_for(boss, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    host.db.session.commit()
     json_login(client, "boss")
     json_verify(client, sms.last.code)
     answer = client.post("/t2m2fa/api/security/backup/remove", json={}, headers=FR)
@@ -372,6 +373,7 @@ def test_a_resend_to_a_missing_backup_phone_is_refused_in_french(
 ) -> None:
     carol = host.add_user("carol")
     host.two_factor.enable_for(carol, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     json_login(client, "carol")
     answer = client.post("/t2m2fa/api/resend", json={"destination": "backup"}, headers=FR)
     assert (answer.status_code, answer.json) == (

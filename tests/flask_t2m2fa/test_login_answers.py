@@ -77,6 +77,7 @@ def test_remember_this_pc_is_honoured_on_a_verify_primary_login(
 ) -> None:
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone=PRIMARY)  # typed by an admin: verified at login
+    host.db.session.commit()
     client = app.test_client()
     client.post("/login", data={"username": "bob"})
     page = client.get("/t2m2fa/code").text

@@ -89,6 +89,7 @@ def test_documented_chained_step_and_budget_answers(
 ) -> None:
     carl = host.add_user("carl", admin=True)
     host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "carl")
     step = check(spec, json_verify(client, sms.last.code))
@@ -117,6 +118,7 @@ def test_documented_enrolment_answers(
 ) -> None:
     root = host.add_user("root", admin=True)
     host.two_factor.enable_for(root)  # no number: entered at login, backup included
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "root")
     assert check(spec, client.get("/t2m2fa/api/challenge")).json["role"] == "primary"

@@ -34,6 +34,7 @@ def seed(app: Flask) -> None:
         db.session.add_all([org, user])
         db.session.commit()
         two_factor.enable_for(user, primary_phone=PHONE, verified=True)
+        db.session.commit()
 
 
 def close(app: Flask) -> None:

@@ -29,6 +29,7 @@ def outbox_app(sqlite_url: str) -> Iterator[Flask]:
         host.db.create_all()
         user = host.add_user("olga")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+        host.db.session.commit()
         yield app
         host.db.session.remove()
         host.db.engine.dispose()

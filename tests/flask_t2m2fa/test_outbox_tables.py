@@ -30,6 +30,7 @@ def test_create_all_creates_the_outbox_tables(sqlite_url: str) -> None:
         assert set(outbox_metadata.tables) <= tables
         user = host.add_user("olga")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
         answer = json_login(app.test_client(), "olga").json
         host.db.session.remove()
         host.db.engine.dispose()
@@ -50,6 +51,7 @@ def test_missing_outbox_table_is_logged_as_a_warning_with_the_cause(
         for name in ("olga", "oscar"):
             user = host.add_user(name)
             host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+            host.db.session.commit()
         with caplog.at_level(logging.WARNING, logger="flask_t2m2fa"):
             first = json_login(app.test_client(), "olga").json
         # Created afterwards: the next login sends, without a restart.

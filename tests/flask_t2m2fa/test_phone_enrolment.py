@@ -24,6 +24,7 @@ def test_admin_needs_a_backup_phone(host: Host) -> None:
     with pytest.raises(PhoneError, match="backup"):
         host.two_factor.enable_for(admin, primary_phone=PRIMARY)
     host.two_factor.enable_for(admin, primary_phone=PRIMARY, backup_phone=BACKUP)
+    host.db.session.commit()
 
 
 def test_backup_must_differ_from_primary(host: Host) -> None:
@@ -45,6 +46,7 @@ def test_unverified_phones_are_verified_in_turn_at_next_login(
 ) -> None:
     admin = host.add_user("root", admin=True)
     host.two_factor.enable_for(admin, primary_phone=PRIMARY, backup_phone=BACKUP)
+    host.db.session.commit()
     client = app.test_client()
     first = json_login(client, "root").json
     assert (first["purpose"], sms.last.to) == ("verify_primary", PRIMARY)
@@ -64,6 +66,7 @@ def test_pending_number_never_replaces_a_verified_one_before_its_code(
 ) -> None:
     new = "+32470111199"
     host.two_factor.enable_for(alice, primary_phone=new)
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "alice")
     assert sms.last.to == PRIMARY  # the login code still goes to the verified number
@@ -78,6 +81,7 @@ def test_enforced_without_a_phone_enrols_at_next_login(
     app: Flask, host: Host, sms: RecordingSender
 ) -> None:
     host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
     host.add_user("newbie")  # nothing recorded for him: Enforced applies anyway
     client = app.test_client()
     answer = json_login(client, "newbie")

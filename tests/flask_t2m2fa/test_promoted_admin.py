@@ -38,6 +38,7 @@ def paul(host: Host) -> Any:
     """2FA on, a verified primary and no backup: right for a user, not for an administrator."""
     user = host.add_user("paul")
     host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     return user
 
 
@@ -145,6 +146,7 @@ def test_his_admin_rights_are_unusable_until_he_has_a_backup(
     host: Host = admin_app.extensions["test_host"]
     user = host.add_user("paul")
     host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     client = admin_app.test_client()
     json_login(client, "paul")
     assert json_verify(client, sms.last.code).json["status"] == "ok"

@@ -91,6 +91,7 @@ def test_one_cookie_per_user_on_a_shared_pc(
 ) -> None:
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone="+32470555511", verified=True)
+    host.db.session.commit()
     browser_login(client, sms, "alice", remember=True)
     browser_login(client, sms, "bob", remember=True)
     names = {c.key for c in client._cookies.values() if c.key.startswith("t2m2fa_pc_")}
@@ -105,6 +106,7 @@ def test_checkbox_shown_only_when_the_policy_allows(
     client.post("/login", data={"username": "alice"})
     assert "Remember this PC" in client.get("/t2m2fa/code").text
     host.two_factor.set_policy("acme", remember_pc_allowed=False)
+    host.db.session.commit()
     assert "Remember this PC" not in client.get("/t2m2fa/code").text
     assert json_login(client, "alice").json["remember_pc_offered"] is False
 
@@ -125,9 +127,11 @@ def test_enforced_policy_rejects_and_revokes(
 ) -> None:
     browser_login(client, sms, "alice", remember=True)
     host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
     assert not logs_in_without_code(client, sms, "alice")
     assert rejections(host) == ["revoked"]
     host.two_factor.set_policy("acme", mode="standard")
+    host.db.session.commit()
     assert not logs_in_without_code(client, sms, "alice")  # stays revoked
 
 
@@ -135,6 +139,7 @@ def test_enforced_policy_ignores_a_forged_remember_box(
     client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
 ) -> None:
     host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
     json_login(client, "alice")
     body = json_verify(client, sms.last.code, remember_pc=True).json
     assert body["status"] == "ok" and "remember_token" not in body
@@ -145,6 +150,7 @@ def test_custom_expiry_counts_from_creation(
     client: FlaskClient, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
 ) -> None:
     host.two_factor.set_policy("acme", remember_pc_days=30)
+    host.db.session.commit()
     browser_login(client, sms, "alice", remember=True)
     clock.advance(days=30, seconds=-1)
     assert logs_in_without_code(client, sms, "alice")
@@ -159,6 +165,7 @@ def test_shortened_expiry_judges_existing_pcs(
     browser_login(client, sms, "alice", remember=True)
     clock.advance(days=10)
     host.two_factor.set_policy("acme", remember_pc_days=7)
+    host.db.session.commit()
     assert not logs_in_without_code(client, sms, "alice")
     assert rejections(host) == ["expired"]
 
@@ -183,6 +190,7 @@ def test_token_of_another_user_is_ignored(
 ) -> None:
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     client = app.test_client()
     json_login(client, "alice")
     token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
@@ -197,11 +205,14 @@ def test_admin_revoke_and_disable_forget_pcs(
     client = app.test_client()
     browser_login(client, sms, "alice", remember=True)
     assert host.two_factor.revoke_remembered_pcs(alice) == 1
+    host.db.session.commit()
     assert not logs_in_without_code(client, sms, "alice")
     client = app.test_client()
     browser_login(client, sms, "alice", remember=True)
     host.two_factor.disable_for(alice)
+    host.db.session.commit()
     host.two_factor.enable_for(alice)
+    host.db.session.commit()
     assert not logs_in_without_code(client, sms, "alice")
 
 

@@ -107,6 +107,7 @@ def _half_logged_in(app: Flask, host: Host, clock: FakeClock, *, enrolling: bool
             host.two_factor.enable_for(
                 user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True
             )
+            host.db.session.commit()
     client = app.test_client()
     answer = json_login(client, name)
     assert answer.json["status"] in ("2fa_required", "enrolment_required"), answer.json
@@ -228,6 +229,7 @@ def _administrator(app: Flask, host: Host, sms: RecordingSender) -> Administrato
         tf.enable_for(
             user, primary_phone=_number(472, n), backup_phone=_number(473, n), verified=True
         )
+        host.db.session.commit()
         newcomer = host.add_user(f"newcomer{n}", account=account)
         ids = (str(boss.id), str(user.id), str(newcomer.id))
     client = app.test_client()

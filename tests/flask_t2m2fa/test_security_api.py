@@ -96,6 +96,7 @@ def test_an_administrator_cannot_remove_his_backup_by_json(
 ) -> None:
     boss = host.add_user("boss", admin=True)
     host.two_factor.enable_for(boss, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    host.db.session.commit()
     log_in(client, sms, "boss")
     answer = client.post("/t2m2fa/api/security/backup/remove", json={})
     assert answer.status_code == 409 and answer.json["status"] == "backup_required"
@@ -107,6 +108,7 @@ def test_another_users_pc_is_404_and_stays(
 ) -> None:  # fmt: skip
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone="+32470555588", verified=True)
+    host.db.session.commit()
     bobs = app.test_client()
     log_in(bobs, sms, "bob", remember_pc=True)
     bob_pc = bobs.get("/t2m2fa/api/security").json["pcs"][0]["id"]

@@ -36,6 +36,7 @@ def test_page_shows_masked_numbers_and_what_the_policy_means(
     client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
 ) -> None:
     host.two_factor.set_policy("acme", remember_pc_allowed=False)
+    host.db.session.commit()
     log_in(client, sms)
     page = client.get("/t2m2fa/security").text
     assert "+32 ••• ••• •67" in page and "+32 ••• ••• •21" in page
@@ -116,6 +117,7 @@ def test_an_administrator_cannot_remove_his_backup(
 ) -> None:
     boss = host.add_user("boss", admin=True)
     host.two_factor.enable_for(boss, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+    host.db.session.commit()
     log_in(client, sms, "boss")
     answer = post_form(client, "/t2m2fa/security/backup/remove", {})
     assert answer.status_code == 409 and "keep a backup phone" in answer.text
@@ -154,6 +156,7 @@ def test_another_users_pc_is_not_found(
 ) -> None:
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone=NEW, verified=True)
+    host.db.session.commit()
     log_in(app.test_client(), sms, "bob", remember_pc=True)
     log_in(client, sms)
     assert post_form(client, "/t2m2fa/security/pcs/revoke", {"pc_id": 1}).status_code == 404

@@ -73,6 +73,7 @@ def test_at_most_ten_sms_per_number_per_rolling_day(
     for name in ("ann", "ben", "cat"):
         user = host.add_user(name)
         host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
     for _ in range(4):
         clock.advance(seconds=61)
         for name in ("ann", "ben", "cat"):
@@ -106,7 +107,9 @@ def test_codes_go_only_to_verified_numbers(
 ) -> None:
     carl = host.add_user("carl")
     host.two_factor.enable_for(carl, primary_phone=PRIMARY, verified=True)
+    host.db.session.commit()
     host.two_factor.enable_for(carl, backup_phone=BACKUP)  # pending, never verified
+    host.db.session.commit()
     client = app.test_client()
     assert json_login(client, "carl").json["backup_available"] is False
     clock.advance(seconds=61)

@@ -53,12 +53,16 @@ def test_events_end_every_session_and_remember_cookie(
     by_session, by_cookie = thief(app, client, SESSION), thief(app, client, REMEMBER)
     if event == "revoke_pcs":  # also the host's password-change hook
         host.two_factor.revoke_remembered_pcs(alice)
+        host.db.session.commit()
     elif event == "disable":
         host.two_factor.disable_for(alice)
+        host.db.session.commit()
     elif event == "sign_out_everywhere":
         host.two_factor.sign_out_everywhere(alice)
+        host.db.session.commit()
     else:
         host.two_factor.enable_for(alice, primary_phone="+32470555599")
+        host.db.session.commit()
     assert not logged_in(by_session)
     answer = by_cookie.get("/private")
     assert answer.status_code == 302
@@ -73,6 +77,7 @@ def test_other_users_keep_their_sessions(
     bob = app.test_client()
     bob.post("/login", json={"username": "bob"})
     host.two_factor.sign_out_everywhere(alice)
+    host.db.session.commit()
     assert logged_in(bob)
 
 
@@ -91,6 +96,7 @@ def test_no_keep_me_signed_in_where_remembering_is_not_allowed(
     restored = thief(app, client, REMEMBER)
     assert logged_in(restored)  # restored under Standard: now a session of its own
     host.two_factor.set_policy("acme", **policy)
+    host.db.session.commit()
     assert not logged_in(restored)
     assert not logged_in(thief(app, client, REMEMBER))
     # Remembering disallowed: the session that entered a code stands (it gave one). A switch
@@ -106,12 +112,14 @@ def test_a_switch_to_enforced_ends_copied_sessions_but_not_the_acting_admins_own
     @app.post("/switch")
     def switch() -> str:  # the host's (or the admin pages') policy form, by a logged-in user
         host.two_factor.set_policy(current_user.account_id, mode="enforced")
+        host.db.session.commit()
         return "switched"
 
     login_with_code(client, sms)
     copied = thief(app, client, SESSION)
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone="+32470555588", verified=True)
+    host.db.session.commit()
     other = app.test_client()
     other.post("/login", json={"username": "bob"})
     json_verify(other, sms.last.code)
@@ -125,6 +133,7 @@ def test_enforced_refuses_keep_me_signed_in_from_the_first_use(
     app: Flask, client: FlaskClient, host: Host, alice: Any, sms: RecordingSender
 ) -> None:
     host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
     login_with_code(client, sms, remember=True)
     assert client.get_cookie(REMEMBER) is not None  # Flask-Login set it anyway...
     assert not logged_in(thief(app, client, REMEMBER))  # ...it restores nothing
@@ -137,6 +146,7 @@ def test_login_without_second_factor_ends_when_one_is_required(
     client.post("/login", json={"username": "bob"})
     assert logged_in(client)
     host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
     assert not logged_in(client)
 
 
@@ -148,6 +158,7 @@ def test_remembered_pc_login_ends_when_remembering_is_disallowed(
     json_login(other, "alice", **{"X-T2M2FA-Remember": token})
     assert logged_in(other)  # no code: the remembered PC stood in
     host.two_factor.set_policy("acme", remember_pc_allowed=False)
+    host.db.session.commit()
     assert not logged_in(other)
     assert logged_in(client)
 

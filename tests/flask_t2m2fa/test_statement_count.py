@@ -61,6 +61,7 @@ def outbox_app(db_url: str, clock: FakeClock) -> Iterator[Flask]:
         for name in ("warm", "alice"):
             user = host.add_user(name)
             host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+            host.db.session.commit()
         yield app
         host.db.session.remove()
         host.db.engine.dispose()

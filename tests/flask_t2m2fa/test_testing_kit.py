@@ -83,6 +83,7 @@ def test_t2m2fa_loopback_sends_through_the_gateway(
     with app.app_context():
         alice = host.add_user("alice")
         host.two_factor.enable_for(alice, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
     client = app.test_client()
     assert json_login(client, "alice").get_json()["sent_to"] is not None
 

@@ -107,6 +107,7 @@ def failing_app(db_url: str) -> Iterator[Flask]:
         holder["sender"] = QueryingSender(host.db)
         user = host.add_user("pat")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, backup_phone=BACKUP, verified=True)
+        host.db.session.commit()
         yield app
         host.db.session.remove()
         host.db.engine.dispose()

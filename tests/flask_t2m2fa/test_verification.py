@@ -136,6 +136,7 @@ def test_code_works_only_for_its_own_user(
 ) -> None:
     bob = host.add_user("bob")
     host.two_factor.enable_for(bob, primary_phone="+32470555511", verified=True)
+    host.db.session.commit()
     a, b = app.test_client(), app.test_client()
     json_login(a, "alice")
     alice_code = sms.last.code
@@ -263,5 +264,6 @@ def test_locked_user_gets_no_sms_and_admin_unlock_restores(
     assert json_login(client, "alice").json["status"] == "locked"
     assert len(sms.messages) == before
     assert host.two_factor.unlock(alice) is True
+    host.db.session.commit()
     json_login(client, "alice")
     assert json_verify(client, sms.last.code).json["status"] == "ok"

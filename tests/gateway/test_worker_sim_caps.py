@@ -112,14 +112,22 @@ def test_create_schema_adds_new_columns_to_an_existing_database(db_url: str) -> 
         sa.Table(table.name, old, *columns)
     engine = sa.create_engine(db_url)
     old.create_all(engine)
+    now = utc_now()
     with engine.begin() as conn:
+        # Through the table's typed columns: a datetime in raw SQL would use sqlite3's default
+        # adapter, deprecated since Python 3.12.
         conn.execute(
-            sa.text(
-                "INSERT INTO t2m2fa_outbox (kind, destination_masked, recipient_key, state,"
-                " attempts, next_attempt_at, created_at) VALUES ('code', '+•••01', '01abc',"
-                " 'sent', 1, :now, :now)"
-            ),
-            {"now": utc_now()},
+            old.tables["t2m2fa_outbox"]
+            .insert()
+            .values(
+                kind="code",
+                destination_masked="+•••01",
+                recipient_key="01abc",
+                state="sent",
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
     outbox = Outbox(engine, keys=OUTBOX_KEYS)
     outbox.create_schema()

@@ -18,7 +18,7 @@ from ..services.admin_actions import Refused
 from ..state import get_state
 from . import admin_common as common
 from . import sessions, wording
-from .admin_blueprint import admin_bp
+from .admin_blueprint import admin_api_bp
 from .admin_guard import actor, admin_only, not_found
 from .guards import json_object_or_problem, problem
 
@@ -28,7 +28,7 @@ def _refused(refused: Refused) -> Response:
     return problem("refused", refused.status, message=common.refusal_text(refused), **extra)
 
 
-@admin_bp.route("/api/policy", methods=["GET", "PATCH"])
+@admin_api_bp.route("/api/policy", methods=["GET", "PATCH"])
 @admin_only(json=True)
 def api_policy() -> Response:
     """GET the account's policy; PATCH changes only the fields given."""
@@ -50,7 +50,7 @@ def api_policy() -> Response:
     return jsonify({**body, "revoked_pcs": saved.revoked})
 
 
-@admin_bp.get("/api/users")
+@admin_api_bp.get("/api/users")
 @admin_only(json=True)
 def api_users() -> Response:
     """The account's users: ``search`` (name), ``sort`` (``name`` or ``state``), ``page``."""
@@ -73,7 +73,7 @@ def api_users() -> Response:
     )
 
 
-@admin_bp.get("/api/users/<user_id>")
+@admin_api_bp.get("/api/users/<user_id>")
 @admin_only(json=True)
 def api_user(user_id: str) -> Response:
     state = get_state()
@@ -84,7 +84,7 @@ def api_user(user_id: str) -> Response:
     return jsonify({"user": common.user_body(admin_users.view(state, *found, current))})
 
 
-@admin_bp.post("/api/users/<user_id>/<action>")
+@admin_api_bp.post("/api/users/<user_id>/<action>")
 @admin_only(json=True)
 def api_user_action(user_id: str, action: str) -> Response:
     """One action of the user dialog (``enable``, ``disable``, ``unlock``, ``set-phone``, ...)."""
@@ -105,7 +105,7 @@ def api_user_action(user_id: str, action: str) -> Response:
     return jsonify({"status": "ok", "message": message, "user": common.user_body(view)})
 
 
-@admin_bp.get("/api/audit")
+@admin_api_bp.get("/api/audit")
 @admin_only(json=True)
 def api_audit() -> Response:
     """The account's events, newest first: ``user``, ``kind``, ``since``, ``until``, ``page``."""

@@ -21,7 +21,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from ..i18n import gettext as _
 from ..state import UserRef, get_state
 from . import answers, login_session, step_up
-from .guards import CROSS_SITE, is_cross_site, problem, refusal
+from .guards import CROSS_SITE, is_cross_site, problem
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,11 +42,8 @@ def actor() -> UserRef:
 
 def _refusal(*, json: bool) -> Response | None:
     state = get_state()
-    if json:
-        refused = refusal()
-        if refused is not None:
-            return refused
-    elif request.method in CHANGING and is_cross_site():
+    # A JSON view's blueprint already refused cross-site and non-JSON requests (guards.refusal).
+    if not json and request.method in CHANGING and is_cross_site():
         return refuse("forbidden_origin", 403, _(CROSS_SITE), json=False)
     if not current_user.is_authenticated:
         if json:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from flask import Response, jsonify, request
 
 from ..i18n import gettext as _
-from .blueprint import bp
-from .guards import problem
+from .blueprint import api_bp
+from .guards import OTHER_METHOD, problem
 
 #: The JSON paths of the blueprint and the methods their views take.
 JSON_ROUTES = {
@@ -57,9 +57,9 @@ def _other_methods(allowed: tuple[str, ...]) -> Callable[[], Response]:
 
 
 for _path, _allowed in JSON_ROUTES.items():
-    bp.add_url_rule(
+    api_bp.add_url_rule(
         _path,
-        endpoint=f"other_method_{_path.removeprefix('/api/').replace('/', '_')}",
+        endpoint=f"{OTHER_METHOD}{_path.removeprefix('/api/').replace('/', '_')}",
         view_func=_other_methods(_allowed),
         methods=[method for method in METHODS if method not in _allowed],
         provide_automatic_options=False,

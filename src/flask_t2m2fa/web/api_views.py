@@ -12,8 +12,8 @@ from ..services import login
 from ..services.verification import Outcome
 from ..state import get_state
 from . import answers, login_session, pending
-from .blueprint import bp
-from .guards import json_endpoint, json_object_or_problem, problem
+from .blueprint import api_bp
+from .guards import json_object_or_problem, problem
 
 DESTINATIONS = ("primary", "backup")
 #: The refusal of a resend to a phone the user does not have, by destination.
@@ -39,8 +39,7 @@ def _awaiting_number(pend: pending.Pending) -> Response:
     return answers.number_needed(login.NumberNeeded(enrolling, admin), json=True)
 
 
-@bp.route("/api/challenge", methods=["GET"], provide_automatic_options=False)
-@json_endpoint
+@api_bp.route("/api/challenge", methods=["GET"], provide_automatic_options=False)
 def api_challenge() -> Response:
     state = get_state()
     pend = _pending_or_problem()
@@ -67,8 +66,7 @@ def _code_step_request() -> tuple[pending.Pending, dict[str, Any]] | Response:
     return pend, data
 
 
-@bp.route("/api/verify", methods=["POST"], provide_automatic_options=False)
-@json_endpoint
+@api_bp.route("/api/verify", methods=["POST"], provide_automatic_options=False)
 def api_verify() -> Response:
     state = get_state()
     asked = _code_step_request()
@@ -89,8 +87,7 @@ def api_verify() -> Response:
     return answers.verdict(outcome, step, state.now())
 
 
-@bp.route("/api/resend", methods=["POST"], provide_automatic_options=False)
-@json_endpoint
+@api_bp.route("/api/resend", methods=["POST"], provide_automatic_options=False)
 def api_resend() -> Response:
     state = get_state()
     asked = _code_step_request()

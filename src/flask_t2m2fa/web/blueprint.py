@@ -1,14 +1,18 @@
-"""The ``t2m2fa`` blueprint: the code and enrolment pages (HTML) and the JSON endpoints."""
+"""The ``t2m2fa`` blueprint: the code, enrolment and security pages (HTML forms, with their CSRF
+token), and inside it ``t2m2fa.api``, the JSON endpoints (CSRF-exempt as a blueprint, guarded by
+:func:`.guards.refusal` instead). Both serve under ``T2M2FA_URL_PREFIX``."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 from ..i18n import template_helpers
+from .guards import json_blueprint
 
 bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
 #: The extension's templates translate with its own domain (``_`` in them).
 bp.context_processor(template_helpers)
+api_bp = json_blueprint("api", __name__)
 
 from . import (  # noqa: E402,F401  (they register on bp)
     api_methods,
@@ -20,3 +24,5 @@ from . import (  # noqa: E402,F401  (they register on bp)
     security_views,
     step_up_views,
 )
+
+bp.register_blueprint(api_bp)

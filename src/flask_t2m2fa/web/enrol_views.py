@@ -12,8 +12,8 @@ from ..services import enrolment, login, unit_of_work
 from ..state import State, get_state
 from . import answers, login_session, pending, wording
 from .answers import redirect
-from .blueprint import bp
-from .guards import json_endpoint, json_object, problem
+from .blueprint import api_bp, bp
+from .guards import json_object, problem
 
 
 def _render(
@@ -79,8 +79,7 @@ def enrol() -> Response:
     return _render(pend, form, message=wording.unusable_number(result), status=400)
 
 
-@bp.route("/api/enrol", methods=["POST"], provide_automatic_options=False)
-@json_endpoint
+@api_bp.route("/api/enrol", methods=["POST"], provide_automatic_options=False)
 def api_enrol() -> Response:
     state = get_state()
     pend = pending.current(state)

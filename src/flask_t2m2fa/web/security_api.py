@@ -19,8 +19,8 @@ from ..services import my_security, phone_change, remember, unit_of_work
 from ..services.phone_change import Changed, ChangeRefused
 from ..state import get_state
 from . import answers, security_wording, sessions
-from .blueprint import bp
-from .guards import json_endpoint, json_object_or_problem, problem
+from .blueprint import api_bp
+from .guards import json_object_or_problem, problem
 from .security_views import (
     PHONE_CHANGE_STEP_UP,
     Asked,
@@ -52,8 +52,7 @@ def _ok(message: str, **extra: Any) -> Response:
     return jsonify({"status": "ok", "message": message, **extra})
 
 
-@bp.get("/api/security")
-@json_endpoint
+@api_bp.get("/api/security")
 @json_logged_in
 def api_security() -> Response:
     state = get_state()
@@ -84,8 +83,7 @@ def api_security() -> Response:
     )
 
 
-@bp.post("/api/security/pcs/revoke")
-@json_endpoint
+@api_bp.post("/api/security/pcs/revoke")
 @json_logged_in
 def api_revoke_pc() -> Response:
     body = json_object_or_problem()
@@ -100,8 +98,7 @@ def api_revoke_pc() -> Response:
     return _ok(_(security_wording.PC_REVOKED))
 
 
-@bp.post("/api/security/pcs/revoke-others")
-@json_endpoint
+@api_bp.post("/api/security/pcs/revoke-others")
 @json_logged_in
 def api_revoke_other_pcs() -> Response:
     body = json_object_or_problem()
@@ -116,8 +113,7 @@ def api_revoke_other_pcs() -> Response:
     return _ok(security_wording.pcs_revoked(count), revoked=count)
 
 
-@bp.post("/api/security/phone")
-@json_endpoint
+@api_bp.post("/api/security/phone")
 @json_logged_in
 @requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
 def api_change_phone() -> Response:
@@ -136,8 +132,7 @@ def api_change_phone() -> Response:
     return jsonify({"status": status, "sent_to": result.masked, "message": result.message})
 
 
-@bp.post("/api/security/phone/confirm")
-@json_endpoint
+@api_bp.post("/api/security/phone/confirm")
 @json_logged_in
 @requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
 def api_confirm_phone() -> Response:
@@ -157,8 +152,7 @@ def api_confirm_phone() -> Response:
     return answers.verdict(result, None, state.now())
 
 
-@bp.post("/api/security/backup/remove")
-@json_endpoint
+@api_bp.post("/api/security/backup/remove")
 @json_logged_in
 @requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
 def api_remove_backup() -> Response:

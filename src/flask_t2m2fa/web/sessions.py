@@ -152,7 +152,7 @@ def _on_login(sender: Flask, user: Any = None, **_: Any) -> None:
     kind = Kind.NONE
     if _second_factor(state, ref)[1]:
         # The extension finishes a login on its own blueprint only after a right code.
-        kind = Kind.CODE if request.blueprint == "t2m2fa" else Kind.REMEMBERED_PC
+        kind = Kind.CODE if "t2m2fa" in request.blueprints else Kind.REMEMBERED_PC
     token = LoginToken(uniquifier_of(state, ref.user_id), kind, str(session["_user_id"]))
     session["_user_id"] = session[MARKER] = token.encode()
 

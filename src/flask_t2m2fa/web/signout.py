@@ -12,7 +12,7 @@ from typing import Any
 from flask import has_request_context, session
 from flask_login import current_user, logout_user
 
-from ..services import epochs, unit_of_work
+from ..services import epochs, host_transaction
 from ..state import get_state
 
 
@@ -29,7 +29,8 @@ def logout() -> None:
 
 
 def sign_out_everywhere(user: Any) -> None:
-    """End every session and "Keep me signed in" cookie of ``user``, on every device; commits.
+    """End every session and "Keep me signed in" cookie of ``user``, on every device (flushed;
+    the caller commits).
 
     When ``user`` is the one logged in here, this browser is logged out too. Remembered PCs
     are kept: they stand in for the code, not for the password (revoke them separately).
@@ -37,7 +38,7 @@ def sign_out_everywhere(user: Any) -> None:
     state = get_state()
     ref = state.ref(user)
     epochs.bump(state, ref, reason="sign_out_everywhere")
-    unit_of_work.commit(state.session)
+    host_transaction.joined(state.session)
     if not has_request_context():  # the CLI, a worker
         return
     if current_user.is_authenticated and str(current_user.get_id()) == ref.user_id:

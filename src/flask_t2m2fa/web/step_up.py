@@ -68,8 +68,8 @@ def required_answer(*, json: bool = False) -> Response:
             "step_up_required",
             403,
             message=_(MESSAGE),
-            send_code=url_for("t2m2fa.api_step_up"),
-            verify=url_for("t2m2fa.api_step_up_verify"),
+            send_code=url_for("t2m2fa.api.api_step_up"),
+            verify=url_for("t2m2fa.api.api_step_up_verify"),
         )
     return answers.redirect(url_for("t2m2fa.step_up_page", next=back_to()))
 

@@ -14,8 +14,8 @@ from ..services.verification import Outcome
 from ..state import State, get_state
 from . import answers, login_session, wording
 from . import step_up as fresh
-from .blueprint import bp
-from .guards import json_endpoint, json_object, problem
+from .blueprint import api_bp, bp
+from .guards import json_object, problem
 
 
 def _outcome_answer(state: State, outcome: step_up.SendOutcome) -> Response | None:
@@ -100,8 +100,7 @@ def step_up_page() -> Response:
     )
 
 
-@bp.post("/api/step-up")
-@json_endpoint
+@api_bp.post("/api/step-up")
 def api_step_up() -> Response:
     """Send a step-up code; the answer is a code step of purpose ``step_up``."""
     state = get_state()
@@ -114,8 +113,7 @@ def api_step_up() -> Response:
     return jsonify(answers.code_step_body(outcome, state.now()))
 
 
-@bp.post("/api/step-up/verify")
-@json_endpoint
+@api_bp.post("/api/step-up/verify")
 def api_step_up_verify() -> Response:
     """Check a step-up code: ``{"status": "ok"}`` or the same problems as a login code."""
     state = get_state()

@@ -116,9 +116,23 @@ def _has(state: State, user_id: str, role: str) -> bool:
     return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
 
 
-def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) -> Note:
+def _send_code(
+    state: State, t: Target, phone: Phone, *, first: bool = False, audited: bool = False
+) -> Note:
+    """Send ``phone`` a code; ``audited``: record that the administrator asked for it (a
+    number he has just set is audited as ``phone_changed`` already)."""
     request = challenges.Request(PURPOSE[phone.role], phone, follows_success=first)
     issued = challenges.issue(state, t.user, request)
+    if audited:
+        audit.record(
+            state,
+            Event.CODE_REQUESTED,
+            t.user,
+            outcome="sent" if issued.sent else "not_sent",
+            reason=phone.role,
+            destination=phone.masked,
+            actor=t.actor,
+        )
     if issued.sent:
         return Note(N_("A code was sent to %(phone)s."), {"phone": phone.masked})
     why = REASONS[issued.refusal] if issued.refusal else N_("the send failed")
@@ -183,8 +197,19 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
         )
     verdict = verification.verify(state, t.user, live.id, code)
     if verdict.outcome is not Outcome.OK:
+        audit.record(
+            state,
+            Event.PHONE_VERIFIED,
+            t.user,
+            outcome="refused",
+            reason=f"{role} {verdict.outcome.value}",
+            destination=phone.masked,
+            actor=t.actor,
+        )
         raise _refused_code(verdict, field=f"{role}_code")
-    accounts.mark_verified(state, phone, account_id=t.user.account_id)
+    accounts.mark_verified(
+        state, phone, account_id=t.user.account_id, actor=t.actor, challenge_id=live.id
+    )
     return Done.of(NOW_VERIFIED[phone.role], phone=phone.masked)
 
 
@@ -222,7 +247,7 @@ def resend(state: State, t: Target, role: str) -> Done:
     )
     if phone is None:
         raise Refused(N_("There is no pending number to verify."), status=409)
-    return Done((_send_code(state, t, phone),))
+    return Done((_send_code(state, t, phone, audited=True),))
 
 
 def cancel(state: State, t: Target, role: str) -> Done:

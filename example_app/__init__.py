@@ -71,9 +71,11 @@ def create_app(
     )
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
+    from example_app.users_page import bp as users
     from example_app.views import bp as site
 
     app.register_blueprint(site)
+    app.register_blueprint(users)
     init_phone_page(app)
     return app
 

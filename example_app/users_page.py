@@ -78,8 +78,10 @@ def users() -> ResponseReturnValue:
         form.username.errors.append("This account already has a user of that name.")
         return _page(form, 409)
     two_factor.user_created(user)  # "Enable 2FA by default for new users" applies to him
-    on = two_factor.status_of(user)["enabled"]
-    said = "at his first login he enters and verifies his number" if on else "2FA is off for him"
+    if two_factor.status_of(user)["enabled"]:
+        said = "two-factor login is on; at the first login the user enters and verifies a number"
+    else:
+        said = "two-factor login is off (the policy's 2FA for new users is off)"
     flash(f"User {user.username} created: {said}.", "success")
     return redirect(url_for("users.users"))
 
@@ -98,7 +100,8 @@ def role(user_id: int) -> ResponseReturnValue:
     user.is_admin = not user.is_admin
     db.session.commit()
     if user.is_admin:
-        flash(f"{user.username} is an administrator: he needs a backup number too.", "success")
+        said = "an administrator also needs a verified backup number, asked at the next login"
+        flash(f"{user.username} is now an administrator: {said} if missing.", "success")
     else:
         flash(f"{user.username} is an ordinary user again.", "success")
     return redirect(url_for("users.users"))

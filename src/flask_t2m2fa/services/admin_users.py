@@ -35,6 +35,9 @@ class PcView:
     network: str | None
     created_at: datetime
     last_used_at: datetime
+    #: Past the account's expiry: it no longer stands in for the code, but a longer expiry
+    #: would bring it back, so it is listed (and revoked by "Revoke all") until revoked.
+    expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,16 @@ def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
             for p in phones
             if p.role in (accounts.PRIMARY, accounts.BACKUP)
         ],
-        pcs=[PcView(p.id, p.label, p.network, p.created_at, p.last_used_at) for p in pcs],
+        pcs=[_pc_view(p, current, state.now()) for p in pcs],
         last_code_login=last_code_login(state, ref.user_id),
         failures=failures,
     )
+
+
+def _pc_view(row: RememberedPc, current: Policy, now: datetime) -> PcView:
+    why = policy.remembered_pc_rejection(current, created_at=row.created_at, revoked=False, now=now)
+    expired = why is policy.Rejection.EXPIRED
+    return PcView(row.id, row.label, row.network, row.created_at, row.last_used_at, expired)
 
 
 #: The codes of a login: a login code, and the codes of an enrolment at login.

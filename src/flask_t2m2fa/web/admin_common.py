@@ -192,6 +192,7 @@ def user_body(view: admin_users.UserView) -> dict[str, Any]:
                 "network": p.network,
                 "created_at": _iso(p.created_at),
                 "last_used_at": _iso(p.last_used_at),
+                "expired": p.expired,
             }
             for p in view.pcs
         ],

@@ -63,7 +63,7 @@ def ago(moment: datetime, now: datetime) -> str:
 def when(moment: datetime, now: datetime) -> Markup:
     """A past moment for a page: to the second in UTC, and how long ago (``<time>``)."""
     shown = moment.strftime("%Y-%m-%d %H:%M:%S")
-    return Markup('<time datetime="{}">{} UTC</time> ({})').format(
+    return Markup('<time datetime="{}">{} UTC</time> <span class="t2m2fa-ago">({})</span>').format(
         iso(moment), shown, ago(moment, now)
     )
 

@@ -55,14 +55,16 @@ def play_every_event(
     clock.advance(seconds=61)
     sms.fail_next = True
     json_resend(client, "primary")  # send_failed
-    json_resend(client, "backup")  # send_throttled (cool-down)
+    json_resend(client, "backup")
     clock.advance(seconds=61)
     json_resend(client, "backup")
     token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
     json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_used
     host.two_factor.set_policy("acme", remember_pc_days=30)  # policy_changed
     host.two_factor.revoke_remembered_pcs(alice)  # pcs_revoked
-    json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected
+    rejected = app.test_client()
+    json_login(rejected, "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected, a new code
+    json_resend(rejected, "primary")  # send_throttled (cool-down: that code is not entered)
     carl = host.add_user("carl", admin=True)
     host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
     client = app.test_client()

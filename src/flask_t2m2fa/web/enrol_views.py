@@ -45,9 +45,7 @@ def _submit(state: State, pend: pending.Pending, text: object) -> login.CodeStep
         raise enrolment.EnrolmentClosed()
     ref = state.ref(user)
     try:
-        issued = enrolment.submit_number(
-            state, ref, pend.enrolling, text, first=pend.awaiting_number
-        )
+        issued = enrolment.submit_number(state, ref, pend.enrolling, text)
     except PhoneError as exc:
         state.session.rollback()
         return str(exc)

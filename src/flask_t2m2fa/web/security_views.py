@@ -138,7 +138,8 @@ def ask_code(state: State, user: UserRef, role: object, text: object) -> Asked |
     masked = phone.masked if phone is not None else ""
     if issued.sent or issued.reused:
         return Asked(True, masked, security_wording.code_sent(masked))
-    return Asked(False, masked, security_wording.code_not_sent(masked))
+    message = security_wording.code_not_sent(masked, issued.retry_at, state.now())
+    return Asked(False, masked, message)
 
 
 def confirm_code(state: State, code: object) -> Changed | Verdict:

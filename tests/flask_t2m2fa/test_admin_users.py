@@ -238,7 +238,7 @@ def test_audit_names_people_filters_and_exports(
     assert csv_text.splitlines()[1].split(",")[3:5] == ["bob", "boss"]
     assert BOB_NUMBER not in csv_text and PRIMARY not in csv_text
     page = admin.get(f"/t2m2fa/admin/audit?kind=two_factor_enabled&user={bob}")
-    assert "<td>bob</td>" in page.text and "<td>boss</td>" in page.text
+    assert 'data-label="User">bob</td>' in page.text and 'data-label="By">boss</td>' in page.text
     rival = logged_in(admin_app, sms, "rival", clock)
     theirs = rival.get("/t2m2fa/admin/api/audit?kind=two_factor_enabled").json["events"]
     assert [e["user"] for e in theirs] == ["rival"]  # his own account's events only

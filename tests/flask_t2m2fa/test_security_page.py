@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -110,6 +111,20 @@ def test_step_up_boundary_19_59_ok_20_01_asks(
     clock.advance(seconds=2)
     refused = post_form(client, "/t2m2fa/security/phone", fields)
     assert refused.status_code == 302 and "/t2m2fa/step-up" in refused.location
+
+
+@pytest.mark.options({"T2M2FA_SECURITY_STEP_UP": timedelta(minutes=5)})
+def test_the_step_up_window_is_the_setting(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """T2M2FA_SECURITY_STEP_UP, read at each request: 5 minutes here, for the page and JSON."""
+    log_in(client, sms)
+    clock.advance(minutes=5, seconds=1)
+    fields = {"role": "primary", "phone": NEW}
+    refused = post_form(client, "/t2m2fa/security/phone", fields)
+    assert refused.status_code == 302 and "/t2m2fa/step-up" in refused.location
+    answer = client.post("/t2m2fa/api/security/phone", json={"role": "primary", "phone": NEW})
+    assert answer.status_code == 403 and answer.json["status"] == "step_up_required"
 
 
 def test_an_administrator_cannot_remove_his_backup(

@@ -261,3 +261,24 @@ def test_a_login_with_an_enrolment_code_is_the_last_code_login(
     shown = admin.get(f"{API}/users/{carl.id}").json["user"]
     assert shown["last_code_login"] is not None
     assert "never" not in admin.get("/t2m2fa/admin/users?search=carl").text
+
+
+def test_a_backup_typed_within_the_cool_down_gets_a_live_countdown_in_the_dialog(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    """The per-user cool-down holds the backup's code: the dialog says so, counts down to
+    when it can be sent, and "Resend the code" sends it then."""
+    admin, bob = logged_in(admin_app, sms, "boss", clock), people["bob"]
+    post_action(admin, bob, "enable", primary=BOB_NUMBER)
+    clock.advance(seconds=10)
+    post_action(admin, bob, "set-phone", role="backup", number="+32470333355", verify="now")
+    page = admin.get(page_url(bob)).text
+    assert nb("No code was sent to +32 ••• ••• •55 yet (a code was sent less than a minute") in page
+    assert 'data-wait="50"' in page and "A code can be sent to it in 50 s." in page
+    assert 'id="backup-resend" disabled' in page
+    clock.advance(seconds=50)
+    page = admin.get(page_url(bob)).text
+    assert "A code can be sent to it now." in page and 'id="backup-resend" >' in page
+    post_action(admin, bob, "resend", role="backup")
+    assert sms.last.to == "+32470333355"
+    assert nb("A code was sent to +32 ••• ••• •55.") in admin.get(page_url(bob)).text

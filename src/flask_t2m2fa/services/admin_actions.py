@@ -134,6 +134,14 @@ def _send_code(state: State, t: Target, phone: Phone, *, audited: bool = False) 
     if issued.sent:
         return Note(N_("A code was sent to %(phone)s."), {"phone": phone.masked})
     why = REASONS[issued.refusal] if issued.refusal else N_("the send failed")
+    if issued.retry_at is not None:  # the dialog counts down to it (admin_users.resend_waits)
+        return Note(
+            N_(
+                'No code was sent to %(phone)s yet (%(reason)s): send it with "Resend the '
+                'code" when its countdown ends, or it is verified at the next login.'
+            ),
+            {"phone": phone.masked, "reason": why},
+        )
     return Note(
         N_("No code was sent to %(phone)s now (%(reason)s); it is verified at the next login."),
         {"phone": phone.masked, "reason": why},
@@ -191,7 +199,7 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     phone = (
         accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
     )
-    live = _live(state, t.user.user_id, phone)
+    live = live_of(state, t.user.user_id, phone)
     if phone is None or live is None:
         raise Refused(
             N_("No code is waiting for this number: send one first."),
@@ -230,7 +238,7 @@ def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:
     )
 
 
-def _live(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
+def live_of(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
     """The newest live code sent to exactly this pending number (its digest and role)."""
     if phone is None:
         return None

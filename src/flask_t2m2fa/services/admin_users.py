@@ -7,6 +7,7 @@ The list is filtered and sorted in Python on the account's users, then one page 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from ..rules import admin_scope, budgets, policy
 from ..rules.ids import row_id
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import accounts, verification
+from . import accounts, admin_actions, challenges, verification
 
 
 @dataclass(frozen=True)
@@ -231,3 +232,19 @@ def listing(
     page = min(max(1, page), pages)
     chunk = named[(page - 1) * per_page : page * per_page]
     return UserPage([view(state, u, r, current) for _, u, r in chunk], total, page, pages)
+
+
+def resend_waits(state: State, user_id: str) -> dict[str, int]:
+    """Seconds until a code may be sent to each pending number of the user (by role; 0: now),
+    for the dialog's countdown; a role is missing when no code may go to it in this attempt."""
+    waits: dict[str, int] = {}
+    now = state.now()
+    for role in admin_actions.ROLES:
+        phone = accounts.phone_of(state, user_id, role, verified=False)
+        live = admin_actions.live_of(state, user_id, phone)
+        if phone is None or live is None:
+            continue
+        at = challenges.next_send_at(state, live, phone)
+        if at is not None:
+            waits[accounts.public_role(role)] = max(0, math.ceil((at - now).total_seconds()))
+    return waits

@@ -151,6 +151,7 @@ def user(user_id: str) -> Response:
         ago=wording.ago,
         label=wording.device_label,
         form=request.form if error else {},
+        waits=admin_users.resend_waits(state, found[1].user_id),
     )
 
 

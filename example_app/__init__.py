@@ -15,10 +15,12 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
 from example_app.extensions import db, login_manager, two_factor
+from example_app.headers import init_headers
 from example_app.limits import init_login_limits
 from example_app.models import Account, User
 from example_app.phone import init_phone_page
 from example_app.sessions import init_sessions
+from flask_t2m2fa.rules.ids import row_id
 from gateway.outbox import Outbox
 
 __all__ = ["Account", "User", "create_app", "db", "two_factor"]
@@ -45,6 +47,7 @@ def create_app(
         app.config.from_mapping(config)
 
     init_sessions(app)
+    init_headers(app)
     init_login_limits(app)
     db.init_app(app)
     # On SQLite, two_factor.init_app sets WAL and a busy timeout: the gateway worker writes
@@ -68,9 +71,11 @@ def create_app(
     )
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
+    from example_app.users_page import bp as users
     from example_app.views import bp as site
 
     app.register_blueprint(site)
+    app.register_blueprint(users)
     init_phone_page(app)
     return app
 
@@ -106,9 +111,10 @@ def _users_named(name: str) -> sa.Select[User]:
 
 
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    """The user of ``user_id``, or None for anything that is not an id the column can hold
+    (the admin pages pass ids typed in URLs: ``99999999999999999999`` is no user, not a 500)."""
+    number = row_id(user_id)
+    return db.session.get(User, number) if number is not None else None
 
 
 def init_database(app: Flask) -> None:

@@ -63,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_LANGUAGES": ("en", "fr"),
     # How recent an administrator's last code must be for an admin action (step-up).
     "T2M2FA_ADMIN_STEP_UP": timedelta(minutes=15),
+    # How recent the user's last code must be to change or remove a number on his Security
+    # page (DESIGN §4.5, R-29).
+    "T2M2FA_SECURITY_STEP_UP": timedelta(minutes=20),
 }
 
 _APP_NAME_RE = re.compile(r"[A-Za-z0-9 ._-]{1,30}")
@@ -106,6 +109,7 @@ class Settings:
     notice_texts: Mapping[str, str]
     languages: tuple[str, ...]
     admin_step_up: timedelta = timedelta(minutes=15)
+    security_step_up: timedelta = timedelta(minutes=20)
 
 
 def _int(cfg: Mapping[str, Any], key: str, low: int, high: int) -> int:
@@ -237,4 +241,5 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         notice_texts=_notice_texts(cfg),
         languages=_languages(cfg),
         admin_step_up=_duration(cfg, "T2M2FA_ADMIN_STEP_UP", minute, 60 * minute),
+        security_step_up=_duration(cfg, "T2M2FA_SECURITY_STEP_UP", minute, 60 * minute),
     )

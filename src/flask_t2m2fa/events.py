@@ -31,3 +31,6 @@ class Event(enum.Enum):
     NOTICE_SENT = "notice_sent"
     PHONE_REMOVED = "phone_removed"
     PC_REVOKED = "pc_revoked"
+    #: An administrator had a code sent to a user's pending number (``outcome`` ``sent`` or
+    #: ``not_sent``); the send itself is ``code_sent`` / ``send_throttled``, with no actor.
+    CODE_REQUESTED = "code_requested"

@@ -29,6 +29,8 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, Domain, get_locale  # type: ignore[import-untyped]
 
+from .rules.phones import unbreakable
+
 DOMAIN = "flask_t2m2fa"
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGES_KEY = "T2M2FA_LANGUAGES"
@@ -99,6 +101,12 @@ def _has_catalogue(locale: str, directories: tuple[str, ...]) -> bool:
 
 
 def template_helpers() -> dict[str, Any]:
-    """For the extension's own templates: ``_`` and ``ngettext`` of its domain, and
-    ``t2m2fa_lang`` (:func:`page_language`) for ``<html lang>``."""
-    return {"_": gettext, "ngettext": ngettext, "t2m2fa_lang": page_language()}
+    """For the extension's own templates: ``_`` and ``ngettext`` of its domain,
+    ``t2m2fa_lang`` (:func:`page_language`) for ``<html lang>``, and ``nobreak``
+    (:func:`~flask_t2m2fa.rules.phones.unbreakable`) for sentences that carry a number."""
+    return {
+        "_": gettext,
+        "ngettext": ngettext,
+        "t2m2fa_lang": page_language(),
+        "nobreak": unbreakable,
+    }

@@ -36,6 +36,7 @@ notice_sent = _signals.signal("notice-sent")
 phone_changed = _signals.signal("phone-changed")
 phone_removed = _signals.signal("phone-removed")
 pc_revoked = _signals.signal("pc-revoked")
+code_requested = _signals.signal("code-requested")
 
 #: Audit event -> signal (every event has one: a test checks it).
 BY_EVENT: dict[Event, Signal] = {

@@ -3,31 +3,22 @@ administrator's steps 2 and 4 in a real browser (Playwright + Chromium)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from example_app.seed import DEMO_ACCOUNT, OTHER_ACCOUNT, seed_demo_data
+from browser_support import PASSWORDS, Person, chromium, make_app, served, user_id
+from example_app.seed import DEMO_ACCOUNT, OTHER_ACCOUNT
 from flask import Flask
-from werkzeug.serving import make_server
 
 from doubles import FakeClock, RecordingSender
-from example_app import User, create_app, db, init_database
+from example_app import User, db
 from flask_t2m2fa.models import UserSettings
 
-PASSWORDS = {
-    "admin": "pw-admin-1",
-    "user": "pw-user-2",
-    "other-admin": "pw-other-3",
-    "trainee": "pw-trainee-4",
-}
 TRAINEE_NUMBER = "+32470123488"
 GUEST_NUMBER = "+32470123499"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -37,27 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path: Path, clock: FakeClock) -> Flask:
-    sms = RecordingSender()
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-of-the-example-app-0123456789",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'example.sqlite3'}",
-        "EXAMPLE_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-        "T2M2FA_REMEMBER_COOKIE_SECURE": False,
-        "T2M2FA_LOGIN_VIEW": "site.login",
-    }
-    app = create_app(settings, instance_path=str(tmp_path), sender=sms, clock=clock)
-    app.extensions["sms"] = sms
-    init_database(app)
-    with app.app_context():
-        seed_demo_data(PASSWORDS)
-    return app
-
-
-def user_id(app: Flask, name: str) -> int:
-    with app.app_context():
-        found = db.session.scalars(sa.select(User.id).filter_by(username=name)).one()
-        return int(found)
+    return make_app(tmp_path, clock)
 
 
 def login(client: Any, sms: RecordingSender, clock: FakeClock, account: str, name: str) -> None:
@@ -122,71 +93,25 @@ def test_the_cli_names_users_by_their_login_names(app: Flask) -> None:
 
 
 @pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+def site(app: Flask) -> Iterator[str]:
+    with served(app) as base:
+        yield base
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Person:
-    """One browser context (one PC) of a demo user."""
-
-    def __init__(self, browser: Any, base: str, shots: Path, name: str) -> None:
-        self.page = browser.new_context().new_page()
-        self.page.set_default_timeout(15_000)
-        self.base, self.shots, self.name = base, shots, name
-
-    def login(self, account: str, user: str) -> bool:
-        """Log in with the password; True when a code is asked for."""
-        self.page.goto(self.base + "/login")
-        self.page.fill("#account", account)
-        self.page.fill("#username", user)
-        self.page.fill("#password", PASSWORDS[user])
-        self.page.click("form button[type=submit]")
-        self.page.wait_for_load_state()
-        return "/t2m2fa/code" in self.page.url
-
-    def enter_code(self, code: str, *, remember: bool = False) -> None:
-        self.page.fill("#code", code)
-        if remember:
-            self.page.check("input[name=remember_pc]")
-        self.page.click("form[action$='/code'] button")
-        self.page.wait_for_url(self.base + "/")
-
-    def logout(self) -> None:
-        self.page.click("header form button")
-        self.page.wait_for_url("**/login")
-
-    def shot(self, label: str) -> None:
-        self.page.screenshot(path=self.shots / f"{self.name}-{label}.png", full_page=True)
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
 def test_administrator_steps_in_a_real_browser(
-    app: Flask, served: str, browser: Any, tmp_path: Path, clock: FakeClock
+    app: Flask, site: str, browser: Any, tmp_path: Path, clock: FakeClock
 ) -> None:
     sms: RecordingSender = app.extensions["sms"]
     names = ("pc1", "pc2", "admin", "trainee")
-    people = {n: Person(browser, served, tmp_path, n) for n in names}
+    people = {n: Person(browser, site, tmp_path, n) for n in names}
     try:
-        _steps(app, sms, clock, served, people)
+        _steps(app, sms, clock, site, people)
     except Exception:
         for person in people.values():  # kept in tmp_path for the failed run
             person.shot("failure")
@@ -223,6 +148,7 @@ def _steps(
     page.click("text=Security policy")
     page.check("input[name=mode][value=enforced]")
     page.click("#policy-form button[type=submit]")
+    page.click("#confirm-yes")  # "This revokes 1 remembered PC(s) and ends every session..."
     page.wait_for_selector("#notice")
     assert pc1.login(DEMO_ACCOUNT, "user")
     clock.advance(seconds=61)
@@ -249,7 +175,7 @@ def _steps(
     page.click("#users >> text=Tess Trainee")
     page.click("#enable-form button")
     page.wait_for_selector("#notice")
-    assert page.inner_text("#state") == "enrolment pending"
+    assert page.inner_text("#state") == "on: the user enters his number at his next login"
     trainee = people["trainee"]
     trainee.login(DEMO_ACCOUNT, "trainee")
     trainee.page.wait_for_url("**/t2m2fa/enrol")

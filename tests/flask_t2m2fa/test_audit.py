@@ -78,6 +78,8 @@ def play_every_event(
     state = get_state()
     target = admin_actions.Target(state.ref(carl), state.ref(alice))
     admin_actions.set_phone(state, target, "backup", "+32470555511", send=False)  # phone_changed
+    clock.advance(seconds=61)
+    admin_actions.resend(state, target, "backup")  # code_requested
     unit_of_work.commit(state.session)
     for _ in range(7):  # lock alice: 3 failures so far, 17 more
         clock.advance(days=1)

@@ -76,3 +76,11 @@ def test_keys_are_derived_per_purpose_from_secret_key() -> None:
 def test_a_secret_is_required() -> None:
     with pytest.raises(config.ConfigError, match="SECRET_KEY"):
         config.load({**config.DEFAULTS}, app_name="demo")
+
+
+def test_security_step_up_is_a_setting_within_bounds() -> None:
+    assert load().security_step_up == timedelta(minutes=20)
+    assert load(T2M2FA_SECURITY_STEP_UP=300).security_step_up == timedelta(minutes=5)
+    for outside in (timedelta(seconds=59), timedelta(minutes=61)):
+        with pytest.raises(config.ConfigError, match="T2M2FA_SECURITY_STEP_UP"):
+            load(T2M2FA_SECURITY_STEP_UP=outside)

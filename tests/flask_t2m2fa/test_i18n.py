@@ -293,7 +293,8 @@ def test_an_administrator_action_and_its_notice_come_in_french(
         "La connexion à deux facteurs est activée. L'utilisateur entrera et vérifiera son "
         "numéro à sa prochaine connexion."
     ) in page
-    assert '<strong id="state">inscription en attente</strong>' in page
+    waiting = "activée : l'utilisateur entrera son numéro à sa prochaine connexion"
+    assert f'<strong id="state">{waiting}</strong>' in page
     answer = admin.post(f"/t2m2fa/admin/api/users/{people['bob'].id}/disable", json={}, headers=FR)
     assert answer.json["message"] == (
         "La connexion à deux facteurs est désactivée pour cet utilisateur."

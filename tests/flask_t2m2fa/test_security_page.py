@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 from t2m2fa_support import BACKUP, PRIMARY, Host, csrf_token, json_login, json_verify
 
 from doubles import FakeClock
+from flask_t2m2fa.rules.phones import unbreakable as nb
 from flask_t2m2fa.testing import RecordingSender
 
 NEW = "+32470555577"
@@ -39,7 +41,7 @@ def test_page_shows_masked_numbers_and_what_the_policy_means(
     host.db.session.commit()
     log_in(client, sms)
     page = client.get("/t2m2fa/security").text
-    assert "+32 ••• ••• •67" in page and "+32 ••• ••• •21" in page
+    assert nb("+32 ••• ••• •67") in page and nb("+32 ••• ••• •21") in page
     assert PRIMARY not in page and PRIMARY[3:] not in page
     assert "Remember this PC is not allowed in this account." in page
     assert "Two-factor login is on" in page
@@ -69,7 +71,7 @@ def test_change_primary_verifies_the_new_number_first_then_tells_the_old_one(
     assert "555577" not in notice.text and "77" not in notice.text.split("UTC")[1]
     page = client.get("/t2m2fa/security")
     assert page.status_code == 200  # this session stays signed in
-    assert "+32 ••• ••• •77" in page.text and "this PC stays signed in" in page.text
+    assert nb("+32 ••• ••• •77") in page.text and "this PC stays signed in" in page.text
     assert other_pc.get("/private").status_code == 302  # the other session ended
     clock.advance(seconds=61)
     gone = json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})
@@ -82,7 +84,7 @@ def test_wrong_code_changes_nothing(client: FlaskClient, alice: Any, sms: Record
     post_form(client, "/t2m2fa/security/phone", {"role": "primary", "phone": NEW})
     answer = post_form(client, "/t2m2fa/security/phone/confirm", {"code": "x"})
     assert answer.status_code == 401 and "was not changed" in answer.text
-    assert "+32 ••• ••• •67" in client.get("/t2m2fa/security").text
+    assert nb("+32 ••• ••• •67") in client.get("/t2m2fa/security").text
 
 
 @pytest.mark.parametrize(
@@ -112,6 +114,20 @@ def test_step_up_boundary_19_59_ok_20_01_asks(
     assert refused.status_code == 302 and "/t2m2fa/step-up" in refused.location
 
 
+@pytest.mark.options({"T2M2FA_SECURITY_STEP_UP": timedelta(minutes=5)})
+def test_the_step_up_window_is_the_setting(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """T2M2FA_SECURITY_STEP_UP, read at each request: 5 minutes here, for the page and JSON."""
+    log_in(client, sms)
+    clock.advance(minutes=5, seconds=1)
+    fields = {"role": "primary", "phone": NEW}
+    refused = post_form(client, "/t2m2fa/security/phone", fields)
+    assert refused.status_code == 302 and "/t2m2fa/step-up" in refused.location
+    answer = client.post("/t2m2fa/api/security/phone", json={"role": "primary", "phone": NEW})
+    assert answer.status_code == 403 and answer.json["status"] == "step_up_required"
+
+
 def test_an_administrator_cannot_remove_his_backup(
     client: FlaskClient, host: Host, sms: RecordingSender
 ) -> None:
@@ -128,9 +144,9 @@ def test_a_user_removes_and_adds_his_backup(
 ) -> None:
     log_in(client, sms)
     assert post_form(client, "/t2m2fa/security/backup/remove", {}).status_code == 302
-    assert "+32 ••• ••• •21" not in client.get("/t2m2fa/security").text
+    assert nb("+32 ••• ••• •21") not in client.get("/t2m2fa/security").text
     assert change(client, sms, NEW, role="backup").status_code == 302
-    assert "+32 ••• ••• •77" in client.get("/t2m2fa/security").text
+    assert nb("+32 ••• ••• •77") in client.get("/t2m2fa/security").text
 
 
 def test_remembered_pcs_listed_this_one_marked_revoke_one_and_others(

@@ -169,3 +169,21 @@ def test_step_up_answers_follow_openapi(
     check(document, client.post("/t2m2fa/api/step-up", json={}))
     check(document, client.post("/t2m2fa/api/step-up/verify", json={"code": "x"}))
     check(document, client.post("/t2m2fa/api/step-up/verify", json={"code": sms.last.code}))
+
+
+def test_refusals_to_a_logged_in_user_never_say_log_in_again(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """He is logged in: an expired or missing code asks for a new one, not a new login."""
+    json_login(client, "alice")
+    json_verify(client, sms.last.code)
+    clock.advance(minutes=16)
+    for url in ("/t2m2fa/api/step-up/verify", "/t2m2fa/api/security/phone/confirm"):
+        if url.endswith("/confirm"):
+            clock.advance(seconds=61)
+            client.post("/t2m2fa/api/step-up", json={})
+            client.post("/t2m2fa/api/step-up/verify", json={"code": sms.last.code})
+        refused = client.post(url, json={"code": "1234"})
+        assert refused.status_code in (401, 410), (url, refused.json)
+        assert "log in again" not in refused.json["message"].lower(), (url, refused.json)
+        assert "Ask for a new code." in refused.json["message"], (url, refused.json)

@@ -6,6 +6,7 @@ of the translation catalogues (marked with ``N_``): the web layer shows them thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 import phonenumbers
@@ -71,3 +72,13 @@ def mask(e164: str) -> str:
     shown = _DOT * max(0, len(national) - 2) + national[-2:]
     groups = [shown[max(0, end - 3) : end] for end in range(len(shown), 0, -3)]
     return (f"+{country} " if country else "") + " ".join(reversed(groups))
+
+
+#: A number as people write it: a ``+``, the country code, then groups of digits or dots.
+_WRITTEN = re.compile(r"\+[0-9]{1,3}(?: [0-9•]{1,4})+")
+
+
+def unbreakable(text: str) -> str:
+    """``text`` with the spaces inside each number (masked ``+32 ••• ••• •67`` or typed) made
+    non-breaking, so that a page never breaks a number across two lines."""
+    return _WRITTEN.sub(lambda found: found.group(0).replace(" ", "\u00a0"), text)

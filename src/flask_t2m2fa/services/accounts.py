@@ -149,8 +149,19 @@ def set_phone(state: State, user: UserRef, role: str, text: str, *, verified: bo
     return phone
 
 
-def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
-    """A pending number proved it receives codes: it replaces the verified one of its role."""
+def mark_verified(
+    state: State,
+    phone: Phone,
+    *,
+    account_id: str,
+    actor: UserRef | None = None,
+    challenge_id: str | None = None,
+) -> None:
+    """A pending number proved it receives codes: it replaces the verified one of its role.
+
+    :param actor: the administrator who entered the code the user read to him (then
+        ``challenge_id`` is the code's challenge: that code was no login of the user).
+    """
     now = state.now()
     role = public_role(phone.role)
     state.session.execute(
@@ -169,6 +180,8 @@ def mark_verified(state: State, phone: Phone, *, account_id: str) -> None:
         user_id=phone.user_id,
         reason=role,
         destination=phone.masked,
+        actor=actor,
+        challenge_id=challenge_id,
     )
 
 

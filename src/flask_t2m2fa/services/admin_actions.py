@@ -116,12 +116,32 @@ def _has(state: State, user_id: str, role: str) -> bool:
     return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
 
 
-def _send_code(state: State, t: Target, phone: Phone) -> Note:
+def _send_code(state: State, t: Target, phone: Phone, *, audited: bool = False) -> Note:
+    """Send ``phone`` a code; ``audited``: record that the administrator asked for it (a
+    number he has just set is audited as ``phone_changed`` already)."""
     request = challenges.Request(PURPOSE[phone.role], phone)
     issued = challenges.issue(state, t.user, request)
+    if audited:
+        audit.record(
+            state,
+            Event.CODE_REQUESTED,
+            t.user,
+            outcome="sent" if issued.sent else "not_sent",
+            reason=phone.role,
+            destination=phone.masked,
+            actor=t.actor,
+        )
     if issued.sent:
         return Note(N_("A code was sent to %(phone)s."), {"phone": phone.masked})
     why = REASONS[issued.refusal] if issued.refusal else N_("the send failed")
+    if issued.retry_at is not None:  # the dialog counts down to it (admin_users.resend_waits)
+        return Note(
+            N_(
+                'No code was sent to %(phone)s yet (%(reason)s): send it with "Resend the '
+                'code" when its countdown ends, or it is verified at the next login.'
+            ),
+            {"phone": phone.masked, "reason": why},
+        )
     return Note(
         N_("No code was sent to %(phone)s now (%(reason)s); it is verified at the next login."),
         {"phone": phone.masked, "reason": why},
@@ -179,7 +199,7 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     phone = (
         accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
     )
-    live = _live(state, t.user.user_id, phone)
+    live = live_of(state, t.user.user_id, phone)
     if phone is None or live is None:
         raise Refused(
             N_("No code is waiting for this number: send one first."),
@@ -188,10 +208,21 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
         )
     verdict = verification.verify(state, t.user, live.id, code)
     if verdict.outcome is not Outcome.OK:
+        audit.record(
+            state,
+            Event.PHONE_VERIFIED,
+            t.user,
+            outcome="refused",
+            reason=f"{role} {verdict.outcome.value}",
+            destination=phone.masked,
+            actor=t.actor,
+        )
         raise _refused_code(verdict, field=f"{role}_code")
     if verdict.challenge is None or challenges.phone_of(state, verdict.challenge) is not phone:
         raise _refused_code(verification.Verdict(Outcome.EXPIRED), field=f"{role}_code")
-    accounts.mark_verified(state, phone, account_id=t.user.account_id)
+    accounts.mark_verified(
+        state, phone, account_id=t.user.account_id, actor=t.actor, challenge_id=live.id
+    )
     return Done.of(NOW_VERIFIED[phone.role], phone=phone.masked)
 
 
@@ -207,7 +238,7 @@ def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:
     )
 
 
-def _live(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
+def live_of(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
     """The newest live code sent to exactly this pending number (its digest and role)."""
     if phone is None:
         return None
@@ -231,7 +262,7 @@ def resend(state: State, t: Target, role: str) -> Done:
     )
     if phone is None:
         raise Refused(N_("There is no pending number to verify."), status=409)
-    return Done((_send_code(state, t, phone),))
+    return Done((_send_code(state, t, phone, audited=True),))
 
 
 def cancel(state: State, t: Target, role: str) -> Done:

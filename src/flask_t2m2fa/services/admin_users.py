@@ -7,6 +7,7 @@ The list is filtered and sorted in Python on the account's users, then one page 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,10 @@ import sqlalchemy as sa
 
 from ..models import AuditEvent, Failure, Phone, RememberedPc, UserSettings
 from ..rules import admin_scope, budgets, policy
+from ..rules.ids import row_id
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import accounts, verification
+from . import accounts, admin_actions, challenges, verification
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class PcView:
     network: str | None
     created_at: datetime
     last_used_at: datetime
+    #: Past the account's expiry: it no longer stands in for the code, but a longer expiry
+    #: would bring it back, so it is listed (and revoked by "Revoke all") until revoked.
+    expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,21 @@ class UserPage:
     pages: int
 
 
+def _loadable(user_id: str) -> bool:
+    """May ``user_id`` (from a URL) go to the host's user loader? A whole number that no
+    integer column holds (negative, zero, 2**63 and more) may not: a loader that does
+    ``session.get(User, int(user_id))`` would raise inside the driver (a 500) on it."""
+    if not user_id.isprintable() or len(user_id) > 64:
+        return False
+    if user_id.lstrip("-").isascii() and user_id.lstrip("-").isdigit():
+        return row_id(user_id) is not None
+    return True
+
+
 def find(state: State, actor: UserRef, user_id: str) -> tuple[Any, UserRef] | None:
     """The user ``user_id`` if the actor may administer him, else None (answered as 404)."""
     try:
-        user = state.find_user(user_id) if user_id.isprintable() and len(user_id) <= 64 else None
+        user = state.find_user(user_id) if _loadable(user_id) else None
     except (ValueError, TypeError, LookupError):  # not an id the host's loader understands
         user = None
     if user is None:
@@ -103,13 +119,6 @@ def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
         .where(RememberedPc.user_id == ref.user_id, RememberedPc.revoked_at.is_(None))
         .order_by(RememberedPc.last_used_at.desc())
     ).all()
-    last = state.session.scalar(
-        sa.select(sa.func.max(AuditEvent.at)).where(
-            AuditEvent.user_id == ref.user_id,
-            AuditEvent.event == "code_verified",
-            AuditEvent.reason == "login",
-        )
-    )
     return UserView(
         user_id=ref.user_id,
         name=state.name_of(user),
@@ -121,9 +130,38 @@ def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
             for p in phones
             if p.role in (accounts.PRIMARY, accounts.BACKUP)
         ],
-        pcs=[PcView(p.id, p.label, p.network, p.created_at, p.last_used_at) for p in pcs],
-        last_code_login=last,
+        pcs=[_pc_view(p, current, state.now()) for p in pcs],
+        last_code_login=last_code_login(state, ref.user_id),
         failures=failures,
+    )
+
+
+def _pc_view(row: RememberedPc, current: Policy, now: datetime) -> PcView:
+    why = policy.remembered_pc_rejection(current, created_at=row.created_at, revoked=False, now=now)
+    expired = why is policy.Rejection.EXPIRED
+    return PcView(row.id, row.label, row.network, row.created_at, row.last_used_at, expired)
+
+
+#: The codes of a login: a login code, and the codes of an enrolment at login.
+_LOGIN_PURPOSES = ("login", "verify_primary", "verify_backup")
+
+
+def last_code_login(state: State, user_id: str) -> datetime | None:
+    """When the user last logged in with a code: a login code or an enrolment's code, but not
+    a code he read out to his administrator, who entered it in the admin dialog."""
+    entered_by_admin = sa.select(AuditEvent.challenge_id).where(
+        AuditEvent.user_id == user_id,
+        AuditEvent.event == "phone_verified",
+        AuditEvent.actor_id.is_not(None),
+        AuditEvent.challenge_id.is_not(None),
+    )
+    return state.session.scalar(
+        sa.select(sa.func.max(AuditEvent.at)).where(
+            AuditEvent.user_id == user_id,
+            AuditEvent.event == "code_verified",
+            AuditEvent.reason.in_(_LOGIN_PURPOSES),
+            AuditEvent.challenge_id.not_in(entered_by_admin),
+        )
     )
 
 
@@ -194,3 +232,19 @@ def listing(
     page = min(max(1, page), pages)
     chunk = named[(page - 1) * per_page : page * per_page]
     return UserPage([view(state, u, r, current) for _, u, r in chunk], total, page, pages)
+
+
+def resend_waits(state: State, user_id: str) -> dict[str, int]:
+    """Seconds until a code may be sent to each pending number of the user (by role; 0: now),
+    for the dialog's countdown; a role is missing when no code may go to it in this attempt."""
+    waits: dict[str, int] = {}
+    now = state.now()
+    for role in admin_actions.ROLES:
+        phone = accounts.phone_of(state, user_id, role, verified=False)
+        live = admin_actions.live_of(state, user_id, phone)
+        if phone is None or live is None:
+            continue
+        at = challenges.next_send_at(state, live, phone)
+        if at is not None:
+            waits[accounts.public_role(role)] = max(0, math.ceil((at - now).total_seconds()))
+    return waits

@@ -8,21 +8,20 @@ are in ``t2m2fa_admin.api``, a blueprint inside it (CSRF-exempt, see :mod:`.guar
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
 from ..i18n import template_helpers
 from .guards import json_blueprint
-from .headers import no_store
+from .headers import secure_headers
 
 admin_bp = Blueprint("t2m2fa_admin", __name__, template_folder="../templates")
 #: The admin pages translate with the extension's domain too (``_`` and ``t2m2fa_lang``).
 admin_bp.context_processor(template_helpers)
 admin_api_bp = json_blueprint("api", __name__)
 
-
-@admin_bp.after_request
-def _no_store(response: Response) -> Response:
-    return no_store(response)
+#: Never stored by a cache, never framed (clickjacking an administrator's buttons), as the
+#: extension's other pages.
+admin_bp.after_request(secure_headers)
 
 
 from . import admin_api, admin_views  # noqa: E402,F401  (they register on admin_bp)

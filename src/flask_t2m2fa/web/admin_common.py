@@ -8,8 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from ..i18n import gettext as _
 from ..rules import admin_scope
+from ..rules.ids import row_id
 from ..rules.notices import N_
 from ..rules.policy import COOKIE_MAX_DAYS, MODES, Policy
 from ..services import admin_actions, admin_users, unit_of_work
@@ -25,11 +28,22 @@ def _role(data: Mapping[str, Any]) -> str:
     return role if isinstance(role, str) else ""
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def _pc(data: Mapping[str, Any]) -> int:
+    """The ``pc_id`` of a form (digits) or of a JSON body (a number): a whole number that no
+    row can have (negative, 2**63 and more, or a string in JSON) is an unknown PC (404)."""
     raw = data.get("pc_id")
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
-        raise Refused(N_("pc_id must be the id of a remembered PC."))
-    return int(raw)
+    form = isinstance(data, MultiDict)
+    number = row_id(raw, text_ok=form)
+    if number is not None:
+        return number
+    if (isinstance(raw, int) and not isinstance(raw, bool)) or (
+        isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw)
+    ):
+        raise Refused(N_("No such remembered PC."), status=404)
+    raise Refused(N_("pc_id must be the id of a remembered PC."))
 
 
 Action = Callable[[State, Target, Mapping[str, Any]], Done]
@@ -109,8 +123,20 @@ STATE_WORDS = {
 }
 
 
-def state_word(word: str) -> str:
-    """A user's 2FA state word in the reader's language (the JSON keeps the English word)."""
+#: The two kinds of "enrolment pending" told apart: 2FA is on in both, the number is not verified.
+_AWAITING_CODE = N_("on: the number waits for its code")
+_AWAITING_NUMBER = N_("on: the user enters his number at his next login")
+
+
+def state_word(word: str, view: admin_users.UserView | None = None) -> str:
+    """A user's 2FA state word in the reader's language (the JSON keeps the English word).
+
+    With the user's ``view``, "enrolment pending" says which wait it is: it follows "Two-factor
+    login is on.", so it must not sound as if it were off.
+    """
+    if word == admin_scope.ENROLMENT and view is not None:
+        waiting = any(p.role == "primary" and not p.verified for p in view.phones)
+        return _(_AWAITING_CODE if waiting else _AWAITING_NUMBER)
     return _(STATE_WORDS[word]) if word in STATE_WORDS else word
 
 
@@ -166,6 +192,7 @@ def user_body(view: admin_users.UserView) -> dict[str, Any]:
                 "network": p.network,
                 "created_at": _iso(p.created_at),
                 "last_used_at": _iso(p.last_used_at),
+                "expired": p.expired,
             }
             for p in view.pcs
         ],

@@ -113,9 +113,13 @@ def blocked(status: str, http_status: int, message: str, **extra: Any) -> Respon
     return Response(html, http_status)
 
 
-def verdict(result: Verdict, step: CodeStep | None, now: datetime) -> Response:
-    """A refused code, as a JSON problem (browsers get the code page re-rendered instead)."""
-    extra: dict[str, Any] = {"message": wording.verdict_message(result, step, now)}
+def verdict(
+    result: Verdict, step: CodeStep | None, now: datetime, *, signed_in: bool = False
+) -> Response:
+    """A refused code, as a JSON problem (browsers get the code page re-rendered instead);
+    ``signed_in``: see :func:`wording.verdict_message`."""
+    message = wording.verdict_message(result, step, now, signed_in=signed_in)
+    extra: dict[str, Any] = {"message": message}
     if result.outcome is Outcome.WRONG:
         extra["attempts_left"] = result.attempts_left
         extra["code_used_up"] = result.used_up

@@ -9,7 +9,8 @@ from flask import Blueprint
 from ..i18n import template_helpers
 from .guards import json_blueprint
 
-bp = Blueprint("t2m2fa", __name__, template_folder="../templates")
+# static/: the stylesheet of its pages and the admin pages (t2m2fa.css, see page.html).
+bp = Blueprint("t2m2fa", __name__, template_folder="../templates", static_folder="../static")
 #: The extension's templates translate with its own domain (``_`` in them).
 bp.context_processor(template_helpers)
 api_bp = json_blueprint("api", __name__)

@@ -34,7 +34,7 @@ def _render(
     html = render_template(
         "t2m2fa/code.html",
         step=step,
-        status_line=wording.step_status(step, now),
+        status_line=wording.step_status(step, now, say_next=False),
         resend_in=wording.seconds_until(step.next_send_at, now) if step.next_send_at else None,
         resend_when=wording.when_next(step, now),
         enrolling=pend.enrolling is not None,
@@ -96,6 +96,8 @@ def resend() -> Response:
     result = login_session.resend(state, pend, destination)
     if result is None:
         return _to_login()
-    text = wording.resend_notice(result.sent, result.to, result.refusal, result.step, state.now())
+    text = wording.resend_notice(
+        result.sent, result.to, result.refusal, result.step, state.now(), say_next=False
+    )
     pending.set_notice({"text": text})
     return redirect(url_for("t2m2fa.code"))

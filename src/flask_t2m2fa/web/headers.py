@@ -1,4 +1,4 @@
-"""Headers on every answer of the extension: never stored by a cache, never framed.
+"""Headers on every answer of the extension (admin pages too): never stored, never framed.
 
 The code and enrolment pages and the JSON answers carry masked numbers and remember-PC tokens:
 ``Cache-Control: no-store`` keeps them out of browser and proxy caches (and the back button).
@@ -27,7 +27,8 @@ def no_store(response: Response) -> Response:
 
 @bp.after_request
 def secure_headers(response: Response) -> Response:
-    """``no_store`` and the framing rule, on every response of the ``t2m2fa`` blueprint."""
+    """``no_store`` and the framing rule, on every response of the ``t2m2fa`` blueprint and of
+    the ``t2m2fa_admin`` one (registered there by :mod:`.admin_blueprint`)."""
     no_store(response)
     frame = get_state().settings.frame_options
     if frame is None:

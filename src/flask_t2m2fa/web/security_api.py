@@ -1,8 +1,9 @@
 """The JSON twins of the security page (``openapi.yaml``): the same rules as the HTML forms.
 
 Only a fully logged-in user (else 401 ``login_required``); changing or removing a number needs
-a second-factor code within 20 minutes (else 403 ``step_up_required``, as the forms). A
-refused number is 400 ``invalid_phone`` and nothing is sent; another user's PC is 404.
+a second-factor code within ``T2M2FA_SECURITY_STEP_UP`` (else 403 ``step_up_required``, as the
+forms). A refused number is 400 ``invalid_phone`` and nothing is sent; another user's PC (or a
+``pc_id`` no row can have) is 404.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Response, jsonify
 from flask_login import current_user
 
 from ..i18n import gettext as _
+from ..rules.ids import row_id
 from ..services import my_security, phone_change, remember, unit_of_work
 from ..services.phone_change import Changed, ChangeRefused
 from ..state import get_state
@@ -22,7 +24,6 @@ from . import answers, security_wording, sessions
 from .blueprint import api_bp
 from .guards import json_object_or_problem, problem
 from .security_views import (
-    PHONE_CHANGE_STEP_UP,
     Asked,
     ask_code,
     confirm_code,
@@ -90,8 +91,8 @@ def api_revoke_pc() -> Response:
     if isinstance(body, Response):
         return body
     state = get_state()
-    pc_id = body.get("pc_id")
-    if type(pc_id) is not int or not remember.revoke_one(state, me(state), pc_id):
+    pc_id = row_id(body.get("pc_id"), text_ok=False)  # 2**64, -1, "5": no such PC
+    if pc_id is None or not remember.revoke_one(state, me(state), pc_id):
         unit_of_work.rollback(state.session)
         return problem("not_found", 404, message=_("There is no such remembered PC."))
     unit_of_work.commit(state.session)
@@ -115,7 +116,7 @@ def api_revoke_other_pcs() -> Response:
 
 @api_bp.post("/api/security/phone")
 @json_logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
+@requires_step_up("security", json=True)
 def api_change_phone() -> Response:
     """Keep the new number as pending and send it a code (role ``backup`` adds a backup)."""
     body = json_object_or_problem()
@@ -134,7 +135,7 @@ def api_change_phone() -> Response:
 
 @api_bp.post("/api/security/phone/confirm")
 @json_logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
+@requires_step_up("security", json=True)
 def api_confirm_phone() -> Response:
     body = json_object_or_problem()
     if isinstance(body, Response):
@@ -149,12 +150,12 @@ def api_confirm_phone() -> Response:
             notice_sent=result.notice_sent,
             pcs_revoked=result.pcs_revoked,
         )
-    return answers.verdict(result, None, state.now())
+    return answers.verdict(result, None, state.now(), signed_in=True)
 
 
 @api_bp.post("/api/security/backup/remove")
 @json_logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP, json=True)
+@requires_step_up("security", json=True)
 def api_remove_backup() -> Response:
     body = json_object_or_problem()
     if isinstance(body, Response):

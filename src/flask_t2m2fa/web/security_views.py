@@ -1,7 +1,8 @@
 """The user's own security page: numbers, remembered PCs, policy; change a number, revoke PCs.
 
 Only a fully logged-in user reaches it (a half-logged-in one is anonymous to Flask-Login).
-Changing or removing a number needs a second-factor code not older than 20 minutes (step-up);
+Changing or removing a number needs a second-factor code not older than
+``T2M2FA_SECURITY_STEP_UP`` (20 minutes by default; step-up);
 the JSON twins are in ``openapi.yaml`` and in :mod:`.security_api`.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, abort, render_template, session, url_for
@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ..forms import ChangePhoneForm, CodeForm, RevokePcForm, StrictBodyForm
 from ..i18n import gettext as _
+from ..rules.ids import row_id
 from ..rules.phones import PhoneError
 from ..services import my_security, phone_change, remember, unit_of_work
 from ..services.phone_change import Changed, ChangeRefused
@@ -28,8 +29,6 @@ from .blueprint import bp
 from .guards import problem
 from .step_up import requires_step_up
 
-#: Phone changes need a second-factor code within this window (DESIGN §4.5, R-29).
-PHONE_CHANGE_STEP_UP = timedelta(minutes=20)
 _FLASH_KEY = "_t2m2fa_security_notice"
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +70,8 @@ def _render(
         form=extra.pop("form", None) or ChangePhoneForm(),
         code_form=extra.pop("code_form", None) or CodeForm(),
         plain_form=StrictBodyForm(),
+        when=wording.when,
+        now=state.now(),
         **extra,
     )
     return Response(html, status)
@@ -94,7 +95,8 @@ def revoke_pc() -> Response:
     form = RevokePcForm()
     if not form.validate():
         return _render(state, message=_("The form expired: try again."), status=400)
-    if form.pc_id.data is None or not remember.revoke_one(state, me(state), form.pc_id.data):
+    pc_id = row_id(form.pc_id.data)  # 2**64 or -1: no such PC, like an unknown one
+    if pc_id is None or not remember.revoke_one(state, me(state), pc_id):
         unit_of_work.rollback(state.session)
         abort(404)  # another user's PC or none: the same answer
     unit_of_work.commit(state.session)
@@ -160,7 +162,7 @@ def verdict_text(verdict: Verdict) -> str:
 
 @bp.post("/security/phone")
 @logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP)
+@requires_step_up("security")
 def change_phone() -> Response:
     state = get_state()
     form = ChangePhoneForm()
@@ -174,7 +176,7 @@ def change_phone() -> Response:
 
 @bp.post("/security/phone/confirm")
 @logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP)
+@requires_step_up("security")
 def confirm_phone() -> Response:
     state = get_state()
     form = CodeForm()
@@ -189,7 +191,7 @@ def confirm_phone() -> Response:
 
 @bp.post("/security/backup/remove")
 @logged_in
-@requires_step_up(PHONE_CHANGE_STEP_UP)
+@requires_step_up("security")
 def remove_backup() -> Response:
     state = get_state()
     if not StrictBodyForm().validate():

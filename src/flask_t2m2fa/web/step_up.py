@@ -2,9 +2,9 @@
 
 :func:`record` runs when a login completes with a code (:func:`login_session.finish`). The
 guard :func:`requires_step_up` lets a view run only when that moment is within the window
-(``T2M2FA_ADMIN_STEP_UP`` or the ``window`` given); otherwise a browser is sent to the step-up
-page (a fresh code to the verified primary) and back, and a JSON client gets
-403 ``step_up_required`` with the endpoints to call.
+(``T2M2FA_ADMIN_STEP_UP``, or ``T2M2FA_SECURITY_STEP_UP`` for the Security page); otherwise a
+browser is sent to the step-up page (a fresh code to the verified primary) and back, and a
+JSON client gets 403 ``step_up_required`` with the endpoints to call.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from flask import Response, request, session, url_for
 
@@ -46,9 +46,20 @@ def last_check() -> datetime | None:
     return datetime.fromtimestamp(raw, UTC) if isinstance(raw, int) else None
 
 
-def is_fresh(state: State, window: timedelta | None = None) -> bool:
-    limit = window if window is not None else state.settings.admin_step_up
-    return rule.is_fresh(last_check(), now=state.now(), window=limit)
+#: Which setting gives the window: the admin pages' or the user's Security page's.
+Scope = Literal["admin", "security"]
+
+
+def window_of(state: State, scope: Scope | timedelta) -> timedelta:
+    """``T2M2FA_ADMIN_STEP_UP`` or ``T2M2FA_SECURITY_STEP_UP`` (or a host's own window)."""
+    if isinstance(scope, timedelta):
+        return scope
+    settings = state.settings
+    return settings.security_step_up if scope == "security" else settings.admin_step_up
+
+
+def is_fresh(state: State, scope: Scope | timedelta = "admin") -> bool:
+    return rule.is_fresh(last_check(), now=state.now(), window=window_of(state, scope))
 
 
 def back_to() -> str:
@@ -75,18 +86,20 @@ def required_answer(*, json: bool = False) -> Response:
 
 
 def requires_step_up(
-    window: timedelta | None = None, *, json: bool = False
+    scope: Scope | timedelta = "admin", *, json: bool = False
 ) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Decorate a view of a logged-in user: run it only after a recent second-factor code.
 
-    :param window: how recent; default ``T2M2FA_ADMIN_STEP_UP`` (15 minutes).
+    :param scope: whose window: ``"admin"`` (``T2M2FA_ADMIN_STEP_UP``, 15 minutes) or
+        ``"security"`` (``T2M2FA_SECURITY_STEP_UP``, 20 minutes), read at each request; or a
+        host view's own window (a ``timedelta``).
     :param json: the view is a JSON endpoint (always answer 403 ``step_up_required``).
     """
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
         @functools.wraps(view)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not is_fresh(get_state(), window):
+            if not is_fresh(get_state(), scope):
                 return required_answer(json=json)
             return view(*args, **kwargs)
 

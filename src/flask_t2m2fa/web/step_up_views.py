@@ -94,7 +94,7 @@ def step_up_page() -> Response:
     if verdict.outcome is Outcome.OK:
         return answers.redirect(target)
     step = _live(state)
-    message = wording.verdict_message(verdict, step, state.now())
+    message = wording.verdict_message(verdict, step, state.now(), signed_in=True)
     return _page(
         state, step, target, message=message, status=answers.VERDICT_STATUS[verdict.outcome]
     )
@@ -122,4 +122,4 @@ def api_step_up_verify() -> Response:
     verdict = _check(state, json_object().get("code"))
     if verdict.outcome is Outcome.OK:
         return jsonify({"status": "ok"})
-    return answers.verdict(verdict, _live(state), state.now())
+    return answers.verdict(verdict, _live(state), state.now(), signed_in=True)

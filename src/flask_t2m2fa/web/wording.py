@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from markupsafe import Markup
+
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..rules.notices import N_
@@ -16,6 +18,8 @@ from ..rules.sending_limits import REASONS, Refusal
 from ..services.login import CodeStep
 from ..services.verification import Outcome, Verdict
 
+#: The codes of a user who is logged in already (no "log in again" for them).
+_SIGNED_IN_PURPOSES = ("step_up", "change_phone")
 #: A code sent this recently was sent "now", as far as a person reading the page can tell.
 _JUST_NOW = timedelta(seconds=10)
 
@@ -45,15 +49,30 @@ def relative(moment: datetime, now: datetime) -> str:
 
 
 def ago(moment: datetime, now: datetime) -> str:
+    """``12 s ago``, ``3 min ago``, ``2 h ago``, ``5 d ago`` (rounded down)."""
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
         return _("%(seconds)s s ago", seconds=seconds)
-    return _("%(minutes)s min ago", minutes=seconds // 60)
+    if seconds < 3600:
+        return _("%(minutes)s min ago", minutes=seconds // 60)
+    if seconds < 86400:
+        return _("%(hours)s h ago", hours=seconds // 3600)
+    return _("%(days)s d ago", days=seconds // 86400)
+
+
+def when(moment: datetime, now: datetime) -> Markup:
+    """A past moment for a page: to the second in UTC, and how long ago (``<time>``)."""
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return Markup('<time datetime="{}">{} UTC</time> <span class="t2m2fa-ago">({})</span>').format(
+        iso(moment), shown, ago(moment, now)
+    )
 
 
 def when_next(step: CodeStep, now: datetime) -> str:
     """When another code can be asked for, as a sentence."""
     if step.next_send_at is None:
+        if step.purpose in _SIGNED_IN_PURPOSES:  # he is logged in: no "log in again"
+            return _("No more codes can be sent now: try again later.")
         return _("No more codes can be sent for this login: log in again later.")
     if step.next_send_at <= now:
         return _("You can ask for a new code now.")
@@ -65,8 +84,12 @@ def _why(refusal: Refusal | None, default: str) -> str:
     return _(REASONS.get(refusal, default) if refusal else default)
 
 
-def step_status(step: CodeStep, now: datetime) -> str:
-    """The main sentence of the code step: whether and when a code went to which phone."""
+def step_status(step: CodeStep, now: datetime, *, say_next: bool = True) -> str:
+    """The main sentence of the code step: whether and when a code went to which phone.
+
+    :param say_next: end with when the next code can be asked for. The code page passes False:
+        its own line below counts that down live, and a second, frozen "in 54 s" would lie.
+    """
     phone = step.masked
     if step.send_failed:
         if step.backup_available:
@@ -81,16 +104,17 @@ def step_status(step: CodeStep, now: datetime) -> str:
                 reason=reason,
             )
         return _("The SMS to %(phone)s was not delivered%(reason)s", phone=phone, reason=reason)
-    nxt = when_next(step, now)
+    nxt = when_next(step, now) if say_next else ""
     if step.code_sent_at is None:
         if step.refusal is None:  # the limits that stopped it allow a code now
-            return _("No code was sent to %(phone)s. %(next)s", phone=phone, next=nxt)
+            return _("No code was sent to %(phone)s. %(next)s", phone=phone, next=nxt).rstrip()
         why = _why(step.refusal, N_("limits"))
-        return _("No code was sent to %(phone)s: %(why)s. %(next)s", phone=phone, why=why, next=nxt)
+        said = _("No code was sent to %(phone)s: %(why)s. %(next)s", phone=phone, why=why, next=nxt)
+        return said.rstrip()
     if not step.code_usable:
         return _(
             "The code sent to %(phone)s can no longer be used. %(next)s", phone=phone, next=nxt
-        )
+        ).rstrip()
     if step.new_code or now - step.code_sent_at < _JUST_NOW:
         return _("We sent a code by SMS to %(phone)s.", phone=phone)
     return _(
@@ -101,8 +125,15 @@ def step_status(step: CodeStep, now: datetime) -> str:
 
 
 def resend_notice(
-    sent: bool, to: str, refusal: Refusal | None, step: CodeStep, now: datetime
+    sent: bool,
+    to: str,
+    refusal: Refusal | None,
+    step: CodeStep,
+    now: datetime,
+    *,
+    say_next: bool = True,
 ) -> str:
+    """What a resend did (``say_next``: as in :func:`step_status`)."""
     if sent:
         return _("A new code was sent to %(phone)s. Codes sent before it no longer work.", phone=to)
     if not to:
@@ -112,12 +143,18 @@ def resend_notice(
         "No new code was sent to %(phone)s: %(why)s. %(next)s",
         phone=to,
         why=why,
-        next=when_next(step, now),
-    )
+        next=when_next(step, now) if say_next else "",
+    ).rstrip()
 
 
-def verdict_message(verdict: Verdict, step: CodeStep | None, now: datetime) -> str:
-    """What a refused code means and what to do next."""
+def verdict_message(
+    verdict: Verdict, step: CodeStep | None, now: datetime, *, signed_in: bool = False
+) -> str:
+    """What a refused code means and what to do next.
+
+    :param signed_in: the code was for a logged-in user (step-up, number change): without a
+        live step he asks for a new code; "log in again" is for the login's code page.
+    """
     if verdict.outcome is Outcome.WRONG:
         if verdict.used_up:
             nxt = when_next(step, now) if step is not None else _("Ask for a new code.")
@@ -128,7 +165,8 @@ def verdict_message(verdict: Verdict, step: CodeStep | None, now: datetime) -> s
             verdict.attempts_left,
         )
     if verdict.outcome is Outcome.EXPIRED:
-        nxt = when_next(step, now) if step is not None else _("Log in again.")
+        again = _("Ask for a new code.") if signed_in else _("Log in again.")
+        nxt = when_next(step, now) if step is not None else again
         return _("This code is no longer valid. %(next)s", next=nxt)
     if verdict.outcome is Outcome.PAUSED:
         return paused_message(verdict.retry_at, now)

@@ -7,6 +7,7 @@ python-gsmmodem-new only encodes the PDU (:mod:`gateway.sms_pdu`).
 from __future__ import annotations
 
 import errno
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from gateway.modem_setup import ModemSetup
 from gateway.registration import REGISTERED_NAMES
 from gateway.serial_url import open_port
 from gateway.sim_identity import SimIdentity, read_sim_identity
-from gateway.sms_pdu import SubmitPdu, build_submit_pdu
+from gateway.sms_pdu import DEFAULT_MAX_SEGMENTS, SubmitPdu, build_submit_pdus
 from gateway.status_report import ReportLines, StatusReport
 
 #: How long one blocking read may wait: the granularity of every timeout.
@@ -55,6 +56,9 @@ class ModemSettings:
         :meth:`Modem.take_reports`) and request one for each message unless :meth:`Modem.send`
         says otherwise (operators may charge for them).
     :param smsc: SMS centre to set with ``AT+CSCA`` when the SIM has none.
+    :param max_segments: a longer text is refused (permanent error) rather than sent.
+    :param autobaud_attempts: ``AT`` lines sent at most, ``autobaud_wait`` seconds apart, until
+        the modem answers ``OK`` (an autobauding modem answers nothing before it locked on).
     """
 
     command_timeout: float = 10.0
@@ -65,6 +69,9 @@ class ModemSettings:
     validity: timedelta | None = timedelta(minutes=5)
     delivery_report: bool = False
     smsc: str | None = None
+    max_segments: int = DEFAULT_MAX_SEGMENTS
+    autobaud_attempts: int = 10
+    autobaud_wait: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,9 @@ class Modem:
         self._setup: ModemSetup | None = None
         self._in_use = threading.Lock()
         self._reports = ReportLines()
+        # The concatenation reference, rolled per long message; a random start so that a
+        # restarted gateway does not reuse the reference of a message just sent.
+        self._concat_reference = secrets.randbelow(256)
 
     def open(self, *, wait_for_service: bool = True) -> None:
         """Open the port and initialise the modem.
@@ -158,9 +168,11 @@ class Modem:
         validity: timedelta | None = None,
         status_report: bool | None = None,
     ) -> int:
-        """Send one SMS and return the network's message reference (TP-MR, 0-255).
+        """Send one message and return the network's message reference (TP-MR, 0-255).
 
-        GSM-7 text goes as is, other text as UCS-2; it must fit one SMS.
+        GSM-7 text goes as is, other text as UCS-2; a text longer than one SMS goes as
+        concatenated segments (at most :attr:`ModemSettings.max_segments`), and the reference
+        returned is the last segment's.
 
         :param number: destination, international (``+32470123456``) or national digits.
         :param validity: overrides :attr:`ModemSettings.validity` for this message.
@@ -168,19 +180,25 @@ class Modem:
             :attr:`ModemSettings.delivery_report`.
         :raise SendError: the message was refused (``outcome`` temporary or permanent, with the
             ``+CMS ERROR`` code) or may have gone out (``outcome`` unknown: do not resend).
+            A refusal after the first segment keeps its outcome: a retry sends every segment
+            again, under a new reference.
         :raise ModemError: the modem failed (disconnected, or reset and not re-initialised).
         """
-        pdu = build_submit_pdu(
+        pdus = build_submit_pdus(
             number,
             text,
             validity=validity if validity is not None else self.settings.validity,
             status_report=(
                 self.settings.delivery_report if status_report is None else status_report
             ),
+            reference=self._concat_reference,
+            max_segments=self.settings.max_segments,
         )
+        if len(pdus) > 1:
+            self._concat_reference = (self._concat_reference + 1) % 256
         with self._exclusive_use() as setup:
             self.smsc = setup.ensure_service()
-            return self._submit(pdu)
+            return self._submit_all(pdus)
 
     def health(self) -> ModemHealth:
         """Signal, registration, operator and SIM state, read now."""
@@ -242,6 +260,22 @@ class Modem:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _submit_all(self, pdus: list[SubmitPdu]) -> int:
+        """Submit each segment in turn; the last one's reference."""
+        reference = -1
+        for number_of, pdu in enumerate(pdus, start=1):
+            try:
+                reference = self._submit(pdu)
+            except SendError as exc:
+                if number_of == 1:
+                    raise
+                raise SendError(
+                    f"segment {number_of} of {len(pdus)}: {exc.reason}",
+                    outcome=exc.outcome,
+                    cms_code=exc.cms_code,
+                ) from None
+        return reference
 
     def _submit(self, pdu: SubmitPdu) -> int:
         channel = self._require_channel()

@@ -193,11 +193,13 @@ def _format(message: DeliveredMessage, *, as_json: bool, full_numbers: bool) -> 
                 "validity_seconds": validity,
                 "status_report_requested": message.status_report_requested,
                 "modem": message.modem,
+                "segments": message.segments,
             },
             ensure_ascii=False,
         )
     when = message.received_at.strftime("%Y-%m-%d %H:%M:%SZ")
-    return f"{when}  {to}  ref {message.reference}  {message.encoding}  {message.text}"
+    sms = f"{message.encoding} ×{message.segments}" if message.segments > 1 else message.encoding
+    return f"{when}  {to}  ref {message.reference}  {sms}  {message.text}"
 
 
 def mask_number(number: str) -> str:

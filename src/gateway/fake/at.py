@@ -21,6 +21,8 @@ CTRL_Z, ESC, CR, LF, BACKSPACE, DELETE = 0x1A, 0x1B, 0x0D, 0x0A, 0x08, 0x7F
 MAX_LINE = 2048
 HANDLERS = {**device.HANDLERS, **sms.HANDLERS}
 BOOT_URCS = ("RDY", "+CFUN: 1", "+CPIN: {sim}", "SMS Ready")
+#: SIMCom: "RDY" is not reported when autobauding; the rest comes once the rate is found.
+AUTOBAUD_URCS = ("+CFUN: 1", "+CPIN: {sim}", "Call Ready", "SMS Ready")
 
 #: Called with each message the network accepted and its TP-MR.
 Deliver = Callable[[sms.Submitted, int], None]
@@ -64,6 +66,8 @@ class AtEngine:
         self._pending: _Pending | None = None
         self._late_final = b""  # an answer's final result held back until the next line
         self._reports = ReportQueue()
+        self._unsynced = faults.autobaud  # command lines still lost before the rate is found
+        self._announce_boot = False
 
     @property
     def faults(self) -> Faults:
@@ -113,6 +117,9 @@ class AtEngine:
         self._held.clear()
         self._late_final = b""
         self.state.reboot()
+        self._unsynced = self.faults.autobaud
+        if self._unsynced:  # an autobauding modem says nothing until it found the rate
+            return
         for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
 
@@ -121,7 +128,7 @@ class AtEngine:
         self._write(b"\r\n" + line + b"\r\n")
 
     def _echo(self, byte: int) -> None:
-        if self.state.settings.echo and not self.faults.mute:
+        if self.state.settings.echo and not self.faults.mute and not self._unsynced:
             self._write(bytes([byte]))
 
     def _command_byte(self, byte: int) -> None:
@@ -166,7 +173,7 @@ class AtEngine:
             return
         text = text[start:]
         self.commands.append(text)
-        if self.faults.mute:
+        if self.faults.mute or self._autobauding():
             return
         info: list[str] = []
         try:
@@ -186,6 +193,15 @@ class AtEngine:
             self._respond(info, error)
         else:
             self._respond(info, None, final=not self._cpin_without_final(text))
+
+    def _autobauding(self) -> bool:
+        """Whether this line is lost to autobauding; the line after the last lost one is
+        answered, then the boot lines follow (see :meth:`_respond`)."""
+        if not self._unsynced:
+            return False
+        self._unsynced -= 1
+        self._announce_boot = self._unsynced == 0
+        return True
 
     def _cpin_without_final(self, text: str) -> bool:
         """``AT+CPIN?`` on a modem that omits its ``OK`` (or, ``cpin_late_ok``, sends it late)."""
@@ -220,6 +236,10 @@ class AtEngine:
             else:
                 out += {"OK": "0\r", "ERROR": "4\r"}.get(result, f"{result}\r\n")
         self._write(out.encode("utf-8"))
+        if self._announce_boot:
+            self._announce_boot = False
+            for urc in AUTOBAUD_URCS:
+                self.send_urc(urc.format(sim=self.state.sim_status()).encode())
 
     def _submit(self, prompt: Prompt, body: str) -> None:
         try:

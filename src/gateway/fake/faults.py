@@ -70,6 +70,11 @@ class Faults:
     report_routes: tuple[int, ...] = (0, 1, 2)
     #: Read commands but answer nothing at all.
     mute: bool = False
+    #: An autobauding modem (SIMCom SIM800, many Quectel at power-up): the first ``autobaud``
+    #: command lines after power-up get no answer and no echo, as if the baud rate were not
+    #: yet known; the next is answered, followed by the boot lines (``+CFUN: 1``,
+    #: ``+CPIN: READY``, ``Call Ready``, ``SMS Ready``; no ``RDY`` when autobauding).
+    autobaud: int = 0
     # Field behaviours of real modems (python-gsmmodem's recorded dialogues and issues):
     #: ``+CFUN`` at power-up: 0 or 4 keep the radio off until ``AT+CFUN=1`` (Qualcomm/ZTE
     #: sticks, D-Link DWM-157; python-gsmmodem #10/#11, Gammu #395).

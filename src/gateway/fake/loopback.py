@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.fake.at import AtEngine
+from gateway.fake.concat import Reassembler
 from gateway.fake.faults import Faults
 from gateway.fake.inbox import DeliveredMessage, Inbox
 from gateway.fake.pty import PtyTransport
@@ -54,6 +55,7 @@ class FakeModem:
         self._transport: _Transport | None = None
         self._tcp_port = tcp_port
         self._started_once = False
+        self._segments = Reassembler()
 
     @property
     def faults(self) -> Faults:
@@ -140,7 +142,10 @@ class FakeModem:
         if transport is not None:
             transport.write(data)
 
-    def _deliver(self, submitted: Submitted, reference: int) -> None:
+    def _deliver(self, segment: Submitted, reference: int) -> None:
+        submitted = self._segments.add(segment)
+        if submitted is None:  # the phone waits for the other segments
+            return
         received_at = self._engine.state.now()
         validity = submitted.validity
         if isinstance(validity, datetime):
@@ -155,6 +160,7 @@ class FakeModem:
                 validity=validity,
                 status_report_requested=submitted.status_report_requested,
                 modem=self.name or self.device,
+                segments=submitted.segments,
             )
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gateway.fake.concat import Part, concatenation
 from gateway.fake.device import REGISTERED, Handler
 from gateway.fake.pdu import PduError, decode_submit, relative_validity
 from gateway.fake.reports import Report
@@ -26,6 +27,10 @@ class Submitted:
     status_report_requested: bool
     #: The SMS centre given in the PDU itself (Gammu puts it there), if any.
     smsc: str | None = None
+    #: Which segment of a concatenated message this is (None: a message of its own).
+    part: Part | None = None
+    #: Segments of the whole message, once put together.
+    segments: int = 1
 
 
 def _cmgf(state: ModemState, cmd: Command) -> list[str]:
@@ -253,7 +258,13 @@ def _decode_pdu(prompt: Prompt, body: str) -> Submitted:
     if pdu.tpdu_length != prompt.length:
         raise AtError("CMS", 304)
     return Submitted(
-        pdu.destination, pdu.text, pdu.encoding, pdu.validity, pdu.status_report_requested, pdu.smsc
+        pdu.destination,
+        pdu.text,
+        pdu.encoding,
+        pdu.validity,
+        pdu.status_report_requested,
+        pdu.smsc,
+        concatenation(pdu.user_data_header),
     )
 
 

@@ -92,6 +92,13 @@ _state_option = click.option(
 @click.option(
     "--status-urcs", is_flag=True, help="ZTE/Huawei status lines around the prompt and +CMGS."
 )
+@click.option(
+    "--autobaud",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Autobauding modem: the first N command lines get no answer, boot lines follow.",
+)
 def fake_modem_command(
     state_dir: Path,
     name: str | None,

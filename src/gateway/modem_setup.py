@@ -39,7 +39,9 @@ _BUSY_BACKOFF_CAP = 8
 
 _OPTIONAL_SERVICE_SETUP = (
     'AT+CSCS="GSM"',  # string parameters (the SMS centre) as plain text
-    "AT+CNMI=0,0,0,0,0",  # a send-only gateway wants no incoming-SMS or report lines
+    # Incoming SMS stored and announced by +CMTI (gateway.incoming), no report lines; with
+    # delivery reports, route_reports sets <ds> as well.
+    "AT+CNMI=2,1,0,0,0",
 )
 
 

@@ -93,6 +93,13 @@ _state_option = click.option(
     "--status-urcs", is_flag=True, help="ZTE/Huawei status lines around the prompt and +CMGS."
 )
 @click.option(
+    "--cmti-during-send", is_flag=True, help="An SMS arrives (+CMTI) inside each AT+CMGS."
+)
+@click.option(
+    "--storage-full", is_flag=True, help="SIM storage full: sends fail with +CMS ERROR: 322."
+)
+@click.option("--mute", is_flag=True, help="A hung modem: reads commands, answers nothing.")
+@click.option(
     "--autobaud",
     type=click.IntRange(min=0),
     default=0,

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from gateway.fake import device, sms
+from gateway.fake import device, sms, storage
 from gateway.fake.faults import STATUS_URCS, Faults
+from gateway.fake.incoming import Received
 from gateway.fake.reports import Report, ReportQueue
 from gateway.fake.state import AtError, ModemState, Prompt
 from gateway.fake.syntax import AtSyntaxError, split_line
@@ -23,6 +24,9 @@ HANDLERS = {**device.HANDLERS, **sms.HANDLERS}
 BOOT_URCS = ("RDY", "+CFUN: 1", "+CPIN: {sim}", "SMS Ready")
 #: SIMCom: "RDY" is not reported when autobauding; the rest comes once the rate is found.
 AUTOBAUD_URCS = ("+CFUN: 1", "+CPIN: {sim}", "Call Ready", "SMS Ready")
+
+#: Who answers "STOP" in the middle of a send (``Faults.cmti_during_send``).
+REPLIER = "+32470999888"
 
 #: Called with each message the network accepted and its TP-MR.
 Deliver = Callable[[sms.Submitted, int], None]
@@ -122,6 +126,14 @@ class AtEngine:
             return
         for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
+
+    def receive(self, message: Received) -> int | None:
+        """An SMS arrives from the network: stored on the SIM and, as ``AT+CNMI`` ``<mt>=1``
+        asks, announced by ``+CMTI``. Its index, or None when the storage was full (lost)."""
+        index = self.state.store_received(message)
+        if index is not None and self.state.settings.cnmi[1] == 1:
+            self.send_urc(f'+CMTI: "SM",{index}'.encode())
+        return index
 
     def send_urc(self, line: bytes) -> None:
         """Write an unsolicited result line now."""
@@ -266,8 +278,10 @@ class AtEngine:
         reference = self.state.take_reference()
         self._deliver(submitted, reference)  # in the inbox before the TE reads +CMGS
         if self.faults.urc_during_send:
-            index = sms.store_status_report(self.state, reference, submitted.to)
+            index = storage.store_status_report(self.state, reference, submitted.to)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
+        if self.faults.cmti_during_send:
+            self.receive(Received(REPLIER, "STOP", self.state.now()))
         self._status_urcs()
         answer = f"+CMGS: {reference}"
         if self.faults.cmgs_with_scts:
@@ -291,7 +305,7 @@ class AtEngine:
     def _route_report(self, report: Report) -> None:
         ds = self.state.settings.cnmi[3]
         if ds == 2:
-            index = sms.store_report(self.state, report)
+            index = storage.store_report(self.state, report)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
         elif ds == 1:
             self.send_urc(report.cds(self.state.settings.text_mode).encode())

@@ -58,6 +58,11 @@ class Faults:
     cmgs_with_scts: bool = False
     #: Emit a ``+CDSI`` status-report indication between the submit and the ``+CMGS`` answer.
     urc_during_send: bool = False
+    #: An SMS arrives (``+CMTI``) between the submit and the ``+CMGS`` answer of each send.
+    cmti_during_send: bool = False
+    #: The SIM's message storage is full at power-up (operator messages): sends fail with
+    #: ``+CMS ERROR: 322`` (memory full) until messages are deleted.
+    storage_full: bool = False
     #: After each send that asked for one, report delivery as ``AT+CNMI`` ``<ds>`` says
     #: (``+CDSI`` with ds=2, ``+CDS`` with ds=1), in the ``AT+CMGF`` mode of the moment.
     status_reports: bool = False

@@ -13,6 +13,7 @@ from gateway.fake.at import AtEngine
 from gateway.fake.concat import Reassembler
 from gateway.fake.faults import Faults
 from gateway.fake.inbox import DeliveredMessage, Inbox
+from gateway.fake.incoming import Received
 from gateway.fake.pty import PtyTransport
 from gateway.fake.sms import Submitted
 from gateway.fake.tcp import TcpTransport
@@ -119,6 +120,18 @@ class FakeModem:
         """Reboot: boot messages, echo back on, CMGF/CMEE/CNMI/CSCS lost, PIN asked again."""
         with self._lock:
             self._engine.reset()
+
+    def receive(self, sender: str, text: str) -> int | None:
+        """An SMS from ``sender`` reaches the SIM (``+CMTI`` if the host asked for it); return
+        its storage index, None when the storage was full."""
+        with self._lock:
+            return self._engine.receive(Received(sender, text, self._engine.state.now()))
+
+    @property
+    def stored_messages(self) -> list[str]:
+        """The texts of the SMS still on the SIM, oldest index first."""
+        with self._lock:
+            return [m.text for _, m in sorted(self._engine.state.received.items())]
 
     def send_urc(self, line: bytes) -> None:
         """Write an unsolicited line now (any bytes, e.g. a non-UTF-8 one)."""

@@ -16,6 +16,7 @@ from gateway.fake.inbox import DeliveredMessage, Inbox
 from gateway.fake.incoming import Received
 from gateway.fake.pty import PtyTransport
 from gateway.fake.sms import Submitted
+from gateway.fake.state import OPERATOR
 from gateway.fake.tcp import TcpTransport
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,14 @@ class FakeModem:
         its storage index, None when the storage was full."""
         with self._lock:
             return self._engine.receive(Received(sender, text, self._engine.state.now()))
+
+    def fill_storage(self) -> None:
+        """Fill the SIM storage with operator messages, announced to nobody (they came while
+        the host was not listening): sends then fail with ``+CMS ERROR: 322``."""
+        with self._lock:
+            state = self._engine.state
+            while state.store_received(Received(OPERATOR, "Offer: 1 GB free", state.now())):
+                pass
 
     @property
     def stored_messages(self) -> list[str]:

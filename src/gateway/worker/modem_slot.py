@@ -181,7 +181,6 @@ class ModemSlot:
         if claimed:
             self._deliver(claimed[0])
         else:
-            self.watch.stuck.idle()
             self.report.set("capped" if limits.reason else "ready", _cap_detail(limits.reason))
             self._idle(generation)
 
@@ -312,6 +311,8 @@ class ModemSlot:
     def _idle(self, generation: int) -> None:
         timeout = self._config.idle_poll
         due = self._db(self._outbox.next_due, "looking for retries")
+        if due is None:
+            self.watch.stuck.idle()  # nothing waits: this modem cannot be late
         now = self._outbox.clock()
         if due is not None and due > now:
             timeout = min(timeout, (due - now).total_seconds())

@@ -3,12 +3,13 @@
 Every ``--long-every``-th message is a three-segment notice (Polish, so UCS-2; 3 × ``AT+CMGS``),
 the rest one-segment codes: the rate counts segments, what the modems actually send. For
 K = 1..``--max-modems`` a fresh outbox gets ``per-modem × K`` messages once the worker's K
-modems are up; the rate is taken from the messages' ``sent_at`` while every modem is busy: from the
-K-th message sent to the moment the first modem has nothing left (the tail, where some modems
-finish before others, measures the queue's end, not the worker). It is compared with the bound K/L, and with K times the rate of one modem
-driven directly (no outbox, no worker) with the same mix, measured in the same run.
+modems are up; the rate is taken from the messages' ``sent_at`` while every modem is busy:
+from the K-th message sent to the moment the first modem has nothing left (in the tail, where
+some modems finish before others, the queue's end is measured, not the worker). It is
+compared with the bound K/L, and with K times the rate of one modem driven directly (no
+outbox, no worker) with the same mix, measured in the same run.
 
-Run: ``.venv/bin/python bench/worker_throughput.py [--delay 0.5] [--per-modem 12] [--db sqlite]``
+Run: ``.venv/bin/python bench/worker_throughput.py [--delay 0.5] [--per-modem 18] [--db sqlite]``
 (``--smoke``: a small run, under 30 s, for CI).
 """
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from gateway.errors import Outcome, SendError
-from gateway.fake.pdu import decode_submit
 from gateway.fake.concat import Part, concatenation
+from gateway.fake.pdu import decode_submit
 from gateway.sms_pdu import SubmitPdu, build_submit_pdus, is_gsm7, segment_count
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ log = logging.getLogger("gateway.outbox")
 
 #: The ``kind`` the seal authenticates: a received row cannot pass for a queued one.
 SEALED_KIND = "received"
+_COLUMNS = ("modem", "sender_masked", "sender_digest", "segments", "received_at", "sent_at")
 _SEAL = sa.update(r).where(r.c.id == sa.bindparam("b_id")).values(sealed=sa.bindparam("b_sealed"))
 
 
@@ -70,20 +71,22 @@ class ReceivedMixin:
     ) -> ReceivedMessage:
         """Keep one received SMS; return its row (with the sender and text)."""
         keys = self.require_keys()
-        row = {
-            "modem": modem,
-            "sender_masked": mask_number(sender),
-            "sender_digest": self.sender_digest(sender),
-            "segments": segments,
-            "received_at": self.clock(),
-            "sent_at": sent_at,
-        }
+        message = ReceivedMessage(
+            id=0,
+            modem=modem,
+            sender_masked=mask_number(sender),
+            sender_digest=self.sender_digest(sender),
+            received_at=self.clock(),
+            sent_at=sent_at,
+            segments=segments,
+        )
+        row = {name: getattr(message, name) for name in _COLUMNS}
         with self.engine.begin() as conn:
             row_id = int(conn.execute(sa.insert(r).returning(r.c.id), row).scalar_one())
             sealed = keys.seal(row_id, SEALED_KIND, sender, text)
             conn.execute(_SEAL, {"b_id": row_id, "b_sealed": sealed})
-        log.info("received an SMS from %s on %s (row %d)", row["sender_masked"], modem, row_id)
-        return ReceivedMessage(id=row_id, sender=sender, text=text, **row)  # type: ignore[arg-type]
+        log.info("received an SMS from %s on %s (row %d)", message.sender_masked, modem, row_id)
+        return replace(message, id=row_id, sender=sender, text=text)
 
     def received(self, *, limit: int = 100, since: datetime | None = None) -> list[ReceivedMessage]:
         """The latest received SMS, newest first; opened when this outbox has the keys."""

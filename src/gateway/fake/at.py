@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gateway.fake import device, sms, storage
+from gateway.fake.autobaud import Autobaud
 from gateway.fake.faults import STATUS_URCS, Faults
 from gateway.fake.incoming import Received
 from gateway.fake.reports import Report, ReportQueue
@@ -22,8 +23,6 @@ CTRL_Z, ESC, CR, LF, BACKSPACE, DELETE = 0x1A, 0x1B, 0x0D, 0x0A, 0x08, 0x7F
 MAX_LINE = 2048
 HANDLERS = {**device.HANDLERS, **sms.HANDLERS}
 BOOT_URCS = ("RDY", "+CFUN: 1", "+CPIN: {sim}", "SMS Ready")
-#: SIMCom: "RDY" is not reported when autobauding; the rest comes once the rate is found.
-AUTOBAUD_URCS = ("+CFUN: 1", "+CPIN: {sim}", "Call Ready", "SMS Ready")
 
 #: Who answers "STOP" in the middle of a send (``Faults.cmti_during_send``).
 REPLIER = "+32470999888"
@@ -70,8 +69,7 @@ class AtEngine:
         self._pending: _Pending | None = None
         self._late_final = b""  # an answer's final result held back until the next line
         self._reports = ReportQueue()
-        self._unsynced = faults.autobaud  # command lines still lost before the rate is found
-        self._announce_boot = False
+        self._autobaud = Autobaud(faults.autobaud)
 
     @property
     def faults(self) -> Faults:
@@ -121,8 +119,8 @@ class AtEngine:
         self._held.clear()
         self._late_final = b""
         self.state.reboot()
-        self._unsynced = self.faults.autobaud
-        if self._unsynced:  # an autobauding modem says nothing until it found the rate
+        self._autobaud = Autobaud(self.faults.autobaud)
+        if self._autobaud.searching:  # an autobauding modem says nothing until it found the rate
             return
         for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
@@ -140,7 +138,7 @@ class AtEngine:
         self._write(b"\r\n" + line + b"\r\n")
 
     def _echo(self, byte: int) -> None:
-        if self.state.settings.echo and not self.faults.mute and not self._unsynced:
+        if self.state.settings.echo and not self.faults.mute and not self._autobaud.searching:
             self._write(bytes([byte]))
 
     def _command_byte(self, byte: int) -> None:
@@ -185,7 +183,7 @@ class AtEngine:
             return
         text = text[start:]
         self.commands.append(text)
-        if self.faults.mute or self._autobauding():
+        if self.faults.mute or self._autobaud.lose():
             return
         info: list[str] = []
         try:
@@ -205,15 +203,6 @@ class AtEngine:
             self._respond(info, error)
         else:
             self._respond(info, None, final=not self._cpin_without_final(text))
-
-    def _autobauding(self) -> bool:
-        """Whether this line is lost to autobauding; the line after the last lost one is
-        answered, then the boot lines follow (see :meth:`_respond`)."""
-        if not self._unsynced:
-            return False
-        self._unsynced -= 1
-        self._announce_boot = self._unsynced == 0
-        return True
 
     def _cpin_without_final(self, text: str) -> bool:
         """``AT+CPIN?`` on a modem that omits its ``OK`` (or, ``cpin_late_ok``, sends it late)."""
@@ -248,10 +237,8 @@ class AtEngine:
             else:
                 out += {"OK": "0\r", "ERROR": "4\r"}.get(result, f"{result}\r\n")
         self._write(out.encode("utf-8"))
-        if self._announce_boot:
-            self._announce_boot = False
-            for urc in AUTOBAUD_URCS:
-                self.send_urc(urc.format(sim=self.state.sim_status()).encode())
+        for line in self._autobaud.boot_lines(self.state.sim_status()):
+            self.send_urc(line.encode())
 
     def _submit(self, prompt: Prompt, body: str) -> None:
         try:

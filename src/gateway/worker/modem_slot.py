@@ -11,53 +11,28 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from gateway.errors import GatewayError, Outcome
-from gateway.outbox import DEFAULT_LEASE, ClaimedMessage, Outbox, mask_number
-from gateway.worker.caps import SimCaps
-from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
+from gateway.outbox import ClaimedMessage, Outbox, mask_number
+from gateway.worker.cooldown import FailureStreak, blames_modem, reopen_delay
 from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
 from gateway.worker.hooks import Alerter, Hooks
 from gateway.worker.observer import SENT, NoObserver, SendObserver
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
 from gateway.worker.received import ReceivedHook, SlotReceived
-from gateway.worker.reports import ReportConfig, SlotReports
+from gateway.worker.reports import SlotReports
 from gateway.worker.sender import ModemSpec, Sender
 from gateway.worker.sim_tracking import SimTracker
+from gateway.worker.slot_config import SlotConfig
 from gateway.worker.slot_report import SlotReporter
-from gateway.worker.stuck import StuckPolicy
 from gateway.worker.wakeup import Wakeup
 from gateway.worker.watch import ModemWatch
 
 log = logging.getLogger("gateway.worker")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SlotConfig:
-    """How a modem thread paces itself.
-
-    :param lease: how long a claimed message stays reserved; longer than the slowest send.
-    :param idle_poll: seconds between queue checks when nothing wakes the thread.
-    :param heartbeat: seconds between health checks and reports while idle.
-    :param mark_grace: seconds a stopping thread keeps trying to record a finished send
-        while the database is down.
-    :param no_registration_for: an unregistered modem raises an alert after this long.
-    """
-
-    lease: timedelta = DEFAULT_LEASE
-    idle_poll: float = 1.0
-    heartbeat: float = 30.0
-    mark_grace: float = 30.0
-    caps: SimCaps = field(default_factory=SimCaps)
-    cooldown: CoolDownPolicy = field(default_factory=CoolDownPolicy)
-    reports: ReportConfig = field(default_factory=ReportConfig)
-    stuck: StuckPolicy = field(default_factory=StuckPolicy)
-    no_registration_for: timedelta = timedelta(minutes=10)
 
 
 class ModemSlot:

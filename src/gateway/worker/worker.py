@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from gateway.outbox import DEFAULT_RETENTION, Outbox
 from gateway.worker.hooks import Alerter, Hooks
-from gateway.worker.modem_slot import ModemSlot, SlotConfig
+from gateway.worker.modem_slot import ModemSlot
 from gateway.worker.observer import NoObserver, SendObserver
 from gateway.worker.received import ReceivedHook
 from gateway.worker.sender import ModemSpec
+from gateway.worker.slot_config import SlotConfig
 from gateway.worker.wakeup import Wakeup, start_wakeup_source
 
 log = logging.getLogger("gateway.worker")

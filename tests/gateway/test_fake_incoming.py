@@ -1,6 +1,7 @@
 """The loopback modem's SIM storage and field behaviours of round two, at the AT level:
 received SMS (``+CMTI``, ``AT+CMGL``, ``AT+CMGR``, ``AT+CMGD``, ``AT+CPMS``), a full storage,
-an SMS arriving inside ``AT+CMGS``, and autobauding."""
+an SMS arriving inside ``AT+CMGS``, and autobauding; and the gateway's reading of that storage
+(:func:`gateway.incoming.read_received`), long replies put together."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from test_fake_engine import NOW, PDU, Harness
 from gateway.fake import Faults
 from gateway.fake.incoming import Received
 from gateway.fake.state import STORAGE_SIZE
+from gateway.incoming import read_received
+from gateway.status_report import ReportLines
 
 USER = "+32470555666"
 
@@ -70,3 +73,25 @@ def test_an_autobauding_modem_loses_its_first_lines_then_boots() -> None:
     modem.out.clear()
     modem.engine.reset()  # power cycle: the rate is lost again, and no boot line is printed
     assert modem.out == b"" and modem.at("AT") == ""
+
+
+def test_a_long_sms_arrives_as_segments_the_gateway_puts_together() -> None:
+    modem = Harness().quiet()
+    modem.at("AT+CNMI=2,1,0,0,0")
+    modem.out.clear()
+    long_reply = "Proszę nie wysyłać mi więcej kodów, już nie pracuję w tej firmie. " * 2
+    assert modem.engine.receive(Received(USER, long_reply, NOW)) == 2
+    assert modem.out.decode().count("+CMTI:") == 2
+    modem.engine.receive(Received(USER, "?", NOW))
+
+    def run(command: str) -> list[str]:
+        lines = modem.at(command).split("\r\n")
+        assert lines[-2] == "OK", (command, lines)
+        return [line for line in lines[:-2] if line]
+
+    received, storage = read_received(run, ReportLines())
+    assert sorted((m.text, m.segments, m.sender) for m in received) == [
+        ("?", 1, USER),
+        (long_reply, 2, USER),
+    ]
+    assert storage is not None and storage.used == 0

@@ -6,12 +6,13 @@ A transport feeds it what the TE wrote and calls :meth:`AtEngine.tick` when
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from gateway.fake import device, sms, storage
+from gateway.fake import device, incoming, sms, storage
 from gateway.fake.autobaud import Autobaud
 from gateway.fake.faults import STATUS_URCS, Faults
 from gateway.fake.incoming import Received
@@ -70,6 +71,7 @@ class AtEngine:
         self._late_final = b""  # an answer's final result held back until the next line
         self._reports = ReportQueue()
         self._autobaud = Autobaud(faults.autobaud)
+        self._concat_references = itertools.count(1)  # of long SMS received
 
     @property
     def faults(self) -> Faults:
@@ -126,11 +128,18 @@ class AtEngine:
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
 
     def receive(self, message: Received) -> int | None:
-        """An SMS arrives from the network: stored on the SIM and, as ``AT+CNMI`` ``<mt>=1``
-        asks, announced by ``+CMTI``. Its index, or None when the storage was full (lost)."""
-        index = self.state.store_received(message)
-        if index is not None and self.state.settings.cnmi[1] == 1:
-            self.send_urc(f'+CMTI: "SM",{index}'.encode())
+        """An SMS arrives from the network: stored on the SIM (a long one as its segments) and,
+        as ``AT+CNMI`` ``<mt>=1`` asks, each announced by ``+CMTI``. The last index, or None
+        when the storage was full (the rest is lost)."""
+        parts = incoming.split(message.text, next(self._concat_references))
+        index = None
+        for part in parts or [message]:
+            stored = replace(part, sender=message.sender, sent_at=message.sent_at)
+            index = self.state.store_received(stored)
+            if index is None:
+                return None
+            if self.state.settings.cnmi[1] == 1:
+                self.send_urc(f'+CMTI: "SM",{index}'.encode())
         return index
 
     def send_urc(self, line: bytes) -> None:

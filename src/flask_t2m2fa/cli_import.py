@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from .rules import phones, policy
-from .services import accounts
+from .services import accounts, unit_of_work
 from .state import State, get_state
 
 COLUMNS = ("user_id", "primary", "backup", "verified")
@@ -158,7 +158,7 @@ def _import(state: State, lines: list[Line]) -> None:
                 verified=line.verified,
             )
         except Exception as exc:
-            state.session.rollback()
+            unit_of_work.rollback(state.session)
             imported = ", ".join(done) or "none"
             raise click.ClickException(
                 f"line {line.number}: {type(exc).__name__}: {exc}; imported before it: "

@@ -241,7 +241,7 @@ class TwoFactor:
             if backup_phone is not None:
                 accounts.set_phone(state, ref, accounts.BACKUP, backup_phone, verified=verified)
         except PhoneError:
-            state.session.rollback()
+            unit_of_work.rollback(state.session)
             raise
         epochs.bump(state, ref, reason="two_factor_enabled")
         audit.record(state, Event.TWO_FACTOR_ENABLED, ref)

@@ -91,6 +91,8 @@ class Challenge(Base):
         sa.Index("ix_t2m2fa_challenges_user_purpose", "user_id", "purpose"),
         # The supersede UPDATE finds the one live code, however long the user's history.
         sa.Index("ix_t2m2fa_challenges_live", "user_id", "purpose", **LIVE_CHALLENGES),
+        # The cool-down reads the user's codes of the last minute (``rules.sending_limits``).
+        sa.Index("ix_t2m2fa_challenges_user_created", "user_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ID)
@@ -98,6 +100,8 @@ class Challenge(Base):
     purpose: Mapped[str] = mapped_column(sa.String(16))
     destination: Mapped[str] = mapped_column(sa.String(8))
     phone_id: Mapped[int | None]
+    #: The keyed digest of the number the code went to: a code proves exactly this number.
+    number_digest: Mapped[str | None] = mapped_column(sa.String(64))
     #: All challenges of one login share it: the per-login SMS cap counts by it.
     login_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -82,8 +82,9 @@ class OutboxSender:
     def status(self, message_id: str) -> MessageStatus | None:
         if not message_id.isdecimal():
             return None
+        conn = self.connection() if self.connection is not None else None
         try:
-            result: MessageStatus | None = self.outbox.status(int(message_id))
+            result: MessageStatus | None = self.outbox.status(int(message_id), connection=conn)
         except LookupError:  # purged after its retention
             return None
         return result
@@ -102,36 +103,38 @@ class DatabaseOutbox:
         self._keys = keys
         self._outbox: Any = None
 
-    def _get(self, *, check: bool = True) -> Any:
+    def _get(self, *, check: bool = True, connection: sa.Connection | None = None) -> Any:
         engine = self._engine()
         if self._outbox is None or self._outbox.engine is not engine:
             from gateway.outbox import Outbox
 
             if check:
-                _require_table(engine)
+                _require_table(connection if connection is not None else engine)
             self._outbox = Outbox(engine, keys=self._keys)
         return self._outbox
 
     def enqueue(self, to: str, text: str, **kwargs: Any) -> int:
-        return int(self._get().enqueue(to, text, **kwargs))
+        return int(self._get(connection=kwargs.get("connection")).enqueue(to, text, **kwargs))
 
-    def status(self, message_id: int) -> MessageStatus:
-        result: MessageStatus = self._get().status(message_id)
+    def status(self, message_id: int, *, connection: sa.Connection | None = None) -> MessageStatus:
+        outbox = self._get(connection=connection)
+        result: MessageStatus = outbox.status(message_id, connection=connection)
         return result
 
     def create_schema(self) -> None:
         self._get(check=False).create_schema()
 
 
-def _require_table(engine: sa.Engine) -> None:
+def _require_table(bind: sa.Engine | sa.Connection) -> None:
     """Fail loudly, before the first insert, when nobody created the outbox table.
 
     Checked before the insert because on PostgreSQL a failed insert would abort the whole
-    login transaction; checked again until it exists, so creating it needs no restart.
+    login transaction; checked again until it exists, so creating it needs no restart. Checked
+    on the request's own connection when there is one (one pooled connection per request).
     """
     import sqlalchemy as sa
 
-    if not sa.inspect(engine).has_table(OUTBOX_TABLE):
+    if not sa.inspect(bind).has_table(OUTBOX_TABLE):
         logger.warning(
             "t2m2fa: table %s is missing, no login code can be sent; create it with "
             "db.create_all(), 'flask t2m2fa init-db' or 'flask db upgrade'",

@@ -55,14 +55,16 @@ def play_every_event(
     clock.advance(seconds=61)
     sms.fail_next = True
     json_resend(client, "primary")  # send_failed
-    json_resend(client, "backup")  # send_throttled (cool-down)
+    json_resend(client, "backup")
     clock.advance(seconds=61)
     json_resend(client, "backup")
     token = json_verify(client, sms.last.code, remember_pc=True).json["remember_token"]
     json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_used
     host.two_factor.set_policy("acme", remember_pc_days=30)  # policy_changed
     host.two_factor.revoke_remembered_pcs(alice)  # pcs_revoked
-    json_login(app.test_client(), "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected
+    rejected = app.test_client()
+    json_login(rejected, "alice", **{"X-T2M2FA-Remember": token})  # pc_rejected, a new code
+    json_resend(rejected, "primary")  # send_throttled (cool-down: that code is not entered)
     carl = host.add_user("carl", admin=True)
     host.two_factor.enable_for(carl, primary_phone="+32470555511", backup_phone="+32470555522")
     client = app.test_client()
@@ -176,23 +178,25 @@ def _events(host: Host) -> list[str]:
 
 
 def test_audit_rows_follow_their_transaction_and_savepoints(app: Flask, host: Host) -> None:
-    """Rows are written together before the commit (``services/audit.py``): a query in the same
-    transaction sees them, a rolled-back savepoint drops only its own, a rollback drops all."""
+    """Rows are written together at the flush points (``services/audit.py``): the commit writes
+    them, a failed savepoint drops only its own, a rollback drops all; no listener is involved."""
     from flask_t2m2fa.events import Event
     from flask_t2m2fa.services import audit
 
     with app.test_request_context():
         state = get_state()
+        session = host.db.session
         audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="kept")
-        assert _events(host) == ["kept"]  # written before the ORM query on the table
+        audit.flush(session)
+        assert _events(host) == ["kept"]  # flushed: a query in the transaction sees it
         audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="before")
-        with pytest.raises(RuntimeError), host.db.session.begin_nested():
+        with pytest.raises(RuntimeError), unit_of_work.savepoint(session):
             audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="inside")
             raise RuntimeError("the savepoint is rolled back")
         audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="after")
-        unit_of_work.commit(host.db.session)
+        unit_of_work.commit(session)
         assert _events(host) == ["kept", "before", "after"]
         audit.record(state, Event.SESSIONS_ENDED, None, account_id="acme", reason="dropped")
-        host.db.session.rollback()
-        unit_of_work.commit(host.db.session)
+        unit_of_work.rollback(session)
+        unit_of_work.commit(session)
         assert _events(host) == ["kept", "before", "after"]

@@ -17,6 +17,7 @@ from t2m2fa_support import (
     enrol,
     enrolling_user,
     json_login,
+    json_verify,
 )
 
 from flask_t2m2fa.models import Phone
@@ -68,8 +69,13 @@ def test_typing_numbers_again_waits_for_the_cool_down_and_the_login_cap(
     client = app.test_client()
     json_login(client, "eve")
     enrol(client, "+32470111101")
+    sent_to_01 = sms.last.code
     again = enrol(client, "+32470111102").json
-    assert again["sent_to"] == "+32 ••• ••• •02" and len(sms.messages) == 1  # cool-down
+    assert len(sms.messages) == 1  # cool-down, and the answer says no code went to •02
+    assert again["sent_to"] is None and again["not_sent_reason"] == "cooldown"
+    assert again["message"].startswith("No code was sent to +32 ••• ••• •02")
+    # The code on •01 proves nothing about •02 (SQLite gave •02 the row id of •01).
+    assert json_verify(client, sent_to_01).json["status"] != "ok"
     for n in range(3, 9):
         clock.advance(seconds=61)
         enrol(client, f"+324701111{n:02d}")

@@ -34,6 +34,35 @@ def test_change_primary_by_json_codes_the_new_number_and_tells_the_old(
     assert notice.kind == "notice" and "number for your account was changed" in notice.text
 
 
+def test_a_code_proves_only_the_number_it_was_sent_to(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """A second number within the cool-down gets no code, the answer says so, and the first
+    number's code does not verify it (SQLite gives the new pending row the old row's id)."""
+    log_in(client, sms)
+    client.post("/t2m2fa/api/security/phone", json={"role": "primary", "phone": NEW})
+    code_of_new = sms.last_code_for(NEW)
+    clock.advance(seconds=5)
+    other = "+32470123504"
+    asked = client.post("/t2m2fa/api/security/phone", json={"role": "primary", "phone": other})
+    assert asked.json["status"] == "code_not_sent"
+    assert asked.json["message"] == (
+        "No code was sent to +32 ••• ••• •04. You can ask for a new code in 55 s."
+    )
+    assert sms.last.to == NEW  # nothing went to the second number
+    done = client.post("/t2m2fa/api/security/phone/confirm", json={"code": code_of_new})
+    assert done.status_code == 401
+    phones = client.get("/t2m2fa/api/security").json["phones"][0]
+    assert phones["verified"].endswith("67") and phones["pending"].endswith("04")
+    clock.advance(seconds=60)  # once the cool-down allows, the second number gets its own code
+    again = client.post("/t2m2fa/api/security/phone", json={"role": "primary", "phone": other})
+    assert again.json["status"] == "code_sent" and sms.last.to == other
+    done = client.post(
+        "/t2m2fa/api/security/phone/confirm", json={"code": sms.last_code_for(other)}
+    )
+    assert done.status_code == 200 and done.json["phone"].endswith("04")
+
+
 def test_step_up_19_59_ok_20_01_asks_by_json(
     client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
 ) -> None:

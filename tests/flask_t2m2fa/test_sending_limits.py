@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask_t2m2fa.rules.sending_limits import Limits, Refusal, SendHistory, decide, next_send_at
+from flask_t2m2fa.rules.sending_limits import (
+    Limits,
+    Refusal,
+    SendHistory,
+    decide,
+    newest_code_verified,
+    next_send_at,
+)
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 L = Limits()
@@ -59,3 +66,20 @@ def test_step_after_a_correct_code_skips_only_the_cooldown() -> None:
     assert decide(NOW, history([ago(seconds=5)]), L, cooldown=False).allowed
     capped = history([ago(seconds=5)], login=5)
     assert decide(NOW, capped, L, cooldown=False).refusal is Refusal.LOGIN_CAP
+
+
+def test_cool_down_is_waived_while_the_newest_code_was_entered_right() -> None:
+    right = SendHistory([ago(seconds=5)], [], 0, newest_code_verified=True)
+    assert decide(NOW, right, L).allowed
+    assert decide(NOW, history([ago(seconds=5)]), L).refusal is Refusal.COOLDOWN
+    # The caps still apply after a right code.
+    capped = SendHistory([ago(seconds=5)], [], 5, newest_code_verified=True)
+    assert decide(NOW, capped, L).refusal is Refusal.LOGIN_CAP
+
+
+def test_the_waiver_serves_once_its_own_code_is_then_the_newest() -> None:
+    assert newest_code_verified([(ago(seconds=30), True)])
+    assert not newest_code_verified([(ago(seconds=30), True), (ago(seconds=2), False)])
+    # At equal times (a frozen test clock) the unused code followed the right one.
+    assert not newest_code_verified([(NOW, True), (NOW, False)])
+    assert not newest_code_verified([])

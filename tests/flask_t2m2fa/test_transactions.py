@@ -29,10 +29,31 @@ def test_a_rolled_back_branch_sends_no_signal(app: Flask, host: Host, alice: Any
     with signals.code_sent.connected_to(lambda _app, **kw: seen.append(kw)):
         _issue_login_challenge(host, alice)
         assert seen == []  # not before the commit
-        host.db.session.rollback()
+        unit_of_work.rollback(host.db.session)
         unit_of_work.commit(host.db.session)
     assert seen == []
     assert host.db.session.scalar(sa.select(sa.func.count()).select_from(Challenge)) == 0
+
+
+def test_work_the_host_commits_signals_after_its_commit_and_never_after_its_rollback(
+    app: Flask, host: Host, alice: Any
+) -> None:
+    """The facade's calls join the host's transaction: their signals follow the host's own
+    commit or rollback of that session (a listener on that session object, not the class)."""
+    seen: list[dict[str, Any]] = []
+    session = host.db.session
+    with signals.code_sent.connected_to(lambda _app, **kw: seen.append(kw)):
+        _issue_login_challenge(host, alice)
+        unit_of_work.follow_host_commit(session)
+        session.rollback()  # the host's own rollback
+        unit_of_work.send_ready(session)
+        assert seen == []
+        _issue_login_challenge(host, alice)
+        unit_of_work.follow_host_commit(session)
+        session.commit()  # the host's own commit
+        assert seen == []  # sent once the commit returned (the end of the request)
+        unit_of_work.send_ready(session)
+    assert len(seen) == 1
 
 
 def test_signals_go_out_after_the_commit_that_made_their_rows(

@@ -45,11 +45,20 @@ REASONS = {
 
 @dataclass(frozen=True)
 class SendHistory:
-    """Past sends: of this user, to this number (any user), and of this login."""
+    """Past sends: of this user, to this number (any user), and of this login; and whether the
+    user's newest code was entered right (see :func:`newest_code_verified`)."""
 
     user_sends: Sequence[datetime]
     number_sends: Sequence[datetime]
     login_sends: int
+    newest_code_verified: bool = False
+
+    def with_send(self, at: datetime) -> SendHistory:
+        """The history once this request's own send (to the same number, in the same login)
+        is counted."""
+        return SendHistory(
+            (*self.user_sends, at), (*self.number_sends, at), self.login_sends + 1, False
+        )
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,12 @@ def decide(
 ) -> Decision:
     """May an SMS go out now? If not, why, and from when on it might.
 
-    :param cooldown: False for the next step of a login right after a correct code (verifying
-        a new number): it cannot be repeated at will, so only the caps apply.
+    The cool-down runs from the user's last SMS, whatever its number or purpose. It is waived
+    while the user's newest code was entered right: the next step (a new number's code after
+    the login's or the step-up's) goes out at once, and its own code is then the newest, so the
+    waiver serves once. Only the database says a code was entered right: no client replays it.
+
+    :param cooldown: False for a notice, which no user can ask for: only the caps apply.
     """
     last = max(history.user_sends, default=None)
     if history.login_sends >= limits.per_login:
@@ -87,9 +100,20 @@ def decide(
     number_free = _day_cap_frees_at(history.number_sends, now, limits.per_number_per_day)
     if number_free is not None:
         return Decision(Refusal.NUMBER_CAP, number_free)
-    if cooldown and last is not None and now < last + limits.cooldown:
+    waived = history.newest_code_verified
+    if cooldown and not waived and last is not None and now < last + limits.cooldown:
         return Decision(Refusal.COOLDOWN, last + limits.cooldown)
     return Decision(None, None)
+
+
+def newest_code_verified(codes: Sequence[tuple[datetime, bool]]) -> bool:
+    """Was the user's newest code entered right? ``codes``: (sent at, entered right) of his
+    codes of the cool-down window. At equal times an unused code is the newer: it can only
+    have followed the right one (a frozen test clock makes such ties)."""
+    if not codes:
+        return False
+    _at, verified = max(codes, key=lambda code: (code[0], not code[1]))
+    return verified
 
 
 def next_send_at(now: datetime, history: SendHistory, limits: Limits) -> datetime | None:

@@ -116,8 +116,8 @@ def _has(state: State, user_id: str, role: str) -> bool:
     return any(accounts.phone_of(state, user_id, role, verified=v) for v in (True, False))
 
 
-def _send_code(state: State, t: Target, phone: Phone, *, first: bool = False) -> Note:
-    request = challenges.Request(PURPOSE[phone.role], phone, follows_success=first)
+def _send_code(state: State, t: Target, phone: Phone) -> Note:
+    request = challenges.Request(PURPOSE[phone.role], phone)
     issued = challenges.issue(state, t.user, request)
     if issued.sent:
         return Note(N_("A code was sent to %(phone)s."), {"phone": phone.masked})
@@ -133,6 +133,7 @@ def set_phone(state: State, t: Target, role: str, text: object, *, send: bool = 
     if role not in ROLES:
         raise Refused(N_("unknown phone role"), status=404)
     e164 = _e164(state, text, role)
+    accounts.lock_settings(state, t.user.user_id)  # changes of one user's numbers queue here
     try:
         phone = accounts.set_phone(state, t.user, role, e164, verified=False)
     except phones.PhoneError as exc:
@@ -170,7 +171,11 @@ def enable(state: State, t: Target, primary: object = None, backup: object = Non
 
 
 def verify(state: State, t: Target, role: str, code: object) -> Done:
-    """The administrator enters the code the user read to him: the pending number is verified."""
+    """The administrator enters the code the user read to him: the pending number is verified.
+
+    Only a code sent to that very number verifies it (``challenges.phone_of``).
+    """
+    accounts.lock_settings(state, t.user.user_id)
     phone = (
         accounts.phone_of(state, t.user.user_id, role, verified=False) if role in ROLES else None
     )
@@ -184,6 +189,8 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     verdict = verification.verify(state, t.user, live.id, code)
     if verdict.outcome is not Outcome.OK:
         raise _refused_code(verdict, field=f"{role}_code")
+    if verdict.challenge is None or challenges.phone_of(state, verdict.challenge) is not phone:
+        raise _refused_code(verification.Verdict(Outcome.EXPIRED), field=f"{role}_code")
     accounts.mark_verified(state, phone, account_id=t.user.account_id)
     return Done.of(NOW_VERIFIED[phone.role], phone=phone.masked)
 
@@ -201,13 +208,15 @@ def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:
 
 
 def _live(state: State, user_id: str, phone: Phone | None) -> Challenge | None:
+    """The newest live code sent to exactly this pending number (its digest and role)."""
     if phone is None:
         return None
     return state.session.scalars(
         sa.select(Challenge)
         .where(
             Challenge.user_id == user_id,
-            Challenge.phone_id == phone.id,
+            Challenge.purpose == PURPOSE[phone.role],
+            Challenge.number_digest == phone.number_digest,
             Challenge.consumed_at.is_(None),
             Challenge.superseded_at.is_(None),
         )

@@ -47,8 +47,6 @@ class Request:
     remember_me: bool = False
     remember_pc: bool = False
     next_url: str | None = None
-    #: The next step after a correct code: the cool-down does not apply (the caps do).
-    follows_success: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,8 @@ class Issued:
     reused: bool = False
     #: Why no SMS went out, when none did.
     refusal: Refusal | None = None
+    #: When the limits may allow a new code, when they refused one (None: not in this login).
+    retry_at: datetime | None = None
 
 
 def history(
@@ -87,20 +87,23 @@ def issue(state: State, user: UserRef, request: Request) -> Issued:
     accounts.lock_settings(state, user.user_id)
     login_id = request.login_id or secrets.token_hex(16)
     past = history(state, user.user_id, request.phone.number_digest, login_id)
-    decision = sending_limits.decide(
-        state.now(), past, state.limits, cooldown=not request.follows_success
-    )
+    decision = sending_limits.decide(state.now(), past, state.limits)
     if decision.refusal is not None:
         _record_throttled(state, user, request.phone, decision.refusal)
         live = _reusable(state, user, request)
         if live is not None:
             live.remember_me, live.next_url = request.remember_me, request.next_url
             live.remember_pc = request.remember_pc
-            return Issued(live, sent=False, reused=True, refusal=decision.refusal)
+            return Issued(
+                live, sent=False, reused=True, refusal=decision.refusal,
+                retry_at=decision.next_send_at,
+            )  # fmt: skip
     challenge = _replace_live(state, user, request, login_id)
     if decision.refusal is not None:
         _created(state, user, challenge, request.phone)
-        return Issued(challenge, sent=False, refusal=decision.refusal)
+        return Issued(
+            challenge, sent=False, refusal=decision.refusal, retry_at=decision.next_send_at
+        )
     return Issued(challenge, sent=_send(state, user, challenge, request.phone))
 
 
@@ -156,12 +159,18 @@ def newest_of_login(
 
 
 def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
-    """The live code sent to the same phone for the same purpose, if it can still be entered."""
+    """The live code sent for the same purpose to the same number in the same role, if it can
+    still be entered: a new login within the cool-down takes it over.
+
+    Matched by the number's digest and role, never by the phone row's id (SQLite reuses the id
+    of a deleted row): a code taken over still proves exactly the number it went to.
+    """
     newest = (
         sa.select(LIVE.c.id)
         .where(
             live(user.user_id, request.purpose),
-            LIVE.c.phone_id == request.phone.id,
+            LIVE.c.number_digest == request.phone.number_digest,
+            LIVE.c.destination == accounts.public_role(request.phone.role),
             LIVE.c.expires_at > state.now(),
             LIVE.c.attempts < state.budget.per_challenge,
             LIVE.c.sent.is_(True),
@@ -172,6 +181,20 @@ def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None
         .scalar_subquery()
     )
     return state.session.scalars(sa.select(Challenge).where(Challenge.id == newest)).first()
+
+
+def phone_of(state: State, challenge: Challenge) -> Phone | None:
+    """The phone row the code of ``challenge`` went to, only while it holds that same number.
+
+    A pending number replaced by another (even in a row with the same id) is not the phone of
+    the challenge any more: its code proves nothing about the new number.
+    """
+    phone = state.session.get(Phone, challenge.phone_id) if challenge.phone_id else None
+    if phone is None or phone.number_digest != challenge.number_digest:
+        return None
+    if accounts.public_role(phone.role) != challenge.destination:
+        return None
+    return phone
 
 
 def _replace_live(state: State, user: UserRef, request: Request, login_id: str) -> Challenge:
@@ -196,6 +219,7 @@ def _replace_live(state: State, user: UserRef, request: Request, login_id: str) 
         purpose=request.purpose,
         destination=accounts.public_role(request.phone.role),
         phone_id=request.phone.id,
+        number_digest=request.phone.number_digest,
         login_id=login_id,
         code_hash="",
         created_at=now,

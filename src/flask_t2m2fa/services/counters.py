@@ -45,6 +45,13 @@ _FOR_SEND = sa.union_all(
         SentSms.login_id,
     ).where(hot_path.SENT_CONDITION),
     sa.select(
+        sa.literal("code"),
+        Challenge.created_at,
+        sa.cast(sa.null(), SentSms.user_id.type),
+        sa.cast(sa.null(), SentSms.number_digest.type),
+        hot_path.ENTERED_RIGHT,
+    ).where(hot_path.RECENT_CODE_CONDITION),
+    sa.select(
         sa.literal("live"),
         LIVE.c.created_at,
         sa.cast(sa.null(), SentSms.user_id.type),
@@ -71,7 +78,7 @@ def load_for_send(
     rows = state.session.execute(
         _FOR_SEND, {**params, "failures_since": since, "purpose": purpose}
     ).all()
-    hot_path.remember_history(state, params, (r for r in rows if r.kind == "sent"))
+    hot_path.remember_history(state, params, (r for r in rows if r.kind in ("sent", "code")))
     hot_path.remember_failures(
         state, settings.user_id, since, [r.at for r in rows if r.kind == "failure"]
     )

@@ -69,16 +69,14 @@ def may_enrol(state: State, user: UserRef, role: str) -> bool:
     )
 
 
-def submit_number(
-    state: State, user: UserRef, enrolling: Enrolling, text: object, *, first: bool
-) -> Issued:
+def submit_number(state: State, user: UserRef, enrolling: Enrolling, text: object) -> Issued:
     """Take the typed number of the role being enrolled and send it a code. The caller commits.
 
-    :param first: no number was typed yet for this role in this login.
     :raises EnrolmentClosed: the user is not in the enrolment state for that role.
     :raises phones.PhoneError: not a valid mobile number of an allowed country, or a backup
         equal to the primary. Nothing is stored or sent then.
     """
+    accounts.lock_settings(state, user.user_id)  # concurrent numbers of one user queue here
     if not may_enrol(state, user, enrolling.role):
         raise EnrolmentClosed()
     if not isinstance(text, str):
@@ -99,9 +97,6 @@ def submit_number(
         login_id=enrolling.login_id,
         remember_me=enrolling.remember_me,
         next_url=enrolling.next_url,
-        # The backup's first number comes right after the primary's code: only the caps apply.
-        # Any number typed again for the same role waits for the cool-down.
-        follows_success=enrolling.role == accounts.BACKUP and first,
     )
     return challenges.issue(state, user, request)
 

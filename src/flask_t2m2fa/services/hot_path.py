@@ -125,11 +125,15 @@ def phones(state: State, user_id: str) -> list[Phone]:
 class _History:
     """A mutable send history: :func:`record_send` adds this request's own send."""
 
-    def __init__(self, user: list[datetime], number: list[datetime], login: int) -> None:
-        self.user, self.number, self.login = user, number, login
+    def __init__(
+        self, user: list[datetime], number: list[datetime], login: int, verified: bool
+    ) -> None:
+        self.user, self.number, self.login, self.verified = user, number, login, verified
 
     def frozen(self) -> sending_limits.SendHistory:
-        return sending_limits.SendHistory(tuple(self.user), tuple(self.number), self.login)
+        return sending_limits.SendHistory(
+            tuple(self.user), tuple(self.number), self.login, self.verified
+        )
 
 
 #: Sends of the last day by the user or to the number, and every send of the login.
@@ -138,15 +142,37 @@ SENT_CONDITION = sa.or_(
     sa.and_(SentSms.number_digest == sa.bindparam("digest"), SentSms.sent_at > sa.bindparam("day")),
     SentSms.login_id == sa.bindparam("login_id"),
 )
-_SENT_ROWS = sa.select(
-    SentSms.user_id, SentSms.number_digest, SentSms.login_id, SentSms.sent_at.label("at")
-).where(SENT_CONDITION)
+#: The user's codes sent within the cool-down (``ix_t2m2fa_challenges_user_created``).
+RECENT_CODE_CONDITION = sa.and_(
+    Challenge.user_id == sa.bindparam("user_id"),
+    Challenge.created_at > sa.bindparam("codes_since"),
+    Challenge.sent.is_(True),
+)
+#: ``'right'`` for a code that was entered right, else NULL (a text column of the union).
+ENTERED_RIGHT = sa.case((Challenge.consumed_at.is_not(None), sa.literal("right")))
+_SENT_ROWS = sa.union_all(
+    sa.select(
+        sa.literal("sent").label("kind"),
+        SentSms.user_id,
+        SentSms.number_digest,
+        SentSms.login_id,
+        SentSms.sent_at.label("at"),
+    ).where(SENT_CONDITION),
+    sa.select(
+        sa.literal("code"),
+        sa.cast(sa.null(), SentSms.user_id.type),
+        sa.cast(sa.null(), SentSms.number_digest.type),
+        ENTERED_RIGHT,
+        Challenge.created_at,
+    ).where(RECENT_CODE_CONDITION),
+)
 
 
 def send_history(
     state: State, user_id: str, digest: str, login_id: str | None
 ) -> sending_limits.SendHistory:
-    """Sends of the last day by this user and to this number, and all sends of this login.
+    """Sends of the last day by this user and to this number, all sends of this login, and the
+    whether the user's newest code was entered right.
 
     One query: each condition has its own index, so the ``OR`` walks only the rows it returns.
     """
@@ -160,19 +186,28 @@ def send_history(
 
 def sent_params(state: State, user_id: str, digest: str, login_id: str | None) -> dict[str, Any]:
     """The parameters of the send-history conditions (see ``counters.load_for_send``)."""
-    day = state.now() - sending_limits.DAY
-    return {"user_id": user_id, "digest": digest, "login_id": login_id, "day": day}
+    now = state.now()
+    day, codes_since = now - sending_limits.DAY, now - state.limits.cooldown
+    return {
+        "user_id": user_id, "digest": digest, "login_id": login_id, "day": day,
+        "codes_since": codes_since,
+    }  # fmt: skip
 
 
 def remember_history(state: State, params: dict[str, Any], rows: Any) -> _History:
-    """Keep the send history read with ``params`` (rows: user_id, number_digest, login_id and
-    ``at``, the time of the send) for the rest of the transaction."""
+    """Keep the send history read with ``params`` (rows: kind, user_id, number_digest,
+    login_id and ``at``; for a ``code`` row, ``login_id`` says whether it was entered right) for
+    the rest of the transaction."""
     user_id, digest, login_id, day = (params[k] for k in ("user_id", "digest", "login_id", "day"))
     rows = list(rows)
+    sent = [r for r in rows if r.kind == "sent"]
     history = _History(
-        [r.at for r in rows if r.user_id == user_id and r.at > day],
-        [r.at for r in rows if r.number_digest == digest and r.at > day],
-        sum(1 for r in rows if r.login_id == login_id),
+        [r.at for r in sent if r.user_id == user_id and r.at > day],
+        [r.at for r in sent if r.number_digest == digest and r.at > day],
+        sum(1 for r in sent if r.login_id == login_id),
+        sending_limits.newest_code_verified(
+            [(r.at, bool(r.login_id)) for r in rows if r.kind == "code"]
+        ),
     )
     _cache(state, SentSms)[(user_id, digest, login_id)] = history
     return history

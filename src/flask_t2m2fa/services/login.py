@@ -100,13 +100,12 @@ def describe(
     state: State, user: UserRef, challenge: Challenge, issued: Issued | None = None
 ) -> CodeStep:
     """The code step of the live ``challenge``; ``issued``: what this request did about it."""
-    phone = state.session.get(Phone, challenge.phone_id) if challenge.phone_id else None
+    phone = challenges.phone_of(state, challenge)
     if phone is None:
-        raise LookupError("the phone of this challenge was removed")
+        raise LookupError("the phone of this challenge was removed or replaced")
     backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
     status = None
-    # A code this request queued is queued: its status would be read on another connection,
-    # which cannot even see the uncommitted row.
+    # A code this request queued is queued: no need to read its status.
     if challenge.message_id and state.sender is not None and not (issued and issued.sent):
         status = state.sender.status(challenge.message_id)
     return CodeStep(
@@ -245,8 +244,8 @@ def submit(
 
 def _after_success(state: State, user: UserRef, challenge: Challenge) -> Issued | None:
     """A code was right: verify its phone if pending, then issue the next code if one is due."""
-    if challenge.purpose != LOGIN and challenge.phone_id is not None:
-        phone = state.session.get(Phone, challenge.phone_id)
+    if challenge.purpose != LOGIN:
+        phone = challenges.phone_of(state, challenge)
         if phone is not None and phone.verified_at is None:
             accounts.mark_verified(state, phone, account_id=user.account_id)
     step = next_phone(state, user, done=challenge.purpose)
@@ -260,7 +259,6 @@ def _after_success(state: State, user: UserRef, challenge: Challenge) -> Issued 
         remember_me=challenge.remember_me,
         remember_pc=challenge.remember_pc,
         next_url=challenge.next_url,
-        follows_success=True,
     )
     return challenges.issue(state, user, request)
 
@@ -286,7 +284,7 @@ def resend(state: State, user: UserRef, live: Challenge, destination: str) -> Re
     if live.purpose == LOGIN:
         phone = accounts.phone_of(state, user.user_id, destination, verified=True)
     else:
-        phone = state.session.get(Phone, live.phone_id) if live.phone_id else None
+        phone = challenges.phone_of(state, live)
     if phone is None:  # no such phone: the live code stays
         return Resent(describe(state, user, live), False, "", None)
     request = challenges.Request(

@@ -61,7 +61,9 @@ def request_change(state: State, user: UserRef, role: str, text: object) -> Issu
         number of the other role. Nothing is stored or sent then.
     :raises ChangeRefused: no such role, or 2FA is not set up for the user.
     """
-    settings = accounts.settings_of(state, user.user_id)
+    # Locked first: concurrent changes of one user queue here, and each sees the sends of the
+    # one before it (one code per cool-down, whatever the numbers).
+    settings = accounts.lock_settings(state, user.user_id)
     if role not in ROLES or settings is None or settings.locked_at is not None:
         raise ChangeRefused(N_("your numbers cannot be changed now"))
     if not isinstance(text, str):
@@ -75,7 +77,6 @@ def request_change(state: State, user: UserRef, role: str, text: object) -> Issu
     other_phone = accounts.phone_of(state, user.user_id, other, verified=True)
     if other_phone is not None and other_phone.number_digest == digest:
         raise phones.PhoneError(phones.SAME_AS_PRIMARY)
-    first = pending_change(state, user.user_id) is None
     state.session.execute(
         sa.delete(Phone).where(Phone.user_id == user.user_id, Phone.role.in_(CHANGING.values()))
     )
@@ -90,9 +91,7 @@ def request_change(state: State, user: UserRef, role: str, text: object) -> Issu
     )
     state.session.add(phone)
     state.session.flush()
-    # Right after the step-up code only the caps apply; a number typed again waits the cool-down.
-    request = challenges.Request(CHANGE_PHONE, phone, follows_success=first)
-    return challenges.issue(state, user, request)
+    return challenges.issue(state, user, challenges.Request(CHANGE_PHONE, phone))
 
 
 def live_challenge(state: State, user_id: str) -> Challenge | None:
@@ -108,14 +107,18 @@ def live_challenge(state: State, user_id: str) -> Challenge | None:
 def confirm(
     state: State, user: UserRef, candidate: object, *, keep_pc_id: int | None
 ) -> Changed | Verdict:
-    """Judge the code of the pending number; when right, make it the verified one of its role."""
+    """Judge the code of the pending number; when right, make it the verified one of its role.
+
+    The code must have been sent to the pending number itself: a code of a number typed before
+    it (replaced meanwhile) proves nothing about it and is judged as no code at all.
+    """
     live = live_challenge(state, user.user_id)
-    if live is None:
+    if live is None or challenges.phone_of(state, live) is None:
         return Verdict(Outcome.EXPIRED)
     verdict = verification.verify(state, user, live.id, candidate)
     if verdict.outcome is not Outcome.OK:
         return verdict
-    phone = state.session.get(Phone, live.phone_id) if live.phone_id else None
+    phone = challenges.phone_of(state, live)
     if phone is None or phone.role not in CHANGING.values():
         return Verdict(Outcome.EXPIRED)
     return _replace(state, user, phone, keep_pc_id=keep_pc_id)

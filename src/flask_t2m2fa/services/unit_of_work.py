@@ -1,50 +1,69 @@
 """One commit per request, and the signals of what it committed, sent only after it.
 
-Audit rows queue their signal on the SQLAlchemy session (``session.info``). A commit moves the
-queue to "ready" (``after_commit`` may not run SQL, and receivers may want to), and
-:func:`commit` sends the ready signals once it returned; a rollback drops the queue, so a branch
-that is rolled back signals nothing (as Flask-SQLAlchemy's ``models_committed`` does). A host
-that commits the session itself gets its signals at the end of the request.
+Nothing here listens on SQLAlchemy's classes: the extension's own views end their work with
+:func:`commit` or :func:`rollback`, which write the pending audit rows (:mod:`.audit`) and send
+or drop the queued signals themselves. Work that the host commits (the facade's calls, which
+join the host's transaction) asks :func:`follow_host_commit` to watch that one session object:
+its commit makes the signals ready, sent at the end of the request; its rollback drops them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Signal
-from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
-_QUEUED = "t2m2fa_signals_queued"
-_READY = "t2m2fa_signals_ready"
+from . import audit, signal_queue
+from .signal_queue import send_ready as send_ready
 
-
-@dataclass(frozen=True)
-class QueuedSignal:
-    signal: Signal
-    app: Flask
-    kwargs: dict[str, Any]
-
-
-def queue(session: Session, item: QueuedSignal) -> None:
-    """Send ``item`` after the session's transaction commits (never if it rolls back)."""
-    session.info.setdefault(_QUEUED, []).append(item)
+_FOLLOWED = "t2m2fa_follows_host_commit"
 
 
 def commit(session: Session) -> None:
-    """Commit the request's work, then send the signals of what was committed."""
+    """Write the pending audit rows, commit the request's work, then send its signals."""
+    audit.flush(session)
     session.commit()
+    _committed(session)
     send_ready(session)
 
 
-def send_ready(session: Session) -> None:
-    ready: list[QueuedSignal] = session.info.pop(_READY, [])
-    for item in ready:
-        item.signal.send(item.app, **item.kwargs)
+def rollback(session: Session) -> None:
+    """Undo the request's work: its audit rows and signals go with it."""
+    session.rollback()
+    _rolled_back(session)
+
+
+def follow_host_commit(session: Session) -> None:
+    """Work recorded for the host to commit: write its audit rows now (they join the host's
+    transaction) and send its signals once the host commits that session (none on rollback).
+
+    The listeners are on this session object only, once: never on SQLAlchemy's classes.
+    """
+    audit.flush(session)
+    actual = session() if isinstance(session, scoped_session) else session
+    if not actual.info.get(_FOLLOWED):
+        actual.info[_FOLLOWED] = True
+        sa.event.listen(actual, "after_commit", _committed)
+        sa.event.listen(actual, "after_rollback", _rolled_back)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A block that may fail without failing the transaction (a SAVEPOINT); the audit rows and
+    signals it recorded go if it fails, the ones recorded before it stay."""
+    audit.flush(session)
+    queued = signal_queue.mark(session)
+    try:
+        with session.begin_nested():
+            yield
+            audit.flush(session)
+    except BaseException:
+        audit.drop(session)
+        signal_queue.drop_since(session, queued)
+        raise
 
 
 @contextmanager
@@ -59,17 +78,14 @@ def statement_savepoint(session: Session, *, needed: bool = True) -> Iterator[No
     if not needed or session.connection().dialect.name == "sqlite":
         yield
     else:
-        with session.begin_nested():
+        with savepoint(session):
             yield
 
 
-@sa.event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    queued = session.info.pop(_QUEUED, [])
-    if queued:
-        session.info.setdefault(_READY, []).extend(queued)
+    signal_queue.committed(session)
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
+def _rolled_back(session: Session, *_args: Any) -> None:
+    signal_queue.rolled_back(session)
+    audit.drop(session)

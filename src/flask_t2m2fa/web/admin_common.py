@@ -60,7 +60,7 @@ def perform(state: State, action: str, ref: Any, data: Mapping[str, Any]) -> Don
         if action == "verify-phone":
             unit_of_work.commit(state.session)  # the failed attempt counts
         else:
-            state.session.rollback()
+            unit_of_work.rollback(state.session)
         raise refused
     unit_of_work.commit(state.session)
     return done

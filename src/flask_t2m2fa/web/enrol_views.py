@@ -45,14 +45,12 @@ def _submit(state: State, pend: pending.Pending, text: object) -> login.CodeStep
         raise enrolment.EnrolmentClosed()
     ref = state.ref(user)
     try:
-        issued = enrolment.submit_number(
-            state, ref, pend.enrolling, text, first=pend.awaiting_number
-        )
+        issued = enrolment.submit_number(state, ref, pend.enrolling, text)
     except PhoneError as exc:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return str(exc)
     except enrolment.EnrolmentClosed:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         raise
     step = login.describe(state, ref, issued.challenge, issued)
     unit_of_work.commit(state.session)

@@ -94,7 +94,7 @@ def api_revoke_pc() -> Response:
     state = get_state()
     pc_id = body.get("pc_id")
     if type(pc_id) is not int or not remember.revoke_one(state, me(state), pc_id):
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return problem("not_found", 404, message=_("There is no such remembered PC."))
     unit_of_work.commit(state.session)
     return _ok(_(security_wording.PC_REVOKED))
@@ -169,7 +169,7 @@ def api_remove_backup() -> Response:
     try:
         removed = phone_change.remove_backup(state, me(state))
     except ChangeRefused as exc:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return problem("backup_required", 409, message=_(str(exc)))
     unit_of_work.commit(state.session)
     if removed:

@@ -95,7 +95,7 @@ def revoke_pc() -> Response:
     if not form.validate():
         return _render(state, message=_("The form expired: try again."), status=400)
     if form.pc_id.data is None or not remember.revoke_one(state, me(state), form.pc_id.data):
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         abort(404)  # another user's PC or none: the same answer
     unit_of_work.commit(state.session)
     return _back(_(security_wording.PC_REVOKED))
@@ -129,14 +129,15 @@ def ask_code(state: State, user: UserRef, role: object, text: object) -> Asked |
     try:
         issued = phone_change.request_change(state, user, str(role), text)
     except (PhoneError, ChangeRefused) as exc:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return security_wording.invalid_number(str(exc))
     unit_of_work.commit(state.session)
     phone = phone_change.pending_change(state, user.user_id)
     masked = phone.masked if phone is not None else ""
     if issued.sent or issued.reused:
         return Asked(True, masked, security_wording.code_sent(masked))
-    return Asked(False, masked, security_wording.code_not_sent(masked))
+    message = security_wording.code_not_sent(masked, issued.retry_at, state.now())
+    return Asked(False, masked, message)
 
 
 def confirm_code(state: State, code: object) -> Changed | Verdict:
@@ -196,7 +197,7 @@ def remove_backup() -> Response:
     try:
         removed = phone_change.remove_backup(state, me(state))
     except ChangeRefused as exc:
-        state.session.rollback()
+        unit_of_work.rollback(state.session)
         return _render(state, message=_(str(exc)), status=409)
     unit_of_work.commit(state.session)
     if removed:

@@ -6,10 +6,13 @@ through :func:`flask_t2m2fa.i18n.gettext`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..i18n import gettext as _
 from ..rules.notices import N_
 from ..services.my_security import Overview, PcView
 from ..services.phone_change import Changed
+from . import wording
 
 
 def policy_lines(view: Overview) -> list[str]:
@@ -52,8 +55,15 @@ def code_sent(masked: str) -> str:
     )
 
 
-def code_not_sent(masked: str) -> str:
-    return _("No code was sent to %(phone)s now: try again in a minute.", phone=masked)
+def code_not_sent(masked: str, retry_at: datetime | None, now: datetime) -> str:
+    """No code went to the number typed: say when one can (the cool-down, a cap)."""
+    if retry_at is None:
+        return _("No code was sent to %(phone)s now: try again in a minute.", phone=masked)
+    if retry_at <= now:
+        later = _("You can ask for a new code now.")
+    else:
+        later = _("You can ask for a new code %(when)s.", when=wording.relative(retry_at, now))
+    return _("No code was sent to %(phone)s. %(next)s", phone=masked, next=later)
 
 
 def invalid_number(reason: str) -> str:

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -154,14 +155,23 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
         conn.execute(sealing, {"b_id": msg_id, "b_sealed": seal(msg_id)})
         return msg_id
 
-    def status(self, msg_id: int) -> MessageStatus:
+    @staticmethod
+    def _status_row(conn: sa.Connection, msg_id: int) -> tuple[Any, Any]:
+        row = conn.execute(sa.select(t).where(t.c.id == msg_id)).one_or_none()
+        return row, delivery_fields(conn, msg_id)
+
+    def status(self, msg_id: int, *, connection: sa.Connection | None = None) -> MessageStatus:
         """Where message ``msg_id`` stands, in terms the web app can show.
 
+        :param connection: read on the caller's connection (a web request holds one already:
+            asking the pool for a second could wait for ever when every request does it).
         :raises UnknownMessageError: no such message (or it was purged).
         """
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(t).where(t.c.id == msg_id)).one_or_none()
-            delivery = delivery_fields(conn, msg_id)
+        if connection is not None:
+            row, delivery = self._status_row(connection, msg_id)
+        else:
+            with self.engine.connect() as conn:
+                row, delivery = self._status_row(conn, msg_id)
         if row is None:
             raise UnknownMessageError(f"no outbox message {msg_id}")
         m = row._mapping

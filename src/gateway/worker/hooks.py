@@ -3,7 +3,8 @@
 A command is one shell line (``/bin/sh -c``), as smstools3's ``eventhandler`` or Gammu's
 ``RunOnFailure``: the operator writes it in the service's configuration, never a user. What it
 needs comes in ``T2M2FA_*`` environment variables (never a full phone number, never a code);
-its output is logged (first line), a failure or a time-out too, and neither stops the worker.
+its run is logged (with the first line of its error output when it fails, or a time-out), and
+neither a failure nor a time-out stops the worker.
 :class:`Alerter` pages at most once per window for each condition and modem.
 """
 
@@ -40,10 +41,12 @@ class Hooks:
 
 
 def run_command(
-    command: str, env: Mapping[str, str], *, timeout: float, stdin: str | None = None
+    command: str, env: Mapping[str, str], *, what: str, timeout: float, stdin: str | None = None
 ) -> bool:
-    """Run ``command`` with ``env`` added to the worker's environment; True when it exits 0."""
-    what = next(iter(env.values()), "")
+    """Run ``command`` with ``env`` added to the worker's environment; True when it exits 0.
+
+    :param what: names the hook in the log (``on-stuck fake1``...).
+    """
     try:
         done = subprocess.run(  # noqa: S603 - the operator's own command line, as documented
             ["/bin/sh", "-c", command],
@@ -55,17 +58,19 @@ def run_command(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        log.error("hook for %s: still running after %g s; killed", what, timeout)
+        log.error("%s: still running after %g s; killed", what, timeout)
         return False
     except OSError as exc:
-        log.error("hook for %s: cannot run it (%s)", what, exc)
+        log.error("%s: cannot run it (%s)", what, exc)
         return False
-    output = (done.stdout or done.stderr or "").strip().splitlines()
-    first = output[0][:200] if output else ""
     if done.returncode != 0:
-        log.error("hook for %s: exit status %d %s", what, done.returncode, first)
+        # Only its error output, whose first line says why; what it prints is not logged (an
+        # on-received command may echo the text it was given).
+        errors = (done.stderr or "").strip().splitlines()
+        first = errors[0][:200] if errors else ""
+        log.error("%s: exit status %d %s", what, done.returncode, first)
         return False
-    log.info("hook for %s: done %s", what, first)
+    log.info("%s: done", what)
     return True
 
 
@@ -82,7 +87,8 @@ def received_command(command: str, timeout: float) -> Callable[[ReceivedMessage]
             "T2M2FA_SENDER_MASKED": message.sender_masked,
             "T2M2FA_SENDER_DIGEST": message.sender_digest,
         }
-        run_command(command, env, timeout=timeout, stdin=message.text or "")
+        what = f"on-received {message.id}"
+        run_command(command, env, what=what, timeout=timeout, stdin=message.text or "")
 
     return hook
 
@@ -114,7 +120,8 @@ class Alerter:
         self._observe(condition)
         if self._hooks.on_alert:
             env = {"T2M2FA_ALERT": condition, "T2M2FA_MODEM": modem, "T2M2FA_ALERT_DETAIL": detail}
-            run_command(self._hooks.on_alert, env, timeout=self._hooks.timeout)
+            what = f"on-alert {condition}"
+            run_command(self._hooks.on_alert, env, what=what, timeout=self._hooks.timeout)
         return True
 
     def clear(self, condition: str, modem: str) -> None:

@@ -58,7 +58,8 @@ class ModemWatch:
                 "T2M2FA_MODEM_PORT": self.port,
                 "T2M2FA_STUCK_REASON": reason,
             }
-            run_command(self._hooks.on_stuck, env, timeout=self._hooks.timeout)
+            what = f"on-stuck {self.modem}"
+            run_command(self._hooks.on_stuck, env, what=what, timeout=self._hooks.timeout)
         self._alerter.alert("modem_stuck", self.modem, reason)
         return True
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from gateway.fake import FakeModem, Faults
 from gateway.message import DeliveryState
-from gateway.outbox import ModemReport, Outbox
+from gateway.outbox import ModemReport, Outbox, OutboxKeys, new_key_text
 from gateway.outbox.schema import outbox_table
 
 POSTGRES_URL = os.environ.get(
@@ -69,13 +69,32 @@ def databases(workdir: Path, which: str) -> Iterator[list[tuple[str, str]]]:
             admin.dispose()
 
 
+def outbox_keys(workdir: Path) -> OutboxKeys:
+    """The outbox key of this run, in ``workdir/outbox.key``: the bench's outbox seals with
+    it, the worker process opens with it (``--key-file``), as a web app and its gateway do."""
+    path = workdir / "outbox.key"
+    if not path.exists():
+        path.write_text(new_key_text() + "\n")
+        path.chmod(0o600)
+    return OutboxKeys.from_file(path)
+
+
+def open_outbox(url: str, workdir: Path) -> Outbox:
+    """The run's outbox at ``url``, with its tables, sealed with :func:`outbox_keys`."""
+    outbox = Outbox(url, keys=outbox_keys(workdir))
+    outbox.create_schema()
+    return outbox
+
+
 def start_worker(url: str, workdir: Path, devices: list[str]) -> subprocess.Popen[bytes]:
     """``t2m2fa-gateway run --modem DEV...`` in its own process, as an operator runs it.
 
     The loopback modems live in the benchmark's process, as a real modem lives outside the
     worker: their threads do not compete with the worker's for its interpreter lock.
     """
-    args = ["run", "--database", url, "--log-level", "WARNING"]
+    outbox_keys(workdir)  # the key file the worker reads
+    args = ["run", "--database", url, "--key-file", str(workdir / "outbox.key")]
+    args += ["--log-level", "WARNING"]
     args += ["--cap-per-minute", "0", "--cap-per-day", "0", "--cap-recipients-per-day", "0"]
     for device in devices:
         args += ["--modem", device]
@@ -92,10 +111,21 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     worker.wait(60)
 
 
-def wait_ready(outbox: Outbox, modems: int, timeout: float = 60.0) -> None:
+def check_alive(worker: subprocess.Popen[bytes], workdir: Path) -> None:
+    """Fail at once, with the worker's last log line, if the worker process has exited."""
+    if worker.poll() is not None:
+        lines = (workdir / "worker.log").read_text(errors="replace").strip().splitlines()
+        last = lines[-1] if lines else "(no log)"
+        raise RuntimeError(f"the worker exited with status {worker.returncode}: {last}")
+
+
+def wait_ready(
+    outbox: Outbox, modems: int, worker: subprocess.Popen[bytes], workdir: Path, timeout: float = 60
+) -> None:
     """Until the worker reports every modem open and idle."""
     deadline = time.monotonic() + timeout
     while sum(r.state == "ready" for r in _reports(outbox)) < modems:
+        check_alive(worker, workdir)
         if time.monotonic() > deadline:
             raise TimeoutError("the worker's modems did not come up")
         time.sleep(0.05)
@@ -108,7 +138,9 @@ def _reports(outbox: Outbox) -> list[ModemReport]:
         return []
 
 
-def wait_sent(outbox: Outbox, count: int, timeout: float) -> None:
+def wait_sent(
+    outbox: Outbox, count: int, timeout: float, worker: subprocess.Popen[bytes], workdir: Path
+) -> None:
     """Until ``count`` messages are sent; a light query, so as not to slow the worker."""
     query = sa.select(sa.func.count()).where(outbox_table.c.state == DeliveryState.SENT.value)
     deadline = time.monotonic() + timeout
@@ -116,6 +148,7 @@ def wait_sent(outbox: Outbox, count: int, timeout: float) -> None:
         with outbox.engine.connect() as conn:
             if conn.execute(query).scalar_one() >= count:
                 return
+        check_alive(worker, workdir)
         if time.monotonic() > deadline:
             raise TimeoutError(f"fewer than {count} messages sent in {timeout} s")
         time.sleep(0.25)

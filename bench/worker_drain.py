@@ -5,7 +5,8 @@ sends them all. The rate is taken from the first to the last ``sent_at``. The ba
 measured in the same run, is the same modem driven directly with :class:`gateway.modem.Modem`
 (no database): the ratio is what the durable queue costs per message.
 
-Run: ``.venv/bin/python bench/worker_drain.py [-n 10000] [--db both]``
+Run: ``.venv/bin/python bench/worker_drain.py [-n 10000] [--db both]`` (``--smoke``: a small
+run, under 30 s, for CI).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 
 from gateway.fake import FakeModem
 from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox, OutboxKeys
 from worker_common import (
     NUMBER,
     databases,
     loopback_modems,
+    open_outbox,
     sent_times,
     start_worker,
     stop_worker,
@@ -40,15 +41,14 @@ def direct_rate(workdir: Path, count: int) -> float:
 
 
 def drain_rate(url: str, workdir: Path, count: int) -> float:
-    outbox = Outbox(url, keys=OutboxKeys.generate())
-    outbox.create_schema()
+    outbox = open_outbox(url, workdir)
     with outbox.engine.begin() as conn:
         for i in range(count):
             outbox.enqueue(NUMBER, text(i), expires_at=None, connection=conn)
     with loopback_modems(workdir, 1, 0.0) as devices:
         worker = start_worker(url, workdir, devices)
         try:
-            wait_sent(outbox, count, timeout=count * 0.1 + 60)
+            wait_sent(outbox, count, count * 0.1 + 60, worker, workdir)
         finally:
             stop_worker(worker)
     times = sent_times(outbox)
@@ -60,7 +60,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--count", type=int, default=10_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--smoke", action="store_true", help="a small run (CI): under 30 s")
     args = parser.parse_args()
+    if args.smoke:
+        args.count, args.db = 300, "sqlite"
     with tempfile.TemporaryDirectory() as tmp:
         base = direct_rate(Path(tmp), min(args.count, 2000))
         print(f"direct Modem.send (no queue): {base:8.1f} msg/s")

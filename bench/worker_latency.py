@@ -8,7 +8,8 @@ upper bound of the ``AT+CMGS`` time). The baseline, measured in the same run, is
 exchange driven directly with :class:`gateway.modem.Modem`: what the queue adds is the
 difference.
 
-Run: ``.venv/bin/python bench/worker_latency.py [-n 200] [--db both]``
+Run: ``.venv/bin/python bench/worker_latency.py [-n 200] [--db both]`` (``--smoke``: a small
+run, under 30 s, for CI).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from pathlib import Path
 from gateway.fake import FakeModem, Inbox
 from gateway.message import DeliveryState
 from gateway.modem import Modem, ModemSettings
-from gateway.outbox import Outbox, OutboxKeys
 from worker_common import (
     NUMBER,
     databases,
     loopback_modems,
+    open_outbox,
     percentile,
     start_worker,
     stop_worker,
@@ -51,13 +52,12 @@ def direct_latencies(workdir: Path, rounds: int) -> list[float]:
 
 def queued_latencies(url: str, workdir: Path, rounds: int, gap: float) -> list[float]:
     """Milliseconds from ``enqueue`` to the PDU's arrival through a worker process."""
-    outbox = Outbox(url, keys=OutboxKeys.generate())
-    outbox.create_schema()
+    outbox = open_outbox(url, workdir)
     starts: dict[str, datetime] = {}
     with loopback_modems(workdir, 1, 0.0) as devices:
         worker = start_worker(url, workdir, devices)
         try:
-            wait_ready(outbox, 1)
+            wait_ready(outbox, 1, worker, workdir)
             for i in range(rounds):
                 time.sleep(random.uniform(gap / 2, gap * 1.5))  # the worker is idle
                 starts[text(i) + f" #{i}"] = datetime.now(UTC)
@@ -83,7 +83,10 @@ def main() -> None:
     parser.add_argument("-n", "--rounds", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.15, help="mean idle seconds per round")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--smoke", action="store_true", help="a small run (CI): under 30 s")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.db = 20, "sqlite"
     with tempfile.TemporaryDirectory() as tmp:
         direct = direct_latencies(Path(tmp), args.rounds)
         print(f"{args.rounds} rounds, idle gap ~{args.gap} s")

@@ -109,6 +109,8 @@ def demo_app(paths: DemoPaths) -> Flask:
             "DEMO_FAKE_MODEM_STATE": str(paths.fake_modem),
             "T2M2FA_REMEMBER_COOKIE_SECURE": False,  # the demo serves plain http on 127.0.0.1
             "T2M2FA_APP_NAME": "Example",
+            # Off by default in the extension; on in the demo so that its phone shows a notice.
+            "T2M2FA_NOTIFY_NEW_PC": True,
             "T2M2FA_LOGIN_VIEW": "site.login",
         },
         instance_path=str(paths.root),

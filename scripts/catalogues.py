@@ -32,7 +32,7 @@ DOMAIN = "flask_t2m2fa"
 TRANSLATIONS = PACKAGE / "translations"
 POT = TRANSLATIONS / f"{DOMAIN}.pot"
 #: The source language first: its catalogue copies the msgids.
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr", "pl")
 #: The layout of the .po files (the .pot keeps pybabel's own).
 PO_WIDTH = 100
 

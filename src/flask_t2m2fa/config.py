@@ -57,10 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "T2M2FA_NOTIFY_LOCK": True,
     "T2M2FA_NOTIFY_NUMBER_CHANGE": True,
     "T2M2FA_NOTIFY_NEW_PC": False,
-    # {"lock" | "number_change" | "new_pc": "text with %(app)s and %(date)s"}: one GSM-7 SMS.
+    # {"lock" | "number_change" | "new_pc": "text with %(app)s and %(date)s"}: at most 3 SMS.
     "T2M2FA_NOTICE_TEXTS": None,
     # Languages of the pages and SMS when the extension selects the locale (see i18n.py).
-    "T2M2FA_LANGUAGES": ("en", "fr"),
+    "T2M2FA_LANGUAGES": ("en", "fr", "pl"),
     # How recent an administrator's last code must be for an admin action (step-up).
     "T2M2FA_ADMIN_STEP_UP": timedelta(minutes=15),
     # How recent the user's last code must be to change or remove a number on his Security
@@ -171,7 +171,7 @@ def _app_name(cfg: Mapping[str, Any], fallback: str) -> str:
     name = cfg["T2M2FA_APP_NAME"]
     if name is None:
         name = re.sub(r"[^A-Za-z0-9 ._-]", "", fallback)[:30] or "Login"
-    # The SMS must stay one GSM-7 segment: a short plain-ASCII name keeps it so.
+    # A code SMS must stay one segment: a short plain-ASCII name keeps it so.
     if not isinstance(name, str) or not _APP_NAME_RE.fullmatch(name):
         raise ConfigError("T2M2FA_APP_NAME must be 1-30 ASCII letters, digits, spaces or ._-")
     return str(name)
@@ -186,7 +186,7 @@ def _notify(cfg: Mapping[str, Any]) -> dict[Notice, bool]:
 
 
 def _notice_texts(cfg: Mapping[str, Any]) -> dict[str, str]:
-    """Each override must fill in and fit one GSM-7 SMS even with the longest app name."""
+    """Each override must fill in and fit three SMS even with the longest app name."""
     value = cfg["T2M2FA_NOTICE_TEXTS"] or {}
     kinds = {notice.value for notice in Notice}
     if not isinstance(value, Mapping) or not set(value) <= kinds:

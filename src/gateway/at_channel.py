@@ -4,7 +4,8 @@ There is no reader thread: the caller reads only while it waits for an answer, s
 unsolicited line can never be taken for, or slip into, another command. Bytes are decoded
 tolerantly, a ``>`` prompt is accepted with or without its space, and :meth:`AtChannel.resync`
 (ESC, then a marker command, before every operation) drains a late answer left by a timeout
-instead of letting it be read as the next command's reply.
+instead of letting it be read as the next command's reply. :meth:`AtChannel.synchronise`
+finds an autobauding modem (SIMCom, Quectel at power-up) by sending ``AT`` until ``OK``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ ESC = b"\x1b"
 CTRL_Z = b"\x1a"
 
 # Lines a modem prints by itself when it (re)starts (SIMCom, Quectel, Cinterion...).
-_BOOT_LINES = frozenset({"RDY", "SMS Ready", "Call Ready", "PB DONE", "^SYSSTART", "+CFUN: 1"})
+_BOOT_LINES = frozenset(
+    {"RDY", "SMS Ready", "Call Ready", "PB DONE", "^SYSSTART", "+CFUN: 1", "+CFUN: 0", "+CFUN: 4"}
+)
 # Prefixes of unsolicited lines, for commands whose answer has no prefix of its own.
 _URC_PREFIXES = (
     "+CMTI:", "+CMT:", "+CDSI:", "+CDS:", "+CBM", "+CREG:", "+CGREG:", "+CEREG:", "RING",
@@ -99,6 +102,8 @@ class AtChannel:
         self.late_references: deque[int] = deque(maxlen=32)
         #: Sees every line first; a line it returns True for is consumed (status reports).
         self.line_hook: Callable[[str], bool] | None = None
+        #: While True, boot lines are expected (the modem is being found) and not a reset sign.
+        self.booting = False
 
     def command(self, command: str, timeout: float, *, prefix: str | None = None) -> list[str]:
         """Send ``command`` and return its answer lines (without the final ``OK``).
@@ -201,6 +206,27 @@ class AtChannel:
             elif not self._is_echo(line, _MARKER):
                 self._stray(line)
 
+    def synchronise(self, attempts: int, wait: float) -> int:
+        """Send ``AT`` until the modem answers ``OK``: at most ``attempts`` times, ``wait``
+        seconds apart. Return how many it took.
+
+        An autobauding modem answers nothing, not even an echo, until it has found the baud
+        rate from the ``AT`` it receives (SIMCom: "send AT until OK"); then it may print its
+        boot lines, which :attr:`booting` keeps from being taken for a reset.
+
+        :raise AtTimeout: no ``OK`` after ``attempts`` tries.
+        """
+        for attempt in range(1, max(attempts, 1) + 1):
+            self.write(b"AT\r")
+            deadline = self._clock() + wait
+            while (line := self._read_line(deadline)) is not None:
+                if line.upper() == "AT":
+                    continue  # our echo (the echo setting is not known yet)
+                if line == "OK":
+                    return attempt
+                self._stray(line)
+        raise AtTimeout(f"AT ({attempts} tries)", [])
+
     def drain(self) -> None:
         """Read what the modem said by itself since the last command, without sending anything.
 
@@ -242,7 +268,9 @@ class AtChannel:
         return True
 
     def _unsolicited(self, line: str) -> None:
-        if line in _BOOT_LINES or line.startswith("+CPIN:"):
+        if self.booting:
+            log.debug("boot line while finding the modem: %s", _loggable(line))
+        elif line in _BOOT_LINES or line.startswith("+CPIN:"):
             log.warning("the modem printed %r: it has probably been reset", line)
             self.reset_seen = True
         else:

@@ -92,7 +92,8 @@ class SendError(GatewayError):
 
 # 3GPP TS 27.005 §3.2.5 and 24.011 Annex E-2: causes a later retry may cure.
 _TEMPORARY_CMS_CODES = frozenset(
-    {27, 38, 41, 42, 47, 98, 127, 300, 302, 314, 315, 331, 332, 500, 512, 513, 514, 515}
+    # 322: memory full; the gateway reads and deletes the stored SMS, then sending works again.
+    {27, 38, 41, 42, 47, 98, 127, 300, 302, 314, 315, 322, 331, 332, 500, 512, 513, 514, 515}
 )
 
 

@@ -60,6 +60,24 @@ class GatewayMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        self._received = Counter(
+            "gateway_received_total",
+            "SMS received by each modem (read off the SIM and stored).",
+            ["modem"],
+            registry=self.registry,
+        )
+        self._stuck = Counter(
+            "gateway_modem_stuck_total",
+            "Times a modem was found stuck and its --on-stuck command ran.",
+            ["modem"],
+            registry=self.registry,
+        )
+        self._alerts = Counter(
+            "gateway_alerts_total",
+            "Alerts raised, by condition (modem_stuck, sim_locked, no_registration, queue_stale).",
+            ["condition"],
+            registry=self.registry,
+        )
         self.registry.register(OutboxCollector(outbox))
 
     def watch(self, slots: Callable[[], Sequence[ModemSlot]], caps: SimCaps) -> None:
@@ -72,6 +90,15 @@ class GatewayMetrics:
 
     def delivery_report(self, outcome: str) -> None:
         self._reports.labels(outcome=outcome).inc()
+
+    def message_received(self, modem: str) -> None:
+        self._received.labels(modem=modem).inc()
+
+    def modem_stuck(self, modem: str) -> None:
+        self._stuck.labels(modem=modem).inc()
+
+    def alert(self, condition: str) -> None:
+        self._alerts.labels(condition=condition).inc()
 
 
 class OutboxCollector:
@@ -120,7 +147,7 @@ class ModemCollector:
 
     def collect(self) -> Iterable[Metric]:
         families = _modem_families()
-        state, signal, registered, sim_ready, info, used, limit = families
+        state, signal, registered, sim_ready, info, used, limit, stored, size = families
         for slot in self._slots():
             report, name = slot.report, slot.name
             for value in sorted({*MODEM_STATES, report.state}):
@@ -142,6 +169,10 @@ class ModemCollector:
                 ],
                 1,
             )
+            storage = slot.received.storage
+            if storage is not None:
+                stored.add_metric([name], storage.used)
+                size.add_metric([name], storage.total)
             use = slot.sim.use
             for cap in CAPS:
                 used.add_metric([name, cap], getattr(use, cap))
@@ -170,6 +201,8 @@ def _modem_families() -> list[GaugeMetricFamily]:
         ),
         gauge("gateway_sim_cap_used", "Sends (or recipients) the SIM used of each cap.", "cap"),
         gauge("gateway_sim_cap_limit", "Each cap's limit (absent when uncapped).", "cap"),
+        gauge("gateway_modem_sms_storage_used", "SMS in the SIM storage (AT+CPMS?), last read."),
+        gauge("gateway_modem_sms_storage_size", "SMS the SIM storage holds (AT+CPMS?)."),
     ]
 
 

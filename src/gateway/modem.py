@@ -7,85 +7,41 @@ python-gsmmodem-new only encodes the PDU (:mod:`gateway.sms_pdu`).
 from __future__ import annotations
 
 import errno
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 
 import serial
 
 from gateway import sim
-from gateway.at_channel import CTRL_Z, ESC, AtChannel, AtCommandError, AtTimeout, SerialPort
+from gateway.at_channel import AtChannel, AtCommandError, AtTimeout, SerialPort
 from gateway.errors import (
     ModemDisconnectedError,
     ModemError,
     ModemNotRespondingError,
-    Outcome,
     PortUnavailableError,
-    SendError,
-    classify_cms_error,
 )
+from gateway.incoming import IncomingLines, ReceivedSms, StorageUse, read_received
 from gateway.modem_reports import read_stored
+from gateway.modem_settings import ModemHealth, ModemSettings
 from gateway.modem_setup import ModemSetup
-from gateway.registration import REGISTERED_NAMES
+from gateway.modem_submit import submit_all
 from gateway.serial_url import open_port
 from gateway.sim_identity import SimIdentity, read_sim_identity
-from gateway.sms_pdu import SubmitPdu, build_submit_pdu
+from gateway.sms_pdu import build_submit_pdus
 from gateway.status_report import ReportLines, StatusReport
 
 #: How long one blocking read may wait: the granularity of every timeout.
 READ_POLL = 0.05
+#: ``+CMS ERROR: 322``: the SIM's message storage is full.
+MEMORY_FULL = 322
+#: Frozen, so every modem may share it.
+DEFAULT_SETTINGS = ModemSettings()
 
-
-@dataclass(frozen=True)
-class ModemSettings:
-    """Timeouts (seconds) and sending options of a :class:`Modem`.
-
-    :param command_timeout: answer to an ordinary command, and the ``>`` prompt.
-    :param registration_timeout: network registration at open.
-    :param send_timeout: the network's answer to a submitted message. Vendors give up to 120 s;
-        past it the outcome is *unknown* (the message may have gone out).
-    :param sim_ready_timeout: how long a busy SIM (``+CME ERROR: 14``) is waited for.
-    :param poll_interval: pause between two looks at a SIM or registration still changing.
-    :param validity: validity period put in each SMS (the code's lifetime), None for the SMS
-        centre's default. Rounded down to what TP-VP can say, and at least 5 minutes.
-    :param delivery_report: route status reports to the host (``AT+CNMI``, for
-        :meth:`Modem.take_reports`) and request one for each message unless :meth:`Modem.send`
-        says otherwise (operators may charge for them).
-    :param smsc: SMS centre to set with ``AT+CSCA`` when the SIM has none.
-    """
-
-    command_timeout: float = 10.0
-    registration_timeout: float = 60.0
-    send_timeout: float = 120.0
-    sim_ready_timeout: float = 20.0
-    poll_interval: float = 0.5
-    validity: timedelta | None = timedelta(minutes=5)
-    delivery_report: bool = False
-    smsc: str | None = None
-
-
-@dataclass(frozen=True)
-class ModemHealth:
-    """What :meth:`Modem.health` reports.
-
-    :param signal_dbm: received signal strength, None when the modem does not know.
-    :param registration: ``home``, ``roaming``, ``home (SMS only)``, ``searching``, ``denied``,
-        ``not registered``, ``radio off`` (``+CFUN: 0`` or ``4``; the next send switches it on)...
-    :param operator: network name, None when not registered.
-    :param sim: ``ready``, ``PIN required``, ``PUK required``, ``not inserted``, ``busy``, ...
-    """
-
-    signal_dbm: int | None
-    registration: str
-    operator: str | None
-    sim: str
-
-    @property
-    def registered(self) -> bool:
-        return self.registration in REGISTERED_NAMES
+__all__ = ["DEFAULT_SETTINGS", "READ_POLL", "Modem", "ModemHealth", "ModemSettings"]
 
 
 class Modem:
@@ -110,7 +66,7 @@ class Modem:
         *,
         baudrate: int = 115200,
         pin: str | None = None,
-        settings: ModemSettings = ModemSettings(),  # frozen, so sharing it is safe
+        settings: ModemSettings = DEFAULT_SETTINGS,
         serial_factory: Callable[..., SerialPort] = open_port,
     ) -> None:
         sim.check_pin(pin)
@@ -124,6 +80,12 @@ class Modem:
         self._setup: ModemSetup | None = None
         self._in_use = threading.Lock()
         self._reports = ReportLines()
+        self._incoming = IncomingLines()
+        #: The storage of received SMS as last read (:meth:`take_received`), None if unknown.
+        self.storage: StorageUse | None = None
+        # The concatenation reference, rolled per long message; a random start so that a
+        # restarted gateway does not reuse the reference of a message just sent.
+        self._concat_reference = secrets.randbelow(256)
 
     def open(self, *, wait_for_service: bool = True) -> None:
         """Open the port and initialise the modem.
@@ -138,7 +100,8 @@ class Modem:
         if self._channel is not None:
             raise RuntimeError("the modem is already open")
         channel = AtChannel(self._open_port())
-        channel.line_hook = self._reports.feed
+        channel.line_hook = self._take_line
+        self._incoming.pending = True
         self._channel = channel
         self._setup = ModemSetup(channel, self.port, self._pin, self.settings)
         try:
@@ -158,9 +121,11 @@ class Modem:
         validity: timedelta | None = None,
         status_report: bool | None = None,
     ) -> int:
-        """Send one SMS and return the network's message reference (TP-MR, 0-255).
+        """Send one message and return the network's message reference (TP-MR, 0-255).
 
-        GSM-7 text goes as is, other text as UCS-2; it must fit one SMS.
+        GSM-7 text goes as is, other text as UCS-2; a text longer than one SMS goes as
+        concatenated segments (at most :attr:`ModemSettings.max_segments`), and the reference
+        returned is the last segment's.
 
         :param number: destination, international (``+32470123456``) or national digits.
         :param validity: overrides :attr:`ModemSettings.validity` for this message.
@@ -168,24 +133,33 @@ class Modem:
             :attr:`ModemSettings.delivery_report`.
         :raise SendError: the message was refused (``outcome`` temporary or permanent, with the
             ``+CMS ERROR`` code) or may have gone out (``outcome`` unknown: do not resend).
+            A refusal after the first segment keeps its outcome: a retry sends every segment
+            again, under a new reference.
         :raise ModemError: the modem failed (disconnected, or reset and not re-initialised).
         """
-        pdu = build_submit_pdu(
+        pdus = build_submit_pdus(
             number,
             text,
             validity=validity if validity is not None else self.settings.validity,
             status_report=(
                 self.settings.delivery_report if status_report is None else status_report
             ),
+            reference=self._concat_reference,
+            max_segments=self.settings.max_segments,
         )
+        if len(pdus) > 1:
+            self._concat_reference = (self._concat_reference + 1) % 256
         with self._exclusive_use() as setup:
             self.smsc = setup.ensure_service()
-            return self._submit(pdu)
+            return submit_all(self._require_channel(), pdus, self.settings, self._refused)
 
     def health(self) -> ModemHealth:
         """Signal, registration, operator and SIM state, read now."""
         with self._exclusive_use() as setup:
             setup.ensure_link()
+            # Also a time to look at the SIM storage: an SMS that came while the modem was
+            # restarting was stored without a +CMTI we could see.
+            self._incoming.pending = True
             return ModemHealth(
                 signal_dbm=setup.signal_dbm(),
                 registration=(
@@ -216,6 +190,26 @@ class Modem:
             self._reports.reports.clear()
             return reports
 
+    def take_received(self) -> list[ReceivedSms]:
+        """The SMS received since the last call, read and deleted from the SIM storage.
+
+        Reads the storage at the first call after :meth:`open`, after each ``+CMTI``, after a
+        health check and after a send refused for a full memory; otherwise only what the
+        modem said since the last command is read, without sending anything. Updates
+        :attr:`storage`. Call it between sends.
+        """
+        with self._exclusive_use():
+            self._require_channel().drain()
+            if not self._incoming.pending:
+                return []
+            self._incoming.pending = False
+            received, self.storage = read_received(self._reports_run, self._reports)
+            return received
+
+    def _take_line(self, line: str) -> bool:
+        """Status-report and incoming-SMS lines, wherever they come (even inside a send)."""
+        return self._reports.feed(line) or self._incoming.feed(line)
+
     def _reports_run(self, command: str) -> list[str]:
         return self._require_channel().command(command, self.settings.command_timeout)
 
@@ -243,44 +237,12 @@ class Modem:
     ) -> None:
         self.close()
 
-    def _submit(self, pdu: SubmitPdu) -> int:
-        channel = self._require_channel()
-        command = f"AT+CMGS={pdu.tpdu_length}"
-        channel.write(command.encode("ascii") + b"\r")
-        try:
-            channel.wait_prompt(command, self.settings.command_timeout)
-        except AtTimeout:
-            channel.write(ESC)
-            raise SendError(
-                "no '>' prompt from the modem; nothing was sent", outcome=Outcome.TEMPORARY
-            ) from None
-        except AtCommandError as exc:
-            raise self._refusal(exc) from None
-        channel.write(pdu.hex.encode("ascii") + CTRL_Z)
-        try:
-            lines = channel.collect(command, self.settings.send_timeout, prefix="+CMGS:")
-        except AtTimeout as exc:
-            channel.write(ESC)
-            if exc.lines:  # the reference came, only the final OK is missing: it went out
-                return _reference(exc.lines)
-            raise SendError(
-                f"no answer within {self.settings.send_timeout:g} s: the message may have gone out",
-                outcome=Outcome.UNKNOWN,
-            ) from None
-        except AtCommandError as exc:
-            raise self._refusal(exc) from None
-        return _reference(lines)
-
-    def _refusal(self, exc: AtCommandError) -> SendError:
-        if exc.kind == "CMS" and exc.code is not None:
-            return SendError(
-                f"the modem refused the message (+CMS ERROR: {exc.code})",
-                outcome=classify_cms_error(exc.code),
-                cms_code=exc.code,
-            )
+    def _refused(self, exc: AtCommandError) -> None:
+        """What a refusal says about the modem's state."""
+        if exc.kind == "CMS" and exc.code == MEMORY_FULL:
+            self._incoming.pending = True  # read and delete what fills it before the retry
         if exc.kind is None:  # numeric errors were switched on: the modem may have been reset
             self._require_channel().reset_seen = True
-        return SendError(f"the modem refused the message ({exc})", outcome=Outcome.TEMPORARY)
 
     @contextmanager
     def _exclusive_use(self) -> Iterator[ModemSetup]:
@@ -320,16 +282,6 @@ class Modem:
             )
         except (serial.SerialException, OSError, ValueError) as exc:  # ValueError: bad URL
             raise PortUnavailableError(_port_problem(self.port, exc)) from None
-
-
-def _reference(lines: list[str]) -> int:
-    """The TP-MR of ``+CMGS: <mr>[,<scts>|<ackpdu>]``."""
-    field = lines[-1][len("+CMGS:") :].split(",")[0].strip()
-    if not field.isdigit():
-        raise SendError(
-            "the message was accepted but its reference is unreadable", outcome=Outcome.UNKNOWN
-        )
-    return int(field)
 
 
 def _port_problem(port: str, exc: BaseException) -> str:

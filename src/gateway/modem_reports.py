@@ -21,7 +21,9 @@ log = logging.getLogger("gateway.modem")
 Run = Callable[[str], list[str]]
 
 #: Tried in order; the first the modem accepts is kept.
-ROUTES = ("AT+CNMI=2,0,0,1,0", "AT+CNMI=2,0,0,2,0", "AT+CNMI=1,0,0,2,0")
+#: ``<mt>=1`` in each: incoming SMS are stored and announced (``+CMTI``), see
+#: :mod:`gateway.incoming`.
+ROUTES = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=1,1,0,2,0")
 
 
 def route_reports(run: Run) -> str | None:

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from gateway import sim
-from gateway.at_channel import AtChannel, AtCommandError
+from gateway.at_channel import AtChannel, AtCommandError, AtTimeout
 from gateway.errors import ModemError, NoNetworkError, NoSmsCentreError, SimBusyError
 from gateway.modem_reports import route_reports
 from gateway.registration import REGISTRATION_QUERIES, Registration, parse_registration
@@ -39,7 +39,9 @@ _BUSY_BACKOFF_CAP = 8
 
 _OPTIONAL_SERVICE_SETUP = (
     'AT+CSCS="GSM"',  # string parameters (the SMS centre) as plain text
-    "AT+CNMI=0,0,0,0,0",  # a send-only gateway wants no incoming-SMS or report lines
+    # Incoming SMS stored and announced by +CMTI (gateway.incoming), no report lines; with
+    # delivery reports, route_reports sets <ds> as well.
+    "AT+CNMI=2,1,0,0,0",
 )
 
 
@@ -67,11 +69,20 @@ class ModemSetup:
         self._unsupported: set[str] = set()
 
     def start(self) -> None:
-        """Find the modem (skipping whatever it said before), switch echo off and errors on."""
+        """Find the modem (``AT`` until ``OK``, skipping whatever it says meanwhile, boot lines
+        included), switch echo off and errors on."""
         channel = self._channel
-        channel.reset_seen = False
         channel.echo_expected = True
-        channel.resync(self._settings.command_timeout)
+        channel.booting = True
+        try:
+            settings = self._settings
+            tries = channel.synchronise(settings.autobaud_attempts, settings.autobaud_wait)
+            if tries > 1:
+                log.info("the modem on %s answered AT after %d tries", self._device, tries)
+            channel.resync(settings.command_timeout)
+        finally:
+            channel.booting = False
+        channel.reset_seen = False
         self.run("ATE0")
         channel.echo_expected = False
         self.run("AT+CMEE=1")
@@ -109,7 +120,14 @@ class ModemSetup:
         echo) is read before we decide, so a reset is seen before the next send, not during.
         """
         channel = self._channel
-        if channel.resync(self._settings.command_timeout) != 1:
+        try:
+            cmee = channel.resync(self._settings.command_timeout)
+        except AtTimeout:
+            # Silence: an autobauding modem that restarted answers only once found again.
+            channel.synchronise(self._settings.autobaud_attempts, self._settings.autobaud_wait)
+            log.warning("the modem on %s answered again after a silence", self._device)
+            cmee = -1
+        if cmee != 1:
             channel.reset_seen = True  # numeric errors are off again: settings were lost
         if channel.reset_seen:
             log.warning("re-initialising the modem on %s after a reset", self._device)

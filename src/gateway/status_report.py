@@ -247,6 +247,10 @@ class ReportLines:
             return True
         return False
 
+    def add_pdu(self, hex_pdu: str) -> None:
+        """Decode a report found in the storage of received SMS (some modems keep them there)."""
+        self._add(lambda: decode_report_pdu(hex_pdu))
+
     def add_stored(self, lines: list[str]) -> None:
         """Decode the answer of ``AT+CMGR`` for a stored report (PDU or text mode)."""
         if len(lines) >= 2 and lines[0].startswith("+CMGR:"):

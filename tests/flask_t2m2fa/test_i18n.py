@@ -33,7 +33,7 @@ from t2m2fa_support import (
 from flask_t2m2fa.i18n import DOMAIN, TRANSLATIONS
 from flask_t2m2fa.rules import codes, notices, phones
 from flask_t2m2fa.rules.notices import Notice
-from flask_t2m2fa.rules.sms_text import fits_one_segment
+from flask_t2m2fa.rules.sms_text import encoding, fits_one_segment
 from flask_t2m2fa.testing import RecordingSender
 from flask_t2m2fa.web import step_up
 
@@ -60,7 +60,8 @@ def french() -> Translations:
 @pytest.mark.parametrize(
     "name",
     ["flask_t2m2fa.pot", "en/LC_MESSAGES/flask_t2m2fa.mo", "fr/LC_MESSAGES/flask_t2m2fa.mo",
-     "en/LC_MESSAGES/flask_t2m2fa.po", "fr/LC_MESSAGES/flask_t2m2fa.po"],
+     "en/LC_MESSAGES/flask_t2m2fa.po", "fr/LC_MESSAGES/flask_t2m2fa.po",
+     "pl/LC_MESSAGES/flask_t2m2fa.po", "pl/LC_MESSAGES/flask_t2m2fa.mo"],
 )  # fmt: skip
 def test_the_package_ships_the_catalogues(name: str) -> None:
     assert resources.files("flask_t2m2fa").joinpath("translations", *name.split("/")).is_file()
@@ -84,7 +85,7 @@ def test_the_french_code_sms_is_gsm7_in_one_segment() -> None:
     template = french().gettext(codes.SMS_TEMPLATE)
     assert template != codes.SMS_TEMPLATE
     text = codes.sms_text(LONGEST_APP, "12345678", 10, template)
-    assert fits_one_segment(text) and "12345678" in text
+    assert fits_one_segment(text) and encoding(text) == "gsm7" and "12345678" in text
 
 
 @pytest.mark.parametrize("notice", list(Notice))
@@ -92,7 +93,8 @@ def test_each_french_notice_is_gsm7_in_one_segment(notice: Notice) -> None:
     template = french().gettext(notices.TEXTS[notice])
     assert template != notices.TEXTS[notice]
     moment = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
-    assert fits_one_segment(notices.render(template, app_name=LONGEST_APP, moment=moment))
+    text = notices.render(template, app_name=LONGEST_APP, moment=moment)
+    assert fits_one_segment(text) and encoding(text) == "gsm7"
 
 
 def test_the_english_sms_text_is_unchanged() -> None:

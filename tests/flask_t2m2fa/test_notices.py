@@ -15,7 +15,7 @@ from flask_t2m2fa.config import ConfigError, load
 from flask_t2m2fa.models import AuditEvent
 from flask_t2m2fa.rules import notices
 from flask_t2m2fa.rules.notices import Notice, NoticeTextError
-from flask_t2m2fa.rules.sms_text import fits_one_segment, gsm7_septets
+from flask_t2m2fa.rules.sms_text import fits_one_segment, gsm7_septets, segments
 from flask_t2m2fa.testing import RecordingSender
 
 LOCK_AFTER_THREE = {"T2M2FA_MAX_FAILURES_PER_30_DAYS": 3}
@@ -40,11 +40,17 @@ def test_notice_texts_are_one_gsm7_segment_with_the_longest_app_name(notice: Not
     assert "x" * 30 in text and "2026-12-31 23:59 UTC" in text
 
 
-def test_a_text_that_is_not_gsm7_or_too_long_is_refused() -> None:
-    assert gsm7_septets("ça") is None  # ç has no GSM-7 form
+def test_a_notice_longer_than_three_sms_is_refused() -> None:
+    assert gsm7_septets("ça") is None  # ç has no GSM-7 form: UCS-2
     assert gsm7_septets("€") == 2  # extension table: two septets
+    assert segments("a" * 160) == 1 and segments("a" * 161) == 2 and segments("a" * 459) == 3
+    assert segments("ł" * 70) == 1 and segments("ł" * 71) == 2 and segments("ł" * 201) == 3
+    notices.render("%(app)s " + "a" * 457, app_name="X", moment=MOMENT)  # 459: 3 GSM-7 SMS
+    notices.render("%(app)s " + "ł" * 199, app_name="X", moment=MOMENT)  # 201: 3 UCS-2 SMS
     with pytest.raises(NoticeTextError):
-        notices.render("%(app)s " + "a" * 160, app_name="X", moment=MOMENT)
+        notices.render("%(app)s " + "a" * 458, app_name="X", moment=MOMENT)
+    with pytest.raises(NoticeTextError):
+        notices.render("%(app)s " + "ł" * 200, app_name="X", moment=MOMENT)
     with pytest.raises(NoticeTextError):
         notices.render("%(app)s %(code)s", app_name="X", moment=MOMENT)
 
@@ -120,8 +126,8 @@ def test_a_host_overrides_a_notice_text(
     assert notices_sent(sms)[0].text.startswith("hostapp: new PC 2026-")
 
 
-def test_an_override_that_does_not_fit_one_sms_is_refused_at_start(app: Flask) -> None:
-    config = {**app.config, "T2M2FA_NOTICE_TEXTS": {"lock": "%(app)s " + "é" * 150}}
+def test_an_override_that_does_not_fit_three_sms_is_refused_at_start(app: Flask) -> None:
+    config = {**app.config, "T2M2FA_NOTICE_TEXTS": {"lock": "%(app)s " + "ł" * 180}}
     with pytest.raises(ConfigError, match="T2M2FA_NOTICE_TEXTS"):
         load(config, app_name="x")
     with pytest.raises(ConfigError, match="T2M2FA_NOTICE_TEXTS"):

@@ -107,3 +107,31 @@ def test_run_help_points_to_the_pin_environment_variable() -> None:
     # A PIN in argv is visible to every user of the machine.
     result = CliRunner().invoke(main, ["run", "--help"])
     assert "T2M2FA_GATEWAY_PIN" in result.output
+
+
+def test_run_wires_the_operator_hooks(db_url: str, tmp_path: Path) -> None:
+    """``--on-stuck`` for a hung modem, ``--on-received`` for a reply on a working one."""
+    stuck_log, received_log = tmp_path / "stuck.log", tmp_path / "received.log"
+    with (
+        FakeModem(tmp_path / "hung", Faults(mute=True)) as hung,
+        FakeModem(tmp_path / "live") as live,
+    ):
+        hooks = [
+            *("--stuck-after-failures", "1", "--hook-window", "3600"),
+            *("--on-stuck", f'echo "$T2M2FA_MODEM_PORT" >> {stuck_log}'),
+            *("--on-received", f'(cat; echo " $T2M2FA_SENDER_MASKED") >> {received_log}'),
+        ]
+        modems = ["--modem", hung.device, "--modem", live.device]
+        worker = gateway("run", "--database", db_url, *modems, *hooks)
+        try:
+            live.receive("+32470555666", "STOP")
+            deadline = time.monotonic() + 60
+            while not (stuck_log.exists() and received_log.exists()):
+                assert time.monotonic() < deadline and worker.poll() is None, "no hook ran"
+                time.sleep(0.1)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+    assert stuck_log.read_text() == f"{hung.device}\n"  # once: the window is an hour
+    assert received_log.read_text() == "STOP +•••66\n"

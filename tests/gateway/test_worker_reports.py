@@ -77,7 +77,7 @@ def test_a_delivery_report_marks_the_message_delivered(bench: Bench) -> None:
     assert status.delivery_report_at is not None and not status.not_delivered
     (message,) = bench.fake.inbox.messages()
     assert message.status_report_requested
-    assert "AT+CNMI=2,0,0,1,0" in bench.fake.commands  # routed as +CDS
+    assert "AT+CNMI=2,1,0,1,0" in bench.fake.commands  # routed as +CDS
 
 
 def test_not_delivered_with_its_reason_through_stored_reports(bench: Bench) -> None:
@@ -90,7 +90,7 @@ def test_not_delivered_with_its_reason_through_stored_reports(bench: Bench) -> N
     assert status.not_delivered and status.delivery_reason == "validity period expired"
     assert status.state is DeliveryState.SENT
     commands = bench.fake.commands
-    assert "AT+CNMI=2,0,0,2,0" in commands and "AT+CMGD=1" in commands
+    assert "AT+CNMI=2,1,0,2,0" in commands and "AT+CMGD=1" in commands
 
 
 def test_only_the_configured_kinds_ask_for_a_report(bench: Bench) -> None:

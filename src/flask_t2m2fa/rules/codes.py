@@ -63,14 +63,15 @@ def matches(
 
 
 #: The English code SMS (the message id of the catalogues); ``%(app)s``, ``%(code)s``,
-#: ``%(minutes)s``. Every translation must stay one GSM-7 segment (a test checks each).
+#: ``%(minutes)s``. Every translation must stay one SMS: 160 GSM-7 septets, or 70 UCS-2
+#: characters for a language GSM-7 cannot carry (a test checks each, with the longest app name).
 SMS_TEMPLATE = N_(
     "%(app)s: your login code is %(code)s. It expires in %(minutes)s min. Never share this code."
 )
 
 
 def sms_text(app_name: str, code: str, lifetime_minutes: int, template: str = SMS_TEMPLATE) -> str:
-    """The SMS body: app name, code, lifetime and "do not share"; one GSM-7 segment.
+    """The SMS body: app name, code, lifetime and "do not share"; one SMS.
 
     ``template`` is :data:`SMS_TEMPLATE` or its translation (the caller translates: rules
     know no locale).

@@ -1,4 +1,4 @@
-"""Notices (DESIGN R-47): what the user is told by SMS, when, and that it fits one GSM-7 SMS.
+"""Notices (DESIGN R-47): what the user is told by SMS, when, and that it fits three SMS.
 
 A notice goes to the user's *verified* number when his second factor is locked, when his number
 changes (to the old number) and when a new PC is remembered for him. It never carries a code,
@@ -6,8 +6,8 @@ a link that logs in, or a full number. Each kind can be switched off by the host
 
 The texts are templates with ``%(app)s`` and ``%(date)s``; the English ones below are the
 message ids of the translation catalogues (marked with ``N_`` for extraction). A host overrides
-a text through ``T2M2FA_NOTICE_TEXTS``; any text, translated or overridden, must still encode
-in GSM-7 and fit one segment (:func:`render` checks it).
+a text through ``T2M2FA_NOTICE_TEXTS``; any text, translated or overridden, must fit three
+concatenated SMS, GSM-7 or UCS-2 (:func:`render` checks it).
 
 Pure functions: no Flask, no database.
 """
@@ -18,7 +18,7 @@ import enum
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from .sms_text import fits_one_segment
+from .sms_text import NOTICE_MAX_SEGMENTS, fits_segments
 
 
 def N_(text: str) -> str:
@@ -59,7 +59,7 @@ DEFAULT_SWITCHES: dict[Notice, bool] = {
 
 
 class NoticeTextError(ValueError):
-    """A notice text does not fit one GSM-7 SMS, or uses an unknown placeholder."""
+    """A notice text does not fit three SMS, or uses an unknown placeholder."""
 
 
 #: A date as long as any :func:`date_text` (to check a text's length once, at start-up).
@@ -72,13 +72,15 @@ def date_text(moment: datetime) -> str:
 
 
 def render(template: str, *, app_name: str, moment: datetime) -> str:
-    """Fill ``template``; raise :class:`NoticeTextError` unless it is one GSM-7 segment."""
+    """Fill ``template``; raise :class:`NoticeTextError` unless it fits three SMS."""
     try:
         text = template % {"app": app_name, "date": date_text(moment)}
     except (KeyError, ValueError, TypeError) as exc:
         raise NoticeTextError(f"a notice text may use only %(app)s and %(date)s: {exc}") from exc
-    if not fits_one_segment(text):
-        raise NoticeTextError("a notice must encode in GSM-7 and fit one SMS (160 characters)")
+    if not fits_segments(text, NOTICE_MAX_SEGMENTS):
+        raise NoticeTextError(
+            f"a notice must fit {NOTICE_MAX_SEGMENTS} SMS (459 GSM-7 or 201 UCS-2 characters)"
+        )
     return text
 
 

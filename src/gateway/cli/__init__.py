@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import click
 
-from gateway.cli import fake_commands, key_commands, modem_commands, worker_commands
+from gateway.cli import (
+    fake_commands,
+    key_commands,
+    modem_commands,
+    received_command,
+    worker_commands,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,5 +22,5 @@ def main() -> None:
     """Send SMS through GSM modems, and run the loopback modem for tests and demos."""
 
 
-for _module in (fake_commands, key_commands, modem_commands, worker_commands):
+for _module in (fake_commands, key_commands, modem_commands, received_command, worker_commands):
     _module.register(main)

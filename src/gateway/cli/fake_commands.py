@@ -92,6 +92,20 @@ _state_option = click.option(
 @click.option(
     "--status-urcs", is_flag=True, help="ZTE/Huawei status lines around the prompt and +CMGS."
 )
+@click.option(
+    "--cmti-during-send", is_flag=True, help="An SMS arrives (+CMTI) inside each AT+CMGS."
+)
+@click.option(
+    "--storage-full", is_flag=True, help="SIM storage full: sends fail with +CMS ERROR: 322."
+)
+@click.option("--mute", is_flag=True, help="A hung modem: reads commands, answers nothing.")
+@click.option(
+    "--autobaud",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Autobauding modem: the first N command lines get no answer, boot lines follow.",
+)
 def fake_modem_command(
     state_dir: Path,
     name: str | None,
@@ -193,11 +207,13 @@ def _format(message: DeliveredMessage, *, as_json: bool, full_numbers: bool) -> 
                 "validity_seconds": validity,
                 "status_report_requested": message.status_report_requested,
                 "modem": message.modem,
+                "segments": message.segments,
             },
             ensure_ascii=False,
         )
     when = message.received_at.strftime("%Y-%m-%d %H:%M:%SZ")
-    return f"{when}  {to}  ref {message.reference}  {message.encoding}  {message.text}"
+    sms = f"{message.encoding} ×{message.segments}" if message.segments > 1 else message.encoding
+    return f"{when}  {to}  ref {message.reference}  {sms}  {message.text}"
 
 
 def mask_number(number: str) -> str:

@@ -6,15 +6,18 @@ import logging
 import signal
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 import sqlalchemy as sa
 
 from gateway.cli.common import OneLineErrorCommand
 from gateway.cli.fake_commands import DEFAULT_STATE_DIR
+from gateway.cli.hook_options import hook_options, hooks_of, stuck_policy
 from gateway.cli.key_commands import key_file_option, load_keys
 from gateway.cli.metrics_option import metrics_options, served_metrics
 from gateway.cli.report_options import delivery_report_options, report_config
@@ -22,6 +25,7 @@ from gateway.cli.worker_modems import loopback_modems, serial_modems
 from gateway.modem import ModemSettings
 from gateway.outbox import Outbox, OutboxKeys, RetryPolicy
 from gateway.worker import ModemSpec, SimCaps, SlotConfig, Worker, WorkerConfig
+from gateway.worker.hooks import received_command
 
 database_option = click.option(
     "--database",
@@ -113,6 +117,7 @@ def _cap(value: int) -> int | None:
 )
 @metrics_options
 @delivery_report_options
+@hook_options
 @click.option("--log-level", default="INFO", show_default=True)
 def run_command(
     database: str,
@@ -132,6 +137,7 @@ def run_command(
     delivery_reports: frozenset[str],
     delivery_report_window: float,
     log_level: str,
+    **hook_settings: Any,
 ) -> None:
     """Send queued SMS through the modems until SIGTERM (which finishes the send in flight)."""
     if not ports and not fake:
@@ -145,7 +151,8 @@ def run_command(
     # The lease outlives the slowest send, so a live worker never loses a message it is sending.
     lease = timedelta(seconds=send_timeout + 4 * settings.command_timeout)
     reports = report_config(delivery_reports, delivery_report_window)
-    config = WorkerConfig(slot=SlotConfig(lease=lease, caps=caps, reports=reports))
+    on_received = hook_settings.pop("on_received")
+    config = _worker_config(SlotConfig(lease=lease, caps=caps, reports=reports), **hook_settings)
     outbox = _open_outbox(database, keys, RetryPolicy(max_attempts=max_attempts))
     with ExitStack() as stack:
         metrics = stack.enter_context(served_metrics(outbox, metrics_host, metrics_port))
@@ -156,7 +163,8 @@ def run_command(
             )
             modems += stack.enter_context(loopbacks)
             click.echo(f"{fake} loopback modem(s); inbox in {fake_state}", err=True)
-        worker = Worker(outbox, modems, config=config, observer=metrics)
+        hook = received_command(on_received, config.hooks.timeout) if on_received else None
+        worker = Worker(outbox, modems, config=config, observer=metrics, on_received=hook)
         if metrics is not None:
             metrics.watch(lambda: worker.slots, caps)
         with _stop_on_signals(worker):
@@ -164,6 +172,30 @@ def run_command(
     outbox.engine.dispose()
     if not ok:
         raise NeedsOperatorError("every modem needs an operator (PIN, PUK or SIM); see the log")
+
+
+def _worker_config(
+    slot: SlotConfig,
+    *,
+    on_stuck: str | None,
+    on_alert: str | None,
+    stuck_after_failures: int,
+    stuck_after: float,
+    hook_window: float,
+    alert_no_registration: float,
+    alert_queue_age: float,
+) -> WorkerConfig:
+    """The worker's settings with the operator hooks and their thresholds."""
+    slot = replace(
+        slot,
+        stuck=stuck_policy(stuck_after_failures, stuck_after, hook_window),
+        no_registration_for=timedelta(seconds=alert_no_registration),
+    )
+    return WorkerConfig(
+        slot=slot,
+        hooks=hooks_of(on_stuck, on_alert, hook_window),
+        queue_alert_after=timedelta(seconds=alert_queue_age),
+    )
 
 
 def _open_outbox(database: str, keys: OutboxKeys, policy: RetryPolicy) -> Outbox:

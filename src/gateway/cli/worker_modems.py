@@ -23,7 +23,9 @@ def serial_modems(
 ) -> list[ModemSpec]:
     """One spec per serial port; each reopen makes a fresh :class:`Modem`."""
     return [
-        ModemSpec(modem_name(port), functools.partial(Modem, port, pin=pin, settings=settings))
+        ModemSpec(
+            modem_name(port), functools.partial(Modem, port, pin=pin, settings=settings), port
+        )
         for port in ports
     ]
 
@@ -49,4 +51,4 @@ def _loopback_spec(fake: FakeModem, settings: ModemSettings) -> ModemSpec:
         # Read at each reopen: a replugged loopback modem gets a new pty.
         return Modem(fake.device, settings=settings)
 
-    return ModemSpec(modem_name(fake.name or fake.device), factory)
+    return ModemSpec(modem_name(fake.name or fake.device), factory, fake.device)

@@ -6,13 +6,16 @@ A transport feeds it what the TE wrote and calls :meth:`AtEngine.tick` when
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from gateway.fake import device, sms
+from gateway.fake import device, incoming, sms, storage
+from gateway.fake.autobaud import Autobaud
 from gateway.fake.faults import STATUS_URCS, Faults
+from gateway.fake.incoming import Received
 from gateway.fake.reports import Report, ReportQueue
 from gateway.fake.state import AtError, ModemState, Prompt
 from gateway.fake.syntax import AtSyntaxError, split_line
@@ -21,6 +24,9 @@ CTRL_Z, ESC, CR, LF, BACKSPACE, DELETE = 0x1A, 0x1B, 0x0D, 0x0A, 0x08, 0x7F
 MAX_LINE = 2048
 HANDLERS = {**device.HANDLERS, **sms.HANDLERS}
 BOOT_URCS = ("RDY", "+CFUN: 1", "+CPIN: {sim}", "SMS Ready")
+
+#: Who answers "STOP" in the middle of a send (``Faults.cmti_during_send``).
+REPLIER = "+32470999888"
 
 #: Called with each message the network accepted and its TP-MR.
 Deliver = Callable[[sms.Submitted, int], None]
@@ -64,6 +70,8 @@ class AtEngine:
         self._pending: _Pending | None = None
         self._late_final = b""  # an answer's final result held back until the next line
         self._reports = ReportQueue()
+        self._autobaud = Autobaud(faults.autobaud)
+        self._concat_references = itertools.count(1)  # of long SMS received
 
     @property
     def faults(self) -> Faults:
@@ -113,15 +121,33 @@ class AtEngine:
         self._held.clear()
         self._late_final = b""
         self.state.reboot()
+        self._autobaud = Autobaud(self.faults.autobaud)
+        if self._autobaud.searching:  # an autobauding modem says nothing until it found the rate
+            return
         for urc in BOOT_URCS if announce else ():
             self.send_urc(urc.format(sim=self.state.sim_status()).encode())
+
+    def receive(self, message: Received) -> int | None:
+        """An SMS arrives from the network: stored on the SIM (a long one as its segments) and,
+        as ``AT+CNMI`` ``<mt>=1`` asks, each announced by ``+CMTI``. The last index, or None
+        when the storage was full (the rest is lost)."""
+        parts = incoming.split(message.text, next(self._concat_references))
+        index = None
+        for part in parts or [message]:
+            stored = replace(part, sender=message.sender, sent_at=message.sent_at)
+            index = self.state.store_received(stored)
+            if index is None:
+                return None
+            if self.state.settings.cnmi[1] == 1:
+                self.send_urc(f'+CMTI: "SM",{index}'.encode())
+        return index
 
     def send_urc(self, line: bytes) -> None:
         """Write an unsolicited result line now."""
         self._write(b"\r\n" + line + b"\r\n")
 
     def _echo(self, byte: int) -> None:
-        if self.state.settings.echo and not self.faults.mute:
+        if self.state.settings.echo and not self.faults.mute and not self._autobaud.searching:
             self._write(bytes([byte]))
 
     def _command_byte(self, byte: int) -> None:
@@ -166,7 +192,7 @@ class AtEngine:
             return
         text = text[start:]
         self.commands.append(text)
-        if self.faults.mute:
+        if self.faults.mute or self._autobaud.lose():
             return
         info: list[str] = []
         try:
@@ -220,6 +246,8 @@ class AtEngine:
             else:
                 out += {"OK": "0\r", "ERROR": "4\r"}.get(result, f"{result}\r\n")
         self._write(out.encode("utf-8"))
+        for line in self._autobaud.boot_lines(self.state.sim_status()):
+            self.send_urc(line.encode())
 
     def _submit(self, prompt: Prompt, body: str) -> None:
         try:
@@ -246,8 +274,10 @@ class AtEngine:
         reference = self.state.take_reference()
         self._deliver(submitted, reference)  # in the inbox before the TE reads +CMGS
         if self.faults.urc_during_send:
-            index = sms.store_status_report(self.state, reference, submitted.to)
+            index = storage.store_status_report(self.state, reference, submitted.to)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
+        if self.faults.cmti_during_send:
+            self.receive(Received(REPLIER, "STOP", self.state.now()))
         self._status_urcs()
         answer = f"+CMGS: {reference}"
         if self.faults.cmgs_with_scts:
@@ -271,7 +301,7 @@ class AtEngine:
     def _route_report(self, report: Report) -> None:
         ds = self.state.settings.cnmi[3]
         if ds == 2:
-            index = sms.store_report(self.state, report)
+            index = storage.store_report(self.state, report)
             self.send_urc(f'+CDSI: "SR",{index}'.encode())
         elif ds == 1:
             self.send_urc(report.cds(self.state.settings.text_mode).encode())

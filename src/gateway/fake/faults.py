@@ -58,6 +58,11 @@ class Faults:
     cmgs_with_scts: bool = False
     #: Emit a ``+CDSI`` status-report indication between the submit and the ``+CMGS`` answer.
     urc_during_send: bool = False
+    #: An SMS arrives (``+CMTI``) between the submit and the ``+CMGS`` answer of each send.
+    cmti_during_send: bool = False
+    #: The SIM's message storage is full at power-up (operator messages): sends fail with
+    #: ``+CMS ERROR: 322`` (memory full) until messages are deleted.
+    storage_full: bool = False
     #: After each send that asked for one, report delivery as ``AT+CNMI`` ``<ds>`` says
     #: (``+CDSI`` with ds=2, ``+CDS`` with ds=1), in the ``AT+CMGF`` mode of the moment.
     status_reports: bool = False
@@ -70,6 +75,11 @@ class Faults:
     report_routes: tuple[int, ...] = (0, 1, 2)
     #: Read commands but answer nothing at all.
     mute: bool = False
+    #: An autobauding modem (SIMCom SIM800, many Quectel at power-up): the first ``autobaud``
+    #: command lines after power-up get no answer and no echo, as if the baud rate were not
+    #: yet known; the next is answered, followed by the boot lines (``+CFUN: 1``,
+    #: ``+CPIN: READY``, ``Call Ready``, ``SMS Ready``; no ``RDY`` when autobauding).
+    autobaud: int = 0
     # Field behaviours of real modems (python-gsmmodem's recorded dialogues and issues):
     #: ``+CFUN`` at power-up: 0 or 4 keep the radio off until ``AT+CFUN=1`` (Qualcomm/ZTE
     #: sticks, D-Link DWM-157; python-gsmmodem #10/#11, Gammu #395).

@@ -23,9 +23,12 @@ CREATE TABLE IF NOT EXISTS delivered (
     encoding TEXT NOT NULL,
     validity_seconds REAL,
     status_report_requested INTEGER NOT NULL,
-    modem TEXT NOT NULL
+    modem TEXT NOT NULL,
+    segments INTEGER NOT NULL DEFAULT 1
 )
 """
+# Inbox files made before long messages were reassembled lack the segment count.
+_ADD_SEGMENTS = "ALTER TABLE delivered ADD COLUMN segments INTEGER NOT NULL DEFAULT 1"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class DeliveredMessage:
     validity: timedelta | None
     status_report_requested: bool
     modem: str
+    #: How many SMS the message took (concatenated segments put back together).
+    segments: int = 1
 
 
 class Inbox:
@@ -61,6 +66,9 @@ class Inbox:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(delivered)")}
+        if "segments" not in columns:
+            conn.execute(_ADD_SEGMENTS)
         return conn
 
     @contextmanager
@@ -90,7 +98,8 @@ class Inbox:
             with self._writer as conn:
                 conn.execute(
                     "INSERT INTO delivered (to_number, text, received_at, reference, encoding,"
-                    " validity_seconds, status_report_requested, modem) VALUES (?,?,?,?,?,?,?,?)",
+                    " validity_seconds, status_report_requested, modem, segments)"
+                    " VALUES (?,?,?,?,?,?,?,?,?)",
                     (
                         message.to,
                         message.text,
@@ -100,6 +109,7 @@ class Inbox:
                         validity,
                         int(message.status_report_requested),
                         message.modem,
+                        message.segments,
                     ),
                 )
 
@@ -110,7 +120,7 @@ class Inbox:
         with self._connect() as conn:
             rows = conn.execute(
                 "SELECT to_number, text, received_at, reference, encoding, validity_seconds,"
-                " status_report_requested, modem FROM delivered ORDER BY id"
+                " status_report_requested, modem, segments FROM delivered ORDER BY id"
             ).fetchall()
         return [_message_of(row) for row in rows]
 
@@ -135,7 +145,7 @@ class Inbox:
 
 
 def _message_of(row: tuple[object, ...]) -> DeliveredMessage:
-    to, text, received_at, reference, encoding, validity, srr, modem = row
+    to, text, received_at, reference, encoding, validity, srr, modem, segments = row
     return DeliveredMessage(
         to=str(to),
         text=str(text),
@@ -145,4 +155,5 @@ def _message_of(row: tuple[object, ...]) -> DeliveredMessage:
         validity=timedelta(seconds=float(str(validity))) if validity is not None else None,
         status_report_requested=bool(srr),
         modem=str(modem),
+        segments=int(str(segments)),
     )

@@ -10,10 +10,13 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.fake.at import AtEngine
+from gateway.fake.concat import Reassembler
 from gateway.fake.faults import Faults
 from gateway.fake.inbox import DeliveredMessage, Inbox
+from gateway.fake.incoming import Received
 from gateway.fake.pty import PtyTransport
 from gateway.fake.sms import Submitted
+from gateway.fake.state import OPERATOR
 from gateway.fake.tcp import TcpTransport
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class FakeModem:
         self._transport: _Transport | None = None
         self._tcp_port = tcp_port
         self._started_once = False
+        self._segments = Reassembler()
 
     @property
     def faults(self) -> Faults:
@@ -118,6 +122,26 @@ class FakeModem:
         with self._lock:
             self._engine.reset()
 
+    def receive(self, sender: str, text: str) -> int | None:
+        """An SMS from ``sender`` reaches the SIM (``+CMTI`` if the host asked for it); return
+        its storage index, None when the storage was full."""
+        with self._lock:
+            return self._engine.receive(Received(sender, text, self._engine.state.now()))
+
+    def fill_storage(self) -> None:
+        """Fill the SIM storage with operator messages, announced to nobody (they came while
+        the host was not listening): sends then fail with ``+CMS ERROR: 322``."""
+        with self._lock:
+            state = self._engine.state
+            while state.store_received(Received(OPERATOR, "Offer: 1 GB free", state.now())):
+                pass
+
+    @property
+    def stored_messages(self) -> list[str]:
+        """The texts of the SMS still on the SIM, oldest index first."""
+        with self._lock:
+            return [m.text for _, m in sorted(self._engine.state.received.items())]
+
     def send_urc(self, line: bytes) -> None:
         """Write an unsolicited line now (any bytes, e.g. a non-UTF-8 one)."""
         with self._lock:
@@ -140,7 +164,10 @@ class FakeModem:
         if transport is not None:
             transport.write(data)
 
-    def _deliver(self, submitted: Submitted, reference: int) -> None:
+    def _deliver(self, segment: Submitted, reference: int) -> None:
+        submitted = self._segments.add(segment)
+        if submitted is None:  # the phone waits for the other segments
+            return
         received_at = self._engine.state.now()
         validity = submitted.validity
         if isinstance(validity, datetime):
@@ -155,6 +182,7 @@ class FakeModem:
                 validity=validity,
                 status_report_requested=submitted.status_report_requested,
                 modem=self.name or self.device,
+                segments=submitted.segments,
             )
         )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gateway.fake.concat import Part, concatenation
 from gateway.fake.device import REGISTERED, Handler
 from gateway.fake.pdu import PduError, decode_submit, relative_validity
-from gateway.fake.reports import Report
 from gateway.fake.state import AtError, ModemState, Prompt
+from gateway.fake.storage import cmgd, cmgl, cmgr, cpms
 from gateway.fake.syntax import AtSyntaxError, Command, int_arg, parse_args
 
 CHARSETS = ("IRA", "GSM", "UCS2", "8859-1")
-STORAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,10 @@ class Submitted:
     status_report_requested: bool
     #: The SMS centre given in the PDU itself (Gammu puts it there), if any.
     smsc: str | None = None
+    #: Which segment of a concatenated message this is (None: a message of its own).
+    part: Part | None = None
+    #: Segments of the whole message, once put together.
+    segments: int = 1
 
 
 def _cmgf(state: ModemState, cmd: Command) -> list[str]:
@@ -87,28 +91,6 @@ def _csmp(state: ModemState, cmd: Command) -> list[str]:
     return []
 
 
-def _cpms(state: ModemState, cmd: Command) -> list[str]:
-    if cmd.kind == "test":
-        return ['+CPMS: ("ME","SM","SR"),("ME","SM"),("ME","SM")']
-    state.require_sim()
-    if cmd.kind == "read":
-        current = state.settings.storage
-        return ["+CPMS: " + ",".join(f'"{m}",{_used(state, m)},{STORAGE_SIZE}' for m in current)]
-    values = [v.upper() for v in parse_args(cmd.args)]
-    if not values or any(v not in ("ME", "SM", "SR") for v in values):
-        raise AtError("CMS", 302)
-    old = state.settings.storage
-    mems = [*values[:3], *old[len(values) :]]
-    state.settings.storage = (mems[0], mems[1], mems[2])
-    return [
-        "+CPMS: " + ",".join(f"{_used(state, m)},{STORAGE_SIZE}" for m in state.settings.storage)
-    ]
-
-
-def _used(state: ModemState, memory: str) -> int:
-    return len(state.status_reports) if memory == "SR" else 0
-
-
 def _cnmi(state: ModemState, cmd: Command) -> list[str]:
     if cmd.kind == "read":
         return ["+CNMI: " + ",".join(str(v) for v in state.settings.cnmi)]
@@ -129,6 +111,8 @@ def _cmgs(state: ModemState, cmd: Command) -> list[str]:
     if cmd.kind != "set":
         raise AtError()
     state.require_sim()
+    if state.storage_full():  # some modems refuse to send while the SIM storage is full
+        raise AtError("CMS", 322)
     values = parse_args(cmd.args)
     if state.settings.text_mode:
         if not values or not values[0]:
@@ -149,42 +133,6 @@ def _text_address(state: ModemState, raw: str) -> str:
         except ValueError:
             raise AtError("CMS", 305) from None
     return raw
-
-
-def _cmgr(state: ModemState, cmd: Command) -> list[str]:
-    if cmd.kind == "test":
-        return []
-    state.require_sim()
-    index = int_arg(parse_args(cmd.args), 0)
-    report = state.status_reports.get(index)
-    if report is None or state.settings.storage[0] != "SR":
-        raise AtError("CMS", 321)
-    return report.cmgr(state.settings.text_mode)
-
-
-def _cmgd(state: ModemState, cmd: Command) -> list[str]:
-    if cmd.kind == "test":
-        return ["+CMGD: (1-50),(0-4)"]
-    state.require_sim()
-    values = parse_args(cmd.args)
-    if int_arg(values, 1, 0) > 0:
-        state.status_reports.clear()
-    else:
-        state.status_reports.pop(int_arg(values, 0), None)
-    return []
-
-
-def _cmgl(state: ModemState, cmd: Command) -> list[str]:
-    state.require_sim()
-    if state.settings.storage[0] != "SR" or cmd.kind == "test":
-        return []
-    lines: list[str] = []
-    for index, report in sorted(state.status_reports.items()):
-        if state.settings.text_mode:
-            lines.append(f'+CMGL: {index},"REC READ",{report.text()}')
-        else:
-            lines += [f"+CMGL: {index},1,,{report.pdu_length()}", report.pdu()]
-    return lines
 
 
 def _cmms(state: ModemState, cmd: Command) -> list[str]:
@@ -219,12 +167,12 @@ HANDLERS: dict[str, Handler] = {
         "+CSCS": _cscs,
         "+CSCA": _csca,
         "+CSMP": _csmp,
-        "+CPMS": _cpms,
+        "+CPMS": cpms,
         "+CNMI": _cnmi,
         "+CMGS": _cmgs,
-        "+CMGR": _cmgr,
-        "+CMGD": _cmgd,
-        "+CMGL": _cmgl,
+        "+CMGR": cmgr,
+        "+CMGD": cmgd,
+        "+CMGL": cmgl,
         "+CMMS": _cmms,
         "+CSMS": _csms,
     }.items()
@@ -253,7 +201,13 @@ def _decode_pdu(prompt: Prompt, body: str) -> Submitted:
     if pdu.tpdu_length != prompt.length:
         raise AtError("CMS", 304)
     return Submitted(
-        pdu.destination, pdu.text, pdu.encoding, pdu.validity, pdu.status_report_requested, pdu.smsc
+        pdu.destination,
+        pdu.text,
+        pdu.encoding,
+        pdu.validity,
+        pdu.status_report_requested,
+        pdu.smsc,
+        concatenation(pdu.user_data_header),
     )
 
 
@@ -269,16 +223,3 @@ def _decode_text(state: ModemState, prompt: Prompt, body: str) -> Submitted:
     encoding = "ucs2" if (dcs >> 2) & 0x03 == 2 else "gsm7"
     validity = relative_validity(vp) if (fo >> 3) & 0x03 == 2 else None
     return Submitted(prompt.destination, text, encoding, validity, bool(fo & 0x20))
-
-
-def store_status_report(state: ModemState, reference: int, destination: str) -> int:
-    """Keep a "delivered" status report for ``reference`` in SR memory; return its index."""
-    now = state.now()
-    return store_report(state, Report(reference, destination, now, now))
-
-
-def store_report(state: ModemState, report: Report) -> int:
-    """Keep ``report`` in SR memory; return its index."""
-    index = next(i for i in range(1, STORAGE_SIZE + 2) if i not in state.status_reports)
-    state.status_reports[index] = report
-    return index

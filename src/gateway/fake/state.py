@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.fake.faults import Faults
+from gateway.fake.incoming import Received
 from gateway.fake.reports import Report
 
 # Verbose texts for AT+CMEE=2 (27.007 §9.2.1, 27.005 §3.2.5).
@@ -28,10 +29,16 @@ CMS_TEXTS = {
     304: "invalid PDU mode parameter",
     305: "invalid text mode parameter",
     321: "invalid memory index",
+    322: "memory full",
     330: "SMSC address unknown",
     331: "no network service",
     500: "unknown error",
 }
+
+#: Messages each memory (SM/ME, SR) holds.
+STORAGE_SIZE = 50
+#: Who sends the operator's messages that fill a SIM.
+OPERATOR = "+447700900123"
 
 PIN_TRIES = 3
 PUK_TRIES = 10
@@ -99,10 +106,26 @@ class ModemState:
     sim_busy_until: float = 0.0
     next_reference: int = 1
     status_reports: dict[int, Report] = field(default_factory=dict)
+    #: SMS received and kept on the SIM ("SM"; "ME" is the same store here), by index.
+    received: dict[int, Received] = field(default_factory=dict)
     prompt: Prompt | None = None
 
     def __post_init__(self) -> None:
         self.settings.cfun = self.faults.cfun_at_boot
+        if self.faults.storage_full:
+            for index in range(1, STORAGE_SIZE + 1):
+                self.received[index] = Received(OPERATOR, f"Offer {index}: 1 GB free", self.now())
+
+    def store_received(self, message: Received) -> int | None:
+        """Keep ``message`` on the SIM; its index, or None when the storage is full."""
+        free = [i for i in range(1, STORAGE_SIZE + 1) if i not in self.received]
+        if not free:
+            return None
+        self.received[free[0]] = message
+        return free[0]
+
+    def storage_full(self) -> bool:
+        return len(self.received) >= STORAGE_SIZE
 
     def sim_status(self) -> str:
         """``READY``, ``SIM PIN``, ``SIM PUK`` or ``BLOCKED`` (PUK tries used up)."""

@@ -19,6 +19,7 @@ from gateway.outbox.gauges import COUNT_LIMIT, QueueDepth, queue_depth
 from gateway.outbox.maintenance import DEFAULT_RETENTION, QueueStats
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemReport
+from gateway.outbox.received import ReceivedMessage
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.schema import metadata
 from gateway.outbox.sealing import OutboxKeyError, OutboxKeys, SealedMessageError, new_key_text
@@ -43,6 +44,7 @@ __all__ = [
     "OutboxKeys",
     "QueueDepth",
     "QueueStats",
+    "ReceivedMessage",
     "RetryPolicy",
     "SealedMessageError",
     "UnknownMessageError",

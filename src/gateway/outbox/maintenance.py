@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from gateway.message import DeliveryState
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.schema import outbox_table as t
-from gateway.outbox.schema import reports_table
+from gateway.outbox.schema import received_table, reports_table
 
 log = logging.getLogger("gateway.outbox")
 
@@ -81,13 +81,15 @@ class MaintenanceMixin:
         return int(n_expired + n_lost)
 
     def purge(self, retention: timedelta = DEFAULT_RETENTION) -> int:
-        """Delete final rows older than ``retention`` (at least one day) and return how many."""
+        """Delete final rows older than ``retention`` (at least one day) and return how many;
+        received SMS older than it go too."""
         if retention < MIN_RETENTION:
             raise ValueError("retention must be at least one day (the daily SIM caps use it)")
         cutoff = self.clock() - retention
         stmt = sa.delete(t).where(t.c.state.in_(_FINAL), t.c.finished_at < cutoff)
         with self.engine.begin() as conn:
             conn.execute(sa.delete(reports_table).where(reports_table.c.sent_at < cutoff))
+            conn.execute(sa.delete(received_table).where(received_table.c.received_at < cutoff))
             return int(conn.execute(stmt).rowcount)
 
     def stats(self) -> QueueStats:

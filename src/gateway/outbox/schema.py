@@ -89,3 +89,23 @@ modems_table = sa.Table(
     sa.Column("imsi", sa.String(16), nullable=True),
     sa.Column("iccid", sa.String(22), nullable=True),
 )
+
+# SMS the modems received (replies such as "STOP", operator messages), read off the SIM so that
+# its storage never fills (gateway.incoming). The sender and the text are sealed with the outbox
+# keys, as queued messages are; the sender is also kept masked and as a keyed digest, so that
+# a host can find a user's replies without the number in clear.
+received_table = sa.Table(
+    "t2m2fa_received",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("modem", sa.String(200), nullable=False),
+    sa.Column("sender_masked", sa.String(32), nullable=False),
+    sa.Column("sender_digest", sa.String(32), nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    # The SMS centre's time stamp (its own clock), when readable.
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Index("ix_t2m2fa_received_at", "received_at"),
+    sa.Index("ix_t2m2fa_received_sender", "sender_digest", "received_at"),
+)

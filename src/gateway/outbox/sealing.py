@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -66,6 +67,8 @@ class OutboxKeys:
             if len(key) != KEY_BYTES:
                 raise OutboxKeyError(f"an outbox key must be {KEY_BYTES} bytes, got {len(key)}")
         self.current_id = key_id(keys[0])
+        # A separate key for digests: the sealing key itself is used for nothing else.
+        self._digest_key = hmac.new(keys[0], b"t2m2fa-outbox-digest", hashlib.sha256).digest()
         self._ciphers = {key_id(key): AESGCM(key) for key in reversed(keys)}
 
     @classmethod
@@ -118,6 +121,12 @@ class OutboxKeys:
             raise SealedMessageError("the sealed message was altered or moved") from None
         destination, text = json.loads(plain)
         return str(destination), str(text)
+
+    def digest(self, label: str, value: str) -> str:
+        """A keyed digest of ``value`` (32 hex digits) under the current key: equal values
+        give equal digests, and without the key file nobody can test a guess."""
+        message = label.encode() + b"\0" + value.encode()
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()[:32]
 
     def is_current(self, sealed: bytes) -> bool:
         """Whether ``sealed`` is under the current key (else a rotation re-seals it)."""

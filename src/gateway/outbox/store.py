@@ -19,6 +19,7 @@ from gateway.outbox.engine import create_outbox_engine
 from gateway.outbox.leases import LeasesMixin
 from gateway.outbox.masking import mask_number, recipient_key
 from gateway.outbox.modems import ModemsMixin
+from gateway.outbox.received import ReceivedMixin
 from gateway.outbox.retry import RetryPolicy, Verdict, after_failure
 from gateway.outbox.schema import metadata
 from gateway.outbox.schema import outbox_table as t
@@ -52,7 +53,7 @@ class UnknownMessageError(LookupError):
     """No outbox row has this id (never enqueued, or purged after the retention)."""
 
 
-class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMixin):
+class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMixin, ReceivedMixin):
     """A durable queue of SMS messages in a SQL database (SQLite or PostgreSQL).
 
     :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite

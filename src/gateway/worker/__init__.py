@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from gateway.worker.caps import CapState, SimCaps, SimUsage, cap_state
 from gateway.worker.cooldown import CoolDownPolicy
-from gateway.worker.modem_slot import ModemSlot, SlotConfig
+from gateway.worker.modem_slot import ModemSlot
 from gateway.worker.observer import NoObserver, SendObserver
 from gateway.worker.sender import Health, ModemSpec, Sender
+from gateway.worker.slot_config import SlotConfig
 from gateway.worker.wakeup import Wakeup
 from gateway.worker.worker import Worker, WorkerConfig, default_worker_id
 

@@ -11,46 +11,28 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from gateway.errors import GatewayError, Outcome
-from gateway.outbox import DEFAULT_LEASE, ClaimedMessage, Outbox, mask_number
-from gateway.worker.caps import SimCaps
-from gateway.worker.cooldown import CoolDownPolicy, FailureStreak, blames_modem, reopen_delay
+from gateway.outbox import ClaimedMessage, Outbox, mask_number
+from gateway.worker.cooldown import FailureStreak, blames_modem, reopen_delay
 from gateway.worker.dbretry import DatabaseUnavailableError, grace_after, retry_db
+from gateway.worker.hooks import Alerter, Hooks
 from gateway.worker.observer import SENT, NoObserver, SendObserver
 from gateway.worker.outcomes import NEEDS_OPERATOR, classify_send_exception
-from gateway.worker.reports import ReportConfig, SlotReports
+from gateway.worker.received import ReceivedHook, SlotReceived
+from gateway.worker.reports import SlotReports
 from gateway.worker.sender import ModemSpec, Sender
 from gateway.worker.sim_tracking import SimTracker
+from gateway.worker.slot_config import SlotConfig
 from gateway.worker.slot_report import SlotReporter
 from gateway.worker.wakeup import Wakeup
+from gateway.worker.watch import ModemWatch
 
 log = logging.getLogger("gateway.worker")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SlotConfig:
-    """How a modem thread paces itself.
-
-    :param lease: how long a claimed message stays reserved; longer than the slowest send.
-    :param idle_poll: seconds between queue checks when nothing wakes the thread.
-    :param heartbeat: seconds between health checks and reports while idle.
-    :param mark_grace: seconds a stopping thread keeps trying to record a finished send
-        while the database is down.
-    """
-
-    lease: timedelta = DEFAULT_LEASE
-    idle_poll: float = 1.0
-    heartbeat: float = 30.0
-    mark_grace: float = 30.0
-    caps: SimCaps = field(default_factory=SimCaps)
-    cooldown: CoolDownPolicy = field(default_factory=CoolDownPolicy)
-    reports: ReportConfig = field(default_factory=ReportConfig)
 
 
 class ModemSlot:
@@ -66,6 +48,9 @@ class ModemSlot:
         owner: str,
         config: SlotConfig,
         observer: SendObserver | None = None,
+        hooks: Hooks | None = None,
+        alerter: Alerter | None = None,
+        on_received: ReceivedHook | None = None,
     ) -> None:
         self.name = spec.name
         self._factory = spec.factory
@@ -75,7 +60,6 @@ class ModemSlot:
         self._owner = owner
         self._config = config
         self._sender: Sender | None = None
-        self._open_failures = 0
         self._needs_check = False
         self._needs_operator = False
         self._streak = FailureStreak(config.cooldown)
@@ -84,6 +68,19 @@ class ModemSlot:
         self.sim = SimTracker(spec.name, outbox, self.report)
         self._reports = SlotReports(
             spec.name, outbox, config.reports, observe=self._observer.delivery_report
+        )
+        self.received = SlotReceived(
+            spec.name, outbox, on_received, observe=self._observer.message_received
+        )
+        hooks = hooks or Hooks()
+        self.watch = ModemWatch(
+            spec.name,
+            spec.port,
+            policy=config.stuck,
+            hooks=hooks,
+            alerter=alerter or Alerter(hooks, outbox.clock, self._observer.alert),
+            no_registration_for=config.no_registration_for,
+            observe_stuck=self._observer.modem_stuck,
         )
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name=f"modem {spec.name}", daemon=True)
@@ -110,6 +107,8 @@ class ModemSlot:
             self.report.set("stopped", self.report.detail if self._needs_operator else None)
 
     def _step(self) -> None:
+        if self.watch.check(self._outbox.clock()):
+            self._drop_sender("stuck; opened afresh")
         try:
             if self._sender is None:
                 self._open()
@@ -128,6 +127,9 @@ class ModemSlot:
         assert self._sender is not None
         if not self._reports.collect(self._sender, self._db):
             self._drop_sender("reading status reports failed")
+            return
+        if not self.received.collect(self._sender, self._db):
+            self._drop_sender("reading received SMS failed")
             return
         now = self._outbox.clock()
         if self._streak.resting(now):
@@ -194,6 +196,7 @@ class ModemSlot:
         )
         self.sim.record(now, message.recipient_key)
         self._streak.success()
+        self.watch.stuck.sent()
         self.sent += 1
 
     def _send_failed(self, message: ClaimedMessage, exc: Exception) -> str:
@@ -208,6 +211,7 @@ class ModemSlot:
             "recording a failed send",
         )
         self.report.error(error.reason)
+        self.watch.stuck.waiting(self._outbox.clock())
         if failure.modem_broken:
             self._drop_sender(error.reason)
         elif error.outcome is Outcome.UNKNOWN:
@@ -222,20 +226,22 @@ class ModemSlot:
     # -- the modem --------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self.report.set("opening", self.report.detail if self._open_failures else None)
+        self.report.set("opening", self.report.detail if self.watch.stuck.open_failures else None)
         sender = self._factory()
         try:
             sender.open()
         except NEEDS_OPERATOR as exc:
             log.error("%s: %s; not retrying (needs an operator)", self.name, type(exc).__name__)
             self.report.set("stopped", f"{type(exc).__name__}: needs an operator")
+            self.watch.needs_operator(type(exc).__name__)
             self._needs_operator = True
             _close_quietly(sender)
             return
         except Exception as exc:
             self._open_failed(sender, exc)
             return
-        self._sender, self._open_failures = sender, 0
+        self._sender = sender
+        self.watch.stuck.opened()
         log.info("%s: modem open", self.name)
         self._db(lambda: self._outbox.recover_modem(self.name, self._owner), "recovering")
         self.sim.opened(sender, lambda fn: self._db(fn, "reading the SIM's usage"))
@@ -243,10 +249,11 @@ class ModemSlot:
 
     def _open_failed(self, sender: Sender, exc: Exception) -> None:
         _close_quietly(sender)
-        self._open_failures += 1
-        delay = reopen_delay(self._open_failures, self._config.cooldown).total_seconds()
+        self.watch.stuck.open_failed()
+        failures = self.watch.stuck.open_failures
+        delay = reopen_delay(failures, self._config.cooldown).total_seconds()
         reason = f"{type(exc).__name__}; retrying in {delay:g} s"
-        if self._open_failures == 1:
+        if failures == 1:
             log.warning("%s: cannot open the modem: %s", self.name, reason)
         self.report.set("opening", reason)
         self._stopping.wait(delay)
@@ -260,6 +267,7 @@ class ModemSlot:
             return
         self._needs_check = False
         self.report.health(health)
+        self.watch.health(health, self._outbox.clock())
         self.report.set("ready")
 
     def _drop_sender(self, reason: str) -> None:
@@ -278,6 +286,8 @@ class ModemSlot:
     def _idle(self, generation: int) -> None:
         timeout = self._config.idle_poll
         due = self._db(self._outbox.next_due, "looking for retries")
+        if due is None:
+            self.watch.stuck.idle()  # nothing waits: this modem cannot be late
         now = self._outbox.clock()
         if due is not None and due > now:
             timeout = min(timeout, (due - now).total_seconds())

@@ -21,6 +21,15 @@ class SendObserver(Protocol):
     def delivery_report(self, outcome: str) -> None:
         """A delivery report arrived (``delivered``, ``not_delivered``, ...) or never did."""
 
+    def message_received(self, modem: str) -> None:
+        """``modem`` received an SMS (now stored in the outbox)."""
+
+    def modem_stuck(self, modem: str) -> None:
+        """``modem`` was found stuck and its ``--on-stuck`` command ran (if there is one)."""
+
+    def alert(self, condition: str) -> None:
+        """An alert was raised (see :data:`gateway.worker.hooks.ALERT_CONDITIONS`)."""
+
 
 class NoObserver:
     """Watches nothing."""
@@ -29,4 +38,13 @@ class NoObserver:
         pass
 
     def delivery_report(self, outcome: str) -> None:
+        pass
+
+    def message_received(self, modem: str) -> None:
+        pass
+
+    def modem_stuck(self, modem: str) -> None:
+        pass
+
+    def alert(self, condition: str) -> None:
         pass

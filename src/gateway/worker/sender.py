@@ -44,7 +44,9 @@ class ModemSpec:
     :param name: stable and unique among all workers (host name and device), used to record
         which modem sent what and to count per-SIM caps.
     :param factory: makes a fresh, unopened modem; called again to reopen after a failure.
+    :param port: its device or URL, given to the ``--on-stuck`` command.
     """
 
     name: str
     factory: Callable[[], Sender]
+    port: str = ""

@@ -16,9 +16,12 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from gateway.outbox import DEFAULT_RETENTION, Outbox
-from gateway.worker.modem_slot import ModemSlot, SlotConfig
-from gateway.worker.observer import SendObserver
+from gateway.worker.hooks import Alerter, Hooks
+from gateway.worker.modem_slot import ModemSlot
+from gateway.worker.observer import NoObserver, SendObserver
+from gateway.worker.received import ReceivedHook
 from gateway.worker.sender import ModemSpec
+from gateway.worker.slot_config import SlotConfig
 from gateway.worker.wakeup import Wakeup, start_wakeup_source
 
 log = logging.getLogger("gateway.worker")
@@ -29,12 +32,17 @@ class WorkerConfig:
     """:param housekeeping_interval: seconds between sweeps of expired messages.
     :param retention: final messages are purged after this long.
     :param purge_interval: seconds between purges.
+    :param hooks: operator commands (``--on-stuck``, ``--on-alert``, ``--on-received``).
+    :param queue_alert_after: a message queued longer than this raises an alert (a login code
+        older than its lifetime is useless).
     """
 
     slot: SlotConfig = field(default_factory=SlotConfig)
     housekeeping_interval: float = 10.0
     retention: timedelta = DEFAULT_RETENTION
     purge_interval: float = 3600.0
+    hooks: Hooks = field(default_factory=Hooks)
+    queue_alert_after: timedelta = timedelta(minutes=5)
 
 
 def default_worker_id() -> str:
@@ -48,6 +56,8 @@ class Worker:
     :param outbox: the shared outbox.
     :param modems: the modems this process owns (a serial port belongs to one process).
     :param observer: told of each send's outcome and duration (metrics).
+    :param on_received: called with each SMS a modem received, once stored (e.g. to act on a
+        "STOP"); runs in the modem's thread, so it must be quick.
     """
 
     def __init__(
@@ -58,6 +68,7 @@ class Worker:
         config: WorkerConfig | None = None,
         worker_id: str | None = None,
         observer: SendObserver | None = None,
+        on_received: ReceivedHook | None = None,
     ) -> None:
         if not modems:
             raise ValueError("a worker needs at least one modem")
@@ -68,6 +79,9 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.wakeup = Wakeup()
         self._stopping = threading.Event()
+        observer = observer or NoObserver()
+        hooks = self.config.hooks
+        self.alerter = Alerter(hooks, outbox.clock, observer.alert)
         self.slots = [
             ModemSlot(
                 spec,
@@ -77,6 +91,9 @@ class Worker:
                 owner=self.worker_id,
                 config=self.config.slot,
                 observer=observer,
+                hooks=hooks,
+                alerter=self.alerter,
+                on_received=on_received,
             )
             for spec in modems
         ]
@@ -135,12 +152,22 @@ class Worker:
         try:
             self.outbox.expire()
             self.outbox.close_unreported(self.config.slot.reports.window)
+            self._watch_queue()
             if next_purge <= time.monotonic():
                 self.outbox.purge(self.config.retention)
                 next_purge = time.monotonic() + self.config.purge_interval
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             log.warning("housekeeping skipped: database unavailable (%s)", type(exc).__name__)
         return next_purge
+
+    def _watch_queue(self) -> None:
+        """Alert when the oldest queued message waited longer than a code lives."""
+        age = self.outbox.stats().oldest_queued_age
+        if age is not None and age >= self.config.queue_alert_after:
+            minutes = age.total_seconds() / 60
+            self.alerter.alert("queue_stale", "", f"a message has waited {minutes:.0f} min")
+        else:
+            self.alerter.clear("queue_stale", "")
 
     def __enter__(self) -> Worker:
         self.start()

@@ -56,8 +56,24 @@ def upgrade(revision: str) -> None:
     # for importing Alembic at start-up.
     from . import migrations
 
-    migrations.upgrade(get_state().db.engine, revision)
-    click.echo(f"t2m2fa tables upgraded to {revision}")
+    try:
+        adopted = migrations.upgrade(get_state().db.engine, revision)
+    except migrations.SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    if adopted:
+        click.echo("t2m2fa tables made by create_all match this release: stamped, nothing to run")
+    else:
+        click.echo(f"t2m2fa tables upgraded to {revision}")
+
+
+@cli.command("stamp")
+@click.argument("revision", default="heads")
+def stamp(revision: str) -> None:
+    """Record the t2m2fa_ tables as at REVISION without changing them (after a manual fix)."""
+    from . import migrations
+
+    migrations.stamp(get_state().db.engine, revision)
+    click.echo(f"t2m2fa tables stamped at {revision}")
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _tracked_symlinks() -> list[tuple[str, str]]:
     """(path, target) of every symlink git tracks (mode 120000)."""
-    listing = subprocess.run(  # noqa: S603
-        ["git", "-C", str(ROOT), "ls-files", "-s", "-z"],  # noqa: S607
+    listing = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-s", "-z"],
         check=True,
         capture_output=True,
         text=True,

@@ -4,6 +4,8 @@
 #   ./dev.sh test    run the test suite (extra arguments go to pytest)
 #   ./dev.sh lint    ruff and mypy
 #   ./dev.sh catalogues [--check]   refresh the translation catalogues (.pot, .po, .mo)
+#   ./dev.sh docs    build the manual (docs/ -> docs/_build/html), warnings are errors
+#   ./dev.sh screenshots   retake the README's pictures (docs/_static/*.png) in headless Chromium
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -30,8 +32,8 @@ case "$command" in
         ;;
     lint)
         ensure_venv
-        .venv/bin/ruff check src tests example_app bench scripts
-        .venv/bin/ruff format --check src tests example_app bench scripts
+        .venv/bin/ruff check src tests example_app bench scripts docs
+        .venv/bin/ruff format --check src tests example_app bench scripts docs
         .venv/bin/mypy
         .venv/bin/mypy scripts
         ;;
@@ -39,8 +41,19 @@ case "$command" in
         ensure_venv
         exec .venv/bin/python scripts/catalogues.py "$@"
         ;;
+    docs)
+        ensure_venv
+        [ -x .venv/bin/sphinx-build ] || .venv/bin/python -m pip install --quiet -e '.[docs]'
+        exec .venv/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html "$@"
+        ;;
+    screenshots)
+        ensure_venv
+        .venv/bin/python -c 'import playwright' 2>/dev/null || .venv/bin/python -m pip install --quiet -e '.[browser]'
+        T2M2FA_SCREENSHOTS_DIR="$PWD/docs/_static" exec .venv/bin/python -m pytest -q \
+            tests/example_app/test_example_app_demo.py -k screenshots "$@"
+        ;;
     *)
-        echo "usage: ./dev.sh demo|test|lint|catalogues [args...]" >&2
+        echo "usage: ./dev.sh demo|test|lint|catalogues|docs|screenshots [args...]" >&2
         exit 2
         ;;
 esac

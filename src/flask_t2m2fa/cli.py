@@ -39,7 +39,7 @@ user_group.add_command(user_import)
 
 @cli.command("init-db")
 def init_db() -> None:
-    """Create the t2m2fa_ tables (and the outbox's) for apps without migrations."""
+    """Create the extension's tables (and the outbox's) for apps without migrations."""
     state = get_state()
     metadata.create_all(state.db.engine)
     create_outbox = getattr(getattr(state.sender, "outbox", None), "create_schema", None)
@@ -69,7 +69,7 @@ def upgrade(revision: str) -> None:
 @cli.command("stamp")
 @click.argument("revision", default="heads")
 def stamp(revision: str) -> None:
-    """Record the t2m2fa_ tables as at REVISION without changing them (after a manual fix)."""
+    """Record the extension's tables as at REVISION, unchanged (after a manual fix)."""
     from . import migrations
 
     migrations.stamp(get_state().db.engine, revision)

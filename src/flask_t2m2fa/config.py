@@ -49,7 +49,7 @@ KEYS: dict[str, Key] = {
     ),
     "T2M2FA_OUTBOX_KEY_FILE": Key(
         None,
-        "File of the outbox keys, shared with the gateway worker (its --key-file); "
+        "File of the outbox keys, shared with the gateway worker (its ``--key-file``); "
         "when neither key is configured, the environment variable of that name.",
         shown="none: required with the default sender",
     ),

@@ -32,8 +32,8 @@ case "$command" in
         ;;
     lint)
         ensure_venv
-        .venv/bin/ruff check src tests example_app bench scripts docs
-        .venv/bin/ruff format --check src tests example_app bench scripts docs
+        .venv/bin/ruff check src tests example_app bench scripts docs/conf.py docs/_ext
+        .venv/bin/ruff format --check src tests example_app bench scripts docs/conf.py docs/_ext
         .venv/bin/mypy
         .venv/bin/mypy scripts
         ;;

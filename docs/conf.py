@@ -37,3 +37,14 @@ html_theme = "flask"
 html_title = f"flask-t2m2fa {version}"
 html_static_path = ["_static"]
 html_sidebars = {"**": ["localtoc.html", "relations.html", "searchbox.html"]}
+
+
+def _load_public_names() -> None:
+    """flask_t2m2fa loads its public names on first use (PEP 562): load them for autodoc."""
+    import flask_t2m2fa
+
+    for name in flask_t2m2fa.__all__:
+        getattr(flask_t2m2fa, name)
+
+
+_load_public_names()

@@ -1,8 +1,9 @@
-"""The manual's generated parts: the configuration table, read from ``flask_t2m2fa.config``.
+"""The manual's generated parts: the configuration table and the list of signals.
 
 ``t2m2fa-config`` (an RST directive: in a Markdown page, inside ``{eval-rst}``) renders every
 key of :data:`flask_t2m2fa.config.KEYS` with its default, bounds and meaning, so the page cannot
-drift from the code that checks the values.
+drift from the code that checks the values; ``t2m2fa-signals`` lists the signals of
+``flask_t2m2fa.signals``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ class ConfigTable(SphinxDirective):
         return container.children
 
 
+class SignalList(SphinxDirective):
+    """The blinker signals of ``flask_t2m2fa.signals``, by name, as the module defines them."""
+
+    def run(self) -> list[nodes.Node]:
+        from blinker import NamedSignal
+
+        from flask_t2m2fa import signals
+
+        names = [name for name, value in vars(signals).items() if isinstance(value, NamedSignal)]
+        items = nodes.bullet_list()
+        for name in names:
+            items += nodes.list_item("", nodes.paragraph("", "", nodes.literal(name, name)))
+        return [items]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("t2m2fa-config", ConfigTable)
+    app.add_directive("t2m2fa-signals", SignalList)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,8 @@
 In docs/*.md a ``{code-block} python`` with ``:class: runnable`` is executed, the runnable
 blocks of one page in order in one namespace, in a temporary directory; one with
 ``:class: pytest-file`` and ``:caption: NAME`` is written to NAME, and pytest runs the files of
-the page as a host's own test suite would.
+the page in its own process, as a host's own test suite would (the plugin loaded only by the
+example's ``pytest_plugins``).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def test_pytest_file_snippets_pass(page: str, tmp_path: Path) -> None:
         assert snippet.caption, f"docs/{page}:{snippet.line}: a pytest-file needs its :caption:"
         (tmp_path / snippet.caption).write_text(snippet.code)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", os.devnull, "."],
+        [*command, "-c", os.devnull, "."],
         cwd=tmp_path,
         env=env,
         capture_output=True,

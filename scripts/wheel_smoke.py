@@ -7,11 +7,13 @@ from an empty directory outside the checkout, as ``scripts/wheel_smoke.sh`` does
 
 It proves that the wheel carries what a host needs: the migrations (``flask t2m2fa upgrade``),
 the templates (the code page), the catalogues (the page in French), the outbox and the
-``t2m2fa-gateway`` entry point (a worker with a loopback modem sends the code).
+``t2m2fa-gateway`` entry point (a worker with a loopback modem sends the code); and that the
+bare package brings nothing of the extras (gunicorn, Flask-Security, metrics, PostgreSQL).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import signal
@@ -105,6 +107,8 @@ def main(checkout: Path) -> None:
     for package in (flask_t2m2fa, gateway):
         where = Path(package.__file__ or "").resolve()
         check(not where.is_relative_to(checkout), f"{package.__name__} imported from {where}")
+    for extra in ("gunicorn", "flask_security", "prometheus_client", "psycopg"):
+        check(importlib.util.find_spec(extra) is None, f"{extra} comes with the bare package")
     directory = Path.cwd()  # a fresh directory outside the checkout (scripts/wheel_smoke.sh)
     check(
         gateway_cli("outbox-key", "new", "--key-file", str(directory / "outbox.key")).returncode

@@ -141,3 +141,15 @@ def test_upgrade_refuses_tables_that_differ_in_one_line(
     stamped = runner.invoke(args=["t2m2fa", "stamp"])
     dispose(app)
     assert stamped.exit_code == 0 and _heads(url) == [migrations.alembic_head()]
+
+
+@pytest.mark.postgres
+def test_upgrade_adopts_create_all_tables_on_postgres(
+    postgres_url: str, clock: FakeClock, sms: RecordingSender
+) -> None:
+    app = build_app(postgres_url, clock, sms, {}, create_tables=True)
+    result = app.test_cli_runner().invoke(args=["t2m2fa", "upgrade"])
+    dispose(app)
+    assert result.exit_code == 0, result.output
+    assert "stamped, nothing to run" in result.output
+    assert _heads(postgres_url) == [migrations.alembic_head()]

@@ -120,16 +120,27 @@ def _differences(connection: sa.Connection) -> list[str]:
 
 
 def _unnamed_twin(inspector: sa.Inspector, difference: Any) -> bool:
-    """A named unique constraint that the database has unnamed (a host's ``db.metadata``
-    without the extension's naming convention): the same constraint, not a difference."""
-    if not isinstance(difference, tuple) or difference[0] != "add_constraint":
+    """A unique constraint that only the name tells apart: a host's ``db.metadata`` has no
+    naming convention, so ``create_all`` leaves the database's own name (or none)."""
+    if not isinstance(difference, tuple) or difference[0] not in (
+        "add_constraint",
+        "remove_constraint",
+    ):
         return False
     constraint = difference[1]
     if not isinstance(constraint, sa.UniqueConstraint) or constraint.table is None:
         return False
     columns = {column.name for column in constraint.columns}
-    existing = inspector.get_unique_constraints(constraint.table.name)
-    return any(set(found["column_names"]) == columns for found in existing)
+    if difference[0] == "add_constraint":  # the model's: is it in the database, named otherwise?
+        found = inspector.get_unique_constraints(constraint.table.name)
+        return any(set(unique["column_names"]) == columns for unique in found)
+    table = metadata.tables.get(constraint.table.name)  # the database's: is it in the model?
+    if table is None:
+        table = outbox_metadata.tables.get(constraint.table.name)
+    return table is not None and any(
+        isinstance(ours, sa.UniqueConstraint) and {c.name for c in ours.columns} == columns
+        for ours in table.constraints
+    )
 
 
 def _describe(difference: Any) -> str:

@@ -103,8 +103,11 @@ def _rows(tag: str, user_of: Any, digest_of: Any, count: int) -> dict[str, list[
     }
 
 
-def grow(app: Flask, *, analyze: bool) -> tuple[int, float]:
-    """Write the history: 20,000 rows for ``tf0``, 10^6 for others. Rows written and seconds."""
+def grow(app: Flask, *, analyze: bool, other_rows: int = OTHER_ROWS) -> tuple[int, float]:
+    """Write the history: 20,000 rows for ``tf0``, ``other_rows`` (10^6) for others.
+
+    :returns: rows written and seconds.
+    """
     engine: sa.Engine = app.extensions["bench"][0]
     started = time.perf_counter()
     with engine.begin() as conn:
@@ -121,7 +124,7 @@ def grow(app: Flask, *, analyze: bool) -> tuple[int, float]:
                 "ot",
                 lambda n: f"other{n % OTHER_USERS}",
                 lambda n: f"{n % OTHER_USERS:064x}",
-                OTHER_ROWS,
+                other_rows,
             ),
         ):
             for sql, values in rows.items():
@@ -194,21 +197,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--analyze", action="store_true", help="run ANALYZE on the grown database (see above)"
     )
+    parser.add_argument(
+        "--other-rows",
+        type=int,
+        default=OTHER_ROWS,
+        help="other users' historic rows (fewer only for a quick smoke run)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         apps = {
             name: t2.create_app(f"sqlite:///{os.path.join(directory, name)}.sqlite3", USERS)
             for name in ("empty", "grown")
         }
-        written, seconds = grow(apps["grown"], analyze=args.analyze)
+        written, seconds = grow(apps["grown"], analyze=args.analyze, other_rows=args.other_rows)
         print(f"grown: {written:,} historic rows written in {seconds:.1f} s")
         if args.plans:
             print_plans(apps["grown"])
         result = measure(apps, args.logins, args.rounds)
-        report(result, args.logins, args.rounds)
+        report(result, args.logins, args.rounds, args.other_rows)
 
 
-def report(result: dict[str, tuple[float, float]], logins: int, rounds: int) -> None:
+def report(
+    result: dict[str, tuple[float, float]], logins: int, rounds: int, other_rows: int
+) -> None:
     print(
         f"\nPython {sys.version.split()[0]}, SQLite file, {logins} logins per database in "
         f"{rounds} interleaved rounds, medians of per-login times"
@@ -216,7 +227,7 @@ def report(result: dict[str, tuple[float, float]], logins: int, rounds: int) -> 
     print(f"{'database':<52}{'login POST ms':>14}{'verify POST ms':>16}")
     labels = {
         "empty": "empty (users only)",
-        "grown": f"{OWN_ROWS:,} own rows + {OTHER_ROWS:,} of other users",
+        "grown": f"{OWN_ROWS:,} own rows + {other_rows:,} of other users",
     }
     for name, (login, verify) in result.items():
         print(f"{labels[name]:<52}{login * 1e3:>14.2f}{verify * 1e3:>16.2f}")

@@ -11,7 +11,14 @@ import signal
 import sys
 from pathlib import Path
 
-from example_app.demo import DEFAULT_STATE_DIR, DemoLogin, DemoPaths, DemoStack
+from example_app.demo import (
+    DEFAULT_STATE_DIR,
+    STATE_DIR_ENV,
+    DemoLogin,
+    DemoPaths,
+    DemoStack,
+    runnable,
+)
 from gateway.errors import GatewayError
 
 
@@ -42,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def banner(stack: DemoStack) -> str:
     """What a new user needs: where to go, how to log in, where the codes arrive."""
     phone_url = f"{stack.url}demo/phone"
-    inbox_command = f"t2m2fa-gateway inbox --state {stack.paths.fake_modem}"
+    inbox_command = f"{runnable('t2m2fa-gateway')} inbox --state {stack.paths.fake_modem}"
     lines = [
         "",
         "flask-t2m2fa demo is running",
@@ -52,6 +59,7 @@ def banner(stack: DemoStack) -> str:
         f"  Loopback modem:  {stack.modem_device}",
         f"  Gateway worker:  pid {stack.worker_pid}, sending from the outbox through that modem",
         f"  Database:        {stack.paths.database}",
+        f"  Admin CLI:       {_admin_command(stack.paths)} t2m2fa user list",
         *_metrics_lines(stack),
         "",
         *_login_lines(stack.logins),
@@ -60,6 +68,12 @@ def banner(stack: DemoStack) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _admin_command(paths: DemoPaths) -> str:
+    """The ``flask`` command line of the admin CLI on this demo's database, runnable as shown."""
+    state = "" if paths.root == DEFAULT_STATE_DIR.resolve() else f"{STATE_DIR_ENV}={paths.root} "
+    return f"{state}{runnable('flask')} --app example_app.demo:cli_app"
 
 
 def _metrics_lines(stack: DemoStack) -> list[str]:

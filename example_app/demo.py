@@ -11,13 +11,16 @@ import json
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.cli import NoAppException
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from example_app import create_app, init_database
@@ -28,6 +31,8 @@ from gateway.outbox import new_key_text
 HOST = "127.0.0.1"
 #: The demo's state, relative to the directory it is started from (``var/`` is outside git).
 DEFAULT_STATE_DIR = Path("var/demo")
+#: Names the demo's state dir for ``flask --app example_app.demo:cli_app`` (the admin CLI).
+STATE_DIR_ENV = "DEMO_STATE_DIR"
 #: How long the worker may take to stop on SIGTERM before it is killed.
 WORKER_STOP_TIMEOUT = 10.0
 
@@ -117,12 +122,32 @@ def demo_app(paths: DemoPaths) -> Flask:
     )
 
 
-def cli_app() -> Flask:
+def cli_app(state_dir: str | None = None) -> Flask:
     """The demo's web app for ``flask``: ``flask --app example_app.demo:cli_app t2m2fa ...``.
 
-    Administration commands (show, unlock, revoke PCs, audit) then act on the demo's database.
+    Administration commands (show, unlock, revoke PCs, audit) then act on the database of the
+    demo whose state dir is ``state_dir`` (``--app 'example_app.demo:cli_app("DIR")'``), else
+    :data:`STATE_DIR_ENV`, else :data:`DEFAULT_STATE_DIR`: the one the demo banner names.
+
+    :raises NoAppException: that demo has no database with tables yet (nothing is created).
     """
-    return demo_app(DemoPaths(DEFAULT_STATE_DIR.resolve()))
+    root = Path(state_dir or os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR).resolve()
+    paths = DemoPaths(root)
+    if not _has_tables(paths.database):
+        raise NoAppException(
+            f"no demo database with tables at {paths.database}: start the demo first "
+            f"(./dev.sh demo --state-dir DIR), or name its state dir: {STATE_DIR_ENV}=DIR"
+        )
+    return demo_app(paths)
+
+
+def _has_tables(database: Path) -> bool:
+    """True when ``database`` exists and has the extension's tables (opened read-only)."""
+    if not database.is_file():
+        return False
+    with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as connection:
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return connection.execute(query, ("t2m2fa_user_settings",)).fetchone() is not None
 
 
 def prepare_data(app: Flask, paths: DemoPaths) -> list[DemoLogin] | None:
@@ -149,6 +174,14 @@ def _gateway_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+def runnable(program: str) -> str:
+    """``program`` of this interpreter's environment as a shell runs it from the current
+    directory: ``.venv/bin/flask`` (no venv on PATH needed), or an absolute path."""
+    path = Path(sys.executable).with_name(program)
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
 
 
 class DemoStack:

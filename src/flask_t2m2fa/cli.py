@@ -39,7 +39,7 @@ user_group.add_command(user_import)
 
 @cli.command("init-db")
 def init_db() -> None:
-    """Create the t2m2fa_ tables (and the outbox's) for apps without migrations."""
+    """Create the extension's tables (and the outbox's) for apps without migrations."""
     state = get_state()
     metadata.create_all(state.db.engine)
     create_outbox = getattr(getattr(state.sender, "outbox", None), "create_schema", None)
@@ -56,8 +56,24 @@ def upgrade(revision: str) -> None:
     # for importing Alembic at start-up.
     from . import migrations
 
-    migrations.upgrade(get_state().db.engine, revision)
-    click.echo(f"t2m2fa tables upgraded to {revision}")
+    try:
+        adopted = migrations.upgrade(get_state().db.engine, revision)
+    except migrations.SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    if adopted:
+        click.echo("t2m2fa tables made by create_all match this release: stamped, nothing to run")
+    else:
+        click.echo(f"t2m2fa tables upgraded to {revision}")
+
+
+@cli.command("stamp")
+@click.argument("revision", default="heads")
+def stamp(revision: str) -> None:
+    """Record the extension's tables as at REVISION, unchanged (after a manual fix)."""
+    from . import migrations
+
+    migrations.stamp(get_state().db.engine, revision)
+    click.echo(f"t2m2fa tables stamped at {revision}")
 
 
 F = TypeVar("F", bound=Callable[..., Any])

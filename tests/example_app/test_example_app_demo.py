@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import queue
 import re
 import signal
@@ -337,3 +338,83 @@ def test_demo_user_changes_his_primary_number_in_a_real_browser(
             raise
         finally:
             browser.close()
+
+
+def _banner_command(demo: Demo, label: str) -> str:
+    """The shell command the banner prints after ``label`` (e.g. ``Admin CLI:``)."""
+    match = re.search(rf"{re.escape(label)}\s+(?:or run: )?(.+)$", "".join(demo.output), re.M)
+    assert match is not None, "".join(demo.output)
+    return match.group(1).strip()
+
+
+def test_banner_commands_run_as_printed(demo: Demo) -> None:
+    """From the directory the demo was started in, with no virtualenv on PATH."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    admin = _banner_command(demo, "Admin CLI:")
+    inbox = _banner_command(demo, "(SMS codes arrive here)\n")
+    assert admin.startswith(f"DEMO_STATE_DIR={demo.state_dir} .venv/bin/flask ")
+    assert inbox.startswith(".venv/bin/t2m2fa-gateway inbox ")
+    outputs = []
+    for command in (admin, inbox):
+        done = subprocess.run(
+            command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        outputs.append(done.stdout)
+    assert "Ada Admin id=1" in outputs[0] and "Udo User id=2" in outputs[0]
+
+
+def test_demo_cli_refuses_a_state_dir_without_a_database(tmp_path: Path) -> None:
+    """No traceback, and nothing created where no demo ran."""
+    empty = tmp_path / "never-started"
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(
+        [str(flask), "--app", "example_app.demo:cli_app", "t2m2fa", "user", "list"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DEMO_STATE_DIR": str(empty)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert f"no demo database with tables at {empty}/example.sqlite3" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not empty.exists()
+
+
+#: Where ``./dev.sh screenshots`` has the next test write the README's pictures.
+SCREENSHOTS_DIR = "T2M2FA_SCREENSHOTS_DIR"
+
+
+def test_screenshots_of_the_code_page_and_the_admin_users_page(demo: Demo, tmp_path: Path) -> None:
+    """The README's two pictures, taken in headless Chromium (committed from docs/_static)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    target = Path(os.environ.get(SCREENSHOTS_DIR) or tmp_path)
+    password = json.loads((demo.state_dir / "demo-logins.json").read_text())["admin"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 640})
+            page.set_default_timeout(30_000)
+            page.goto(demo.url + "login")
+            page.fill("#account", "demo-account")
+            page.fill("#username", "admin")
+            page.fill("#password", password)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/t2m2fa/code")
+            assert page.inner_text("#code-status").startswith("We sent a code by SMS to +32")
+            page.screenshot(path=target / "code-page.png")
+            browser_page = Browser(demo.url)  # the code, as the user reads it on his phone
+            code = _read_code_on_phone_page(browser_page)
+            page.fill("#code", code)
+            page.click("form[action$='/code'] button")
+            page.wait_for_url(demo.url)
+            page.goto(demo.url + "t2m2fa/admin/users")
+            assert "Udo User" in page.inner_text("body")
+            page.screenshot(path=target / "admin-users.png", full_page=True)
+        finally:
+            browser.close()
+    for name in ("code-page.png", "admin-users.png"):
+        assert (target / name).read_bytes().startswith(b"\x89PNG"), name

@@ -1,8 +1,8 @@
-"""An "ordinary" Flask app that adds the extension by following only the README.
+"""An "ordinary" Flask app that adds the extension by following only the manual.
 
 Flask-Login + Flask-SQLAlchemy, an app factory, login by email and password, and
 ``Organization`` tenants (no account names). Every line that concerns the extension is one the
-README shows; ``test_ordinary_host.py`` checks that each step works as written.
+manual (docs/host.md) shows; ``test_ordinary_host.py`` checks that each step works as written.
 """
 
 from __future__ import annotations

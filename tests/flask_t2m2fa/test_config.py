@@ -54,6 +54,11 @@ def test_defaults_follow_the_design() -> None:
         ("T2M2FA_COUNTRY_ALLOWLIST", ["Belgium"]),
         ("T2M2FA_APP_NAME", "ünïcode"),
         ("T2M2FA_DEFAULT_MODE", "lenient"),
+        ("T2M2FA_DEFAULT_REMEMBER_PC_DAYS", 0),
+        ("T2M2FA_RETENTION_CHALLENGES_DAYS", 0),
+        ("T2M2FA_RETENTION_FAILURES_DAYS", 30),
+        ("T2M2FA_RETENTION_AUDIT_DAYS", 30),
+        ("T2M2FA_RETENTION_SENT_SMS_DAYS", True),
     ],
 )
 def test_values_outside_bounds_are_refused(key: str, value: Any) -> None:

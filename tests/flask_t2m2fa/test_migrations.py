@@ -92,3 +92,64 @@ def test_flask_migrate_picks_up_the_branch(
 def test_init_db_command(app: Flask, runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["t2m2fa", "init-db"])
     assert result.exit_code == 0 and "ready" in result.output
+
+
+def _heads(url: str) -> list[str]:
+    """The revisions recorded in the extension's version table ([] without one)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        table = sa.table(migrations.VERSION_TABLE, sa.column("version_num"))
+        recorded = sa.inspect(conn).has_table(migrations.VERSION_TABLE)
+        heads = list(conn.scalars(sa.select(table.c.version_num))) if recorded else []
+    engine.dispose()
+    return heads
+
+
+def test_upgrade_adopts_tables_made_by_create_all(
+    tmp_path: Any, clock: FakeClock, sms: RecordingSender
+) -> None:
+    url = f"sqlite:///{tmp_path / 'made.sqlite3'}"
+    app = build_app(url, clock, sms, {}, create_tables=True)  # db.create_all()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["t2m2fa", "upgrade"])
+    again = runner.invoke(args=["t2m2fa", "upgrade"])
+    dispose(app)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == [
+        "t2m2fa tables made by create_all match this release: stamped, nothing to run"
+    ]
+    assert _heads(url) == [migrations.alembic_head()]
+    assert again.exit_code == 0 and again.output == "t2m2fa tables upgraded to heads\n"
+
+
+def test_upgrade_refuses_tables_that_differ_in_one_line(
+    tmp_path: Any, clock: FakeClock, sms: RecordingSender
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = build_app(url, clock, sms, {}, create_tables=True)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # as an older release's create_all could have left it
+        conn.exec_driver_sql("DROP INDEX ix_t2m2fa_challenges_login_id")
+    engine.dispose()
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["t2m2fa", "upgrade"])
+    assert refused.exit_code == 1
+    assert len(refused.output.splitlines()) == 1
+    assert "differ" in refused.output and "ix_t2m2fa_challenges_login_id" in refused.output
+    assert "Traceback" not in refused.output
+    assert _heads(url) == []
+    stamped = runner.invoke(args=["t2m2fa", "stamp"])
+    dispose(app)
+    assert stamped.exit_code == 0 and _heads(url) == [migrations.alembic_head()]
+
+
+@pytest.mark.postgres
+def test_upgrade_adopts_create_all_tables_on_postgres(
+    postgres_url: str, clock: FakeClock, sms: RecordingSender
+) -> None:
+    app = build_app(postgres_url, clock, sms, {}, create_tables=True)
+    result = app.test_cli_runner().invoke(args=["t2m2fa", "upgrade"])
+    dispose(app)
+    assert result.exit_code == 0, result.output
+    assert "stamped, nothing to run" in result.output
+    assert _heads(postgres_url) == [migrations.alembic_head()]

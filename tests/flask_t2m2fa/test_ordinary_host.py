@@ -1,4 +1,4 @@
-"""The README's steps, done by an ordinary host (``ordinary_host.py``), work as written."""
+"""The manual's steps (docs/host.md), done by an ordinary host (``ordinary_host.py``), work."""
 
 from __future__ import annotations
 

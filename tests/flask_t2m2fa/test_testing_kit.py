@@ -14,8 +14,6 @@ from flask_t2m2fa.outbox_keys import outbox_keys
 from flask_t2m2fa.testing import FakeClock, RecordingSender
 from flask_t2m2fa.testing_gateway import Loopback
 
-pytest_plugins = ["pytester"]
-
 
 def test_last_code_for_a_user_or_a_number(
     client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
@@ -91,24 +89,3 @@ def test_t2m2fa_loopback_sends_through_the_gateway(
 
     answer = client.post("/t2m2fa/api/verify", json={"code": code})
     assert answer.get_json()["status"] == "ok"
-
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def readme_example() -> tuple[str, str]:
-    """The conftest.py and the test module of the README's "Testing your app" section."""
-    section = README.read_text().split("### Testing your app", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    conftest, tests = code.split("# test_login.py\n")
-    return conftest, tests
-
-
-def test_a_tiny_host_uses_the_kit_as_a_plugin(pytester: pytest.Pytester) -> None:
-    """The README's example, run as a host runs it: its own process, the plugin from its
-    ``pytest_plugins``, only the documented kit."""
-    conftest, tests = readme_example()
-    pytester.makeconftest(conftest)
-    pytester.makepyfile(test_login=tests)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=1)

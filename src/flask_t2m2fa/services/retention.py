@@ -2,9 +2,10 @@
 
 Without it these tables grow with every login, and a user's own history (anyone with his
 password can add to it) would slow his logins. Each window is configurable
-(``T2M2FA_RETENTION_*``, days) but never shorter than the rule that reads the rows: failures
-count for 30 days, the SMS caps look back one day; audit rows are kept longest.
-Run by ``flask t2m2fa purge`` (from cron or a systemd timer, see the README).
+(``T2M2FA_RETENTION_*``, days, in the table of ``config.py``) but never shorter than the rule
+that reads the rows: failures count for 30 days, the SMS caps look back one day; audit rows
+are kept longest. Run by ``flask t2m2fa purge`` (from cron or a systemd timer: see the
+manual's administration page).
 """
 
 from __future__ import annotations
@@ -16,17 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..config import ConfigError
+from .. import config_checks as checks
+from ..config import KEYS
 from ..models import AuditEvent, Challenge, Failure, SentSms
 from ..state import State
 
-#: key: (default days, fewest days allowed)
-WINDOWS: dict[str, tuple[int, int]] = {
-    "T2M2FA_RETENTION_CHALLENGES_DAYS": (7, 1),
-    "T2M2FA_RETENTION_SENT_SMS_DAYS": (7, 2),
-    "T2M2FA_RETENTION_FAILURES_DAYS": (31, 31),
-    "T2M2FA_RETENTION_AUDIT_DAYS": (365, 31),
-}
 _TABLES: dict[str, tuple[type[Any], str]] = {
     "T2M2FA_RETENTION_CHALLENGES_DAYS": (Challenge, "created_at"),
     "T2M2FA_RETENTION_SENT_SMS_DAYS": (SentSms, "sent_at"),
@@ -44,11 +39,7 @@ class Purged:
 
 def window_days(config: Mapping[str, Any], key: str) -> int:
     """The configured window of ``key`` in days, within its bounds."""
-    default, fewest = WINDOWS[key]
-    value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < fewest:
-        raise ConfigError(f"{key} must be a whole number of days, at least {fewest}")
-    return value
+    return checks.integer({key: config.get(key, KEYS[key].default)}, key, KEYS[key])
 
 
 def purge(state: State, config: Mapping[str, Any], *, dry_run: bool = False) -> list[Purged]:

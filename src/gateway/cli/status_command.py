@@ -26,7 +26,7 @@ from gateway.sim_identity import SimIdentity
 @click.command("status", cls=OneLineErrorCommand)
 @port_option
 @database_status_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object (keys in the README).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (keys: see the manual).")
 def status_command(port: str | None, database: str | None, as_json: bool) -> None:
     """Print the health of a modem (--port) and of the outbox and its workers (--database)."""
     if not port and not database:

@@ -1,8 +1,8 @@
 """``t2m2fa-gateway status --json``: the same figures as ``status``, for scripts.
 
-The keys are stable (README, "status --json"): new keys may be added, none is renamed or
-removed without raising ``version``. Times are ISO 8601 in UTC, durations in seconds, and an
-unknown value is ``null``.
+The keys are stable (the manual's gateway page, "status --json"): new keys may be added, none
+is renamed or removed without raising ``version``. Times are ISO 8601 in UTC, durations in
+seconds, and an unknown value is ``null``.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class Faults:
     send_errors: list[int] = field(default_factory=list)
     #: Seconds the network takes to answer a send (late answers are still written).
     send_delay: float = 0.0
-    #: Prompt ``\r\n>\r\n`` instead of ``\r\n> `` (some SIMCom modules).
+    #: Prompt ``\r\n>\r\n`` instead of ``\r\n>`` and a space (some SIMCom modules).
     prompt_without_space: bool = False
     #: Answer ``+CMGS: <mr>,"<scts>"`` (27.005 with ``+CSMS`` service 1).
     cmgs_with_scts: bool = False

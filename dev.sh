@@ -12,7 +12,7 @@ ensure_venv() {
     if [ ! -x .venv/bin/python ] || [ setup.cfg -nt .venv/.installed ]; then
         "$python" -m venv .venv
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e '.[test,dev,postgres,metrics]'
+        .venv/bin/python -m pip install --quiet -e '.[test,dev,postgres,mysql,metrics]'
         touch .venv/.installed
     fi
 }

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+import sqlalchemy as sa
 import yaml  # type: ignore[import-untyped]
 from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
@@ -87,9 +88,9 @@ def build_host(
     class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         __tablename__ = "adv_users"
         id: Mapped[int] = mapped_column(primary_key=True)
-        username: Mapped[str]
-        password: Mapped[str]
-        account_id: Mapped[str]
+        username: Mapped[str] = mapped_column(sa.String(64))  # MySQL: VARCHAR needs a length
+        password: Mapped[str] = mapped_column(sa.String(128))
+        account_id: Mapped[str] = mapped_column(sa.String(64))
         is_admin: Mapped[bool]
 
     app = Flask("adversarial_host")

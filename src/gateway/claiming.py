@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 #: Parameters of the lock-then-update form: the locked primary keys, the number of candidates
 #: read, one candidate.
@@ -45,6 +46,10 @@ CANDIDATE_MARGIN = 16
 class Claim:
     """Rows of ``table`` matching ``where`` get ``values``; ``returning`` is read from them after.
 
+    :param table: a table, or a mapped class: run through an ORM session, ``returning`` may
+        then name the class, and the rows come back as its objects.
+    :param options: execution options of the update and of the read back (an ORM caller's
+        ``populate_existing``, ``synchronize_session``).
     :param order_by: which rows first, with ``limit``.
     :param limit: at most this many rows (an int or an integer bind parameter).
     :param skip_locked: pass over rows that another transaction holds instead of waiting for
@@ -52,36 +57,39 @@ class Claim:
         a time and never needs it.
     """
 
-    table: sa.Table
+    table: Any
     where: sa.ColumnElement[bool]
     values: Mapping[str, Any]
-    returning: Sequence[sa.ColumnElement[Any]]
+    returning: Sequence[Any]
     order_by: Sequence[sa.ColumnElement[Any]] = field(default=())
     limit: int | sa.BindParameter[int] | None = None
     skip_locked: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.table.primary_key.columns) != 1:
-            raise ValueError(f"a claim needs a one-column primary key; {self.table.name} has not")
+        if len(list(sa.inspect(self.table).primary_key)) != 1:
+            raise ValueError(f"a claim needs a one-column primary key; {self.table} has not")
 
     @property
     def _id(self) -> sa.Column[Any]:
-        return next(iter(self.table.primary_key.columns))
+        column: sa.Column[Any] = next(iter(sa.inspect(self.table).primary_key))
+        return column
 
-    def execute(self, conn: sa.Connection, params: Mapping[str, Any]) -> list[sa.Row[Any]]:
-        """Claim in ``conn``'s transaction; the claimed rows' ``returning`` columns.
+    def execute(self, executor: sa.Connection | Session, params: Mapping[str, Any]) -> list[Any]:
+        """Claim in ``executor``'s transaction; the claimed rows' ``returning`` columns.
 
         Rows come in no particular order. The caller commits (or rolls back: nothing claimed).
         """
+        conn = executor if isinstance(executor, sa.Connection) else executor.connection()
         if conn.dialect.update_returning:
             stmt = self.update_returning(conn.dialect.name)
-            return list(conn.execute(stmt, params).all())
+            return list(executor.execute(stmt, params).all())
         ids = self._lock_rows(conn, params)
         if not ids:
             return []
         locked = {**params, LOCKED_IDS: list(ids)}
-        conn.execute(self.update_locked, locked)
-        return list(conn.execute(self.read_back, locked).all())
+        executor.execute(self.update_locked, locked)
+        return list(executor.execute(self.read_back, locked).all())
 
     def _pick(self) -> sa.Select[Any]:
         pick = sa.select(self._id).where(self.where).order_by(*self.order_by)
@@ -108,7 +116,8 @@ class Claim:
         return self._update(self._id == chosen.c[self._id.name])
 
     def _update(self, where: sa.ColumnElement[bool]) -> sa.Update:
-        return sa.update(self.table).where(where).values(**self.values).returning(*self.returning)
+        update = sa.update(self.table).where(where).values(**self.values)
+        return update.returning(*self.returning).execution_options(**self.options)
 
     def _lock_rows(self, conn: sa.Connection, params: Mapping[str, Any]) -> list[Any]:
         """Lock-then-update, first step: lock the rows to take; their primary keys."""
@@ -150,12 +159,13 @@ class Claim:
     @functools.cached_property
     def update_locked(self) -> sa.Update:
         """Second statement: the locked rows get ``values``."""
-        return sa.update(self.table).where(self._locked()).values(**self.values)
+        update = sa.update(self.table).where(self._locked()).values(**self.values)
+        return update.execution_options(**self.options)
 
     @functools.cached_property
     def read_back(self) -> sa.Select[Any]:
         """Third statement: what ``RETURNING`` would have given (a transaction sees its writes)."""
-        return sa.select(*self.returning).where(self._locked())
+        return sa.select(*self.returning).where(self._locked()).execution_options(**self.options)
 
     def _locked(self) -> sa.ColumnElement[bool]:
         return self._id.in_(sa.bindparam(LOCKED_IDS, expanding=True))

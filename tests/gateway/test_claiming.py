@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from gateway.claiming import Claim
 
@@ -174,3 +175,40 @@ def test_parallel_check_and_count_never_passes_its_bound(
     engine.dispose()
     assert sorted(r for r in results if r) == [[1], [2], [3]]
     assert len(results) == 20
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Code(_Base):
+    __tablename__ = "t2m2fa_test_codes"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    attempts: Mapped[int]
+    used: Mapped[bool]
+
+
+#: The extension's code check: spend an attempt of an unused code, the session's copy refreshed.
+SPEND = Claim(
+    _Code,
+    where=sa.and_(_Code.id == sa.bindparam("b_id"), _Code.attempts < 3, _Code.used.is_(False)),
+    values={"attempts": _Code.attempts + 1, "used": sa.bindparam("b_use")},
+    returning=(_Code,),
+    options={"populate_existing": True, "synchronize_session": False},
+)
+
+
+def test_an_orm_session_gets_its_objects_back_refreshed(db_url: str) -> None:
+    engine = _engine(db_url)
+    _Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.add(_Code(id=1, attempts=0, used=False))
+    with Session(engine) as session, session.begin():
+        code = session.get(_Code, 1)
+        assert code is not None and code.attempts == 0
+        [[claimed]] = SPEND.execute(session, {"b_id": 1, "b_use": False})
+        assert claimed is code and code.attempts == 1  # the identity map's copy, refreshed
+        [[claimed]] = SPEND.execute(session, {"b_id": 1, "b_use": True})
+        assert code.used is True
+        assert SPEND.execute(session, {"b_id": 1, "b_use": True}) == []  # used up
+    engine.dispose()

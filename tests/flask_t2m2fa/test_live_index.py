@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from t2m2fa_support import FakeClock, Host, json_login, json_verify
@@ -22,6 +23,12 @@ from flask_t2m2fa.testing import RecordingSender
 #: user has few challenges, and without statistics for the (empty) partial index it would walk
 #: this user's many through ``(user_id, purpose)``.
 OWN_DEAD, OTHER_USERS = 2_000, 4_000
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite's own behaviour, whatever T2M2FA_TEST_DATABASE says."""
+    return sqlite_url
 
 
 def _dead_history(host: Host, user_id: str, clock: FakeClock) -> None:

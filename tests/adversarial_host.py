@@ -81,7 +81,10 @@ def build_host(
     config: dict[str, Any] | None = None,
 ) -> Host:
     """A Flask-Login host with passwords checked in plain text (what is attacked is the code)."""
-    db = SQLAlchemy(engine_options=engine_options or {})
+    engine_options = dict(engine_options or {})
+    if sa.make_url(database_url).get_backend_name() == "mysql":
+        engine_options["isolation_level"] = "READ COMMITTED"
+    db = SQLAlchemy(engine_options=engine_options)
     login_manager = LoginManager()
     two_factor = TwoFactor()
 

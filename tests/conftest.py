@@ -87,12 +87,15 @@ def mariadb_url(mariadb_server: str) -> Iterator[str]:
     """A URL of a fresh, private database, dropped after the test.
 
     MySQL's schemas are its databases, so this is the PostgreSQL fixture's private schema. The
-    database compares text byte for byte (``utf8mb4_bin``), as docs/databases.md asks of a host.
+    database compares text byte for byte, trailing spaces included, as docs/databases.md asks of
+    a host.
     """
     name = f"t_{secrets.token_hex(6)}"
     admin = sa.create_engine(mariadb_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+        mariadb = "MariaDB" in str(conn.execute(sa.text("SELECT VERSION()")).scalar())
+        collation = "utf8mb4_nopad_bin" if mariadb else "utf8mb4_0900_bin"
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {collation}"))
     yield sa.make_url(mariadb_server).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE `{name}`"))

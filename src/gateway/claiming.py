@@ -84,7 +84,7 @@ class Claim:
         if conn.dialect.update_returning:
             stmt = self.update_returning(conn.dialect.name)
             return list(executor.execute(stmt, params).all())
-        ids = self._lock_rows(conn, params)
+        ids = self._lock_rows(executor, params)
         if not ids:
             return []
         locked = {**params, LOCKED_IDS: list(ids)}
@@ -119,10 +119,10 @@ class Claim:
         update = sa.update(self.table).where(where).values(**self.values)
         return update.returning(*self.returning).execution_options(**self.options)
 
-    def _lock_rows(self, conn: sa.Connection, params: Mapping[str, Any]) -> list[Any]:
+    def _lock_rows(self, executor: sa.Connection | Session, params: Mapping[str, Any]) -> list[Any]:
         """Lock-then-update, first step: lock the rows to take; their primary keys."""
         if self.limit is None:
-            return list(conn.execute(self.lock, params).scalars())
+            return list(executor.execute(self.lock, params).scalars())
         # InnoDB locks every row that a locking read matches before it sorts them and cuts to
         # LIMIT: the oldest row's claim would hold the whole queue, and another worker would
         # find nothing. Read the oldest candidates without a lock, then lock them one by one
@@ -130,9 +130,9 @@ class Claim:
         limit = self.limit if isinstance(self.limit, int) else int(params[self.limit.key])
         window = {**params, CANDIDATES: limit + CANDIDATE_MARGIN}
         taken: list[Any] = []
-        for candidate in conn.execute(self.candidates, window).scalars():
+        for candidate in executor.execute(self.candidates, window).scalars().all():
             row = {**params, CANDIDATE: candidate}
-            taken.extend(conn.execute(self.lock_one, row).scalars())
+            taken.extend(executor.execute(self.lock_one, row).scalars())
             if len(taken) == limit:
                 break
         return taken

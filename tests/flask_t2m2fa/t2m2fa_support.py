@@ -67,7 +67,8 @@ def build_app(
     create_tables: bool = True,
     init: dict[str, Any] | None = None,
 ) -> Flask:
-    db = SQLAlchemy()
+    mysql = sa.make_url(database_url).get_backend_name() == "mysql"
+    db = SQLAlchemy(engine_options={"isolation_level": "READ COMMITTED"} if mysql else {})
     login_manager = LoginManager()
     two_factor = TwoFactor()
 

@@ -36,13 +36,13 @@ def test_a_rolled_back_branch_sends_no_signal(app: Flask, host: Host, alice: Any
 
 
 def test_signals_go_out_after_the_commit_that_made_their_rows(
-    app: Flask, host: Host, alice: Any, sqlite_url: str
+    app: Flask, host: Host, alice: Any, database_url: str
 ) -> None:
     visible: list[int] = []
 
     def receiver(_app: Any, **_kw: Any) -> None:
         # Another connection sees the audit row: the signal came after the commit.
-        with sa.create_engine(sqlite_url).connect() as other:
+        with sa.create_engine(database_url).connect() as other:
             visible.append(
                 other.scalar(sa.select(sa.func.count()).where(AuditEvent.event == "code_sent")) or 0
             )

@@ -25,7 +25,7 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
         "$python" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e '.[test,dev,postgres,metrics]'
+        "$VENV/bin/python" -m pip install --quiet -e '.[test,dev,postgres,mysql,metrics]'
         touch "$VENV/.installed"
     fi
 }

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+import sqlalchemy as sa
 import yaml  # type: ignore[import-untyped]
 from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
@@ -81,16 +82,19 @@ def build_host(
     config: dict[str, Any] | None = None,
 ) -> Host:
     """A Flask-Login host with passwords checked in plain text (what is attacked is the code)."""
-    db = SQLAlchemy(engine_options=engine_options or {})
+    engine_options = dict(engine_options or {})
+    if sa.make_url(database_url).get_backend_name() == "mysql":
+        engine_options["isolation_level"] = "READ COMMITTED"
+    db = SQLAlchemy(engine_options=engine_options)
     login_manager = LoginManager()
     two_factor = TwoFactor()
 
     class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         __tablename__ = "adv_users"
         id: Mapped[int] = mapped_column(primary_key=True)
-        username: Mapped[str]
-        password: Mapped[str]
-        account_id: Mapped[str]
+        username: Mapped[str] = mapped_column(sa.String(64))  # MySQL: VARCHAR needs a length
+        password: Mapped[str] = mapped_column(sa.String(128))
+        account_id: Mapped[str] = mapped_column(sa.String(64))
         is_admin: Mapped[bool]
 
     app = Flask("adversarial_host")

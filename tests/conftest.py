@@ -14,6 +14,7 @@ from doubles import OUTBOX_KEY
 from gateway.fake import FakeModem
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -58,16 +59,73 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     admin.dispose()
 
 
+def _mariadb_base_url() -> str | None:
+    """The MariaDB (or MySQL) server for tests, or None when there is none (the tests then skip)."""
+    url = os.environ.get("T2M2FA_TEST_MARIADB_URL", DEFAULT_MARIADB_URL)
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("T2M2FA_REQUIRE_MARIADB"):
+            raise RuntimeError(f"MariaDB required but unreachable at {url}: {exc}") from exc
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> str:
+    url = _mariadb_base_url()
+    if url is None:
+        pytest.skip("no MariaDB server (set T2M2FA_TEST_MARIADB_URL)")
+    return url
+
+
+@pytest.fixture
+def mariadb_url(mariadb_server: str) -> Iterator[str]:
+    """A URL of a fresh, private database, dropped after the test.
+
+    MySQL's schemas are its databases, so this is the PostgreSQL fixture's private schema. The
+    database compares text byte for byte, trailing spaces included, as docs/databases.md asks of
+    a host.
+    """
+    name = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(mariadb_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        mariadb = "MariaDB" in str(conn.execute(sa.text("SELECT VERSION()")).scalar())
+        collation = "utf8mb4_nopad_bin" if mariadb else "utf8mb4_0900_bin"
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {collation}"))
+    yield sa.make_url(mariadb_server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE `{name}`"))
+    admin.dispose()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     return f"sqlite:///{os.path.join(tmp_path, 'test.sqlite3')}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
 def db_url(request: pytest.FixtureRequest) -> str:
-    """The same test on SQLite and on PostgreSQL (which skips without a server)."""
+    """The same test on SQLite, PostgreSQL and MariaDB (the servers' runs skip without them)."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+#: The extension's services do not run on MariaDB yet: docs/databases.md lists each statement
+#: and its MariaDB form. Strict, so that the test fails once they do (then drop the marker).
+MARIADB_PENDING = "extension statements without a MariaDB form (docs/databases.md)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Expect the MariaDB run of a test marked ``mariadb_pending`` to fail."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_mariadb = callspec is not None and "mariadb" in callspec.params.values()
+        if on_mariadb and item.get_closest_marker("mariadb_pending"):
+            item.add_marker(pytest.mark.xfail(reason=MARIADB_PENDING, strict=True))
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gateway.outbox.schema import metadata as outbox_metadata
-from gateway.sqltypes import UTCDateTime
+from gateway.sqltypes import MYSQL_DIALECTS, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,9 +32,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 ID = sa.String(64)
+#: At most 128 bytes (a number's ciphertext): ``VARBINARY`` on MariaDB, not a ``BLOB``.
+BINARY_128 = sa.LargeBinary(128).with_variant(mysql.VARBINARY(128), *MYSQL_DIALECTS)
 _LIVE = sa.text("consumed_at IS NULL AND superseded_at IS NULL")
-#: A partial index (SQLite and PostgreSQL) of the codes that can still be entered.
+#: A partial index (SQLite and PostgreSQL) of the codes that can still be entered. MariaDB and
+#: MySQL have no partial index: there the index holds every challenge, and its last two columns
+#: (NULL while live) end the walk at the live ones, however long the user's history.
 LIVE_CHALLENGES: dict[str, Any] = {"sqlite_where": _LIVE, "postgresql_where": _LIVE}
+LIVE_CHALLENGES_COLUMNS = ("user_id", "purpose", "consumed_at", "superseded_at")
 
 
 class Base(DeclarativeBase):
@@ -76,7 +82,7 @@ class Phone(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[str] = mapped_column(ID, index=True)
     role: Mapped[str] = mapped_column(sa.String(8))
-    number_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary(128))
+    number_encrypted: Mapped[bytes] = mapped_column(BINARY_128)
     number_digest: Mapped[str] = mapped_column(sa.String(64))
     masked: Mapped[str] = mapped_column(sa.String(32))
     verified_at: Mapped[datetime | None]
@@ -90,7 +96,7 @@ class Challenge(Base):
     __table_args__ = (
         sa.Index("ix_t2m2fa_challenges_user_purpose", "user_id", "purpose"),
         # The supersede UPDATE finds the one live code, however long the user's history.
-        sa.Index("ix_t2m2fa_challenges_live", "user_id", "purpose", **LIVE_CHALLENGES),
+        sa.Index("ix_t2m2fa_challenges_live", *LIVE_CHALLENGES_COLUMNS, **LIVE_CHALLENGES),
         # The cool-down reads the user's codes of the last minute (``rules.sending_limits``).
         sa.Index("ix_t2m2fa_challenges_user_created", "user_id", "created_at"),
     )

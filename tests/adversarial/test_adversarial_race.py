@@ -1,4 +1,5 @@
-"""Races on PostgreSQL: many requests of one pending login at the same instant (G-05, R-48).
+"""Races on PostgreSQL and MariaDB: many requests of one pending login at the same instant
+(G-05, R-48).
 
 Each request runs in its own thread with its own test client and database connection, all
 released together by a barrier. Without the atomic check-count-consume step, several requests
@@ -21,7 +22,7 @@ from adversarial_host import PRIMARY, Host, build_host, json_login, resend, veri
 from flask_t2m2fa.models import AuditEvent, Challenge, Failure, SentSms
 
 # Many threads and requests each: long, so outside the quick loop (-m "not slow"); CI runs them.
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.mariadb_pending]
 
 PARALLEL = 100
 #: The server allows 100 connections, shared with other test runs: the 100 requests are all in
@@ -29,10 +30,10 @@ PARALLEL = 100
 POOL_SIZE = 40
 
 
-@pytest.fixture
-def host(postgres_url: str) -> Iterator[Host]:
+@pytest.fixture(params=["postgres", "mariadb"])
+def host(request: pytest.FixtureRequest) -> Iterator[Host]:
     host = build_host(
-        postgres_url,
+        request.getfixturevalue(f"{request.param}_url"),
         engine_options={"pool_size": POOL_SIZE, "max_overflow": 0, "pool_timeout": 60},
     )
     yield host

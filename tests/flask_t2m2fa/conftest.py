@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,8 +28,10 @@ def sms(t2m2fa_sms: RecordingSender) -> RecordingSender:
 
 
 @pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url
+def database_url(request: pytest.FixtureRequest) -> str:
+    """SQLite; ``T2M2FA_TEST_DATABASE=postgres`` (or ``mariadb``) runs these tests on a server."""
+    url: str = request.getfixturevalue(f"{os.environ.get('T2M2FA_TEST_DATABASE', 'sqlite')}_url")
+    return url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_sqlalchemy import SQLAlchemy
@@ -27,14 +28,14 @@ two_factor = TwoFactor()
 class Organization(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "organizations"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str]
+    name: Mapped[str] = mapped_column(sa.String(64))  # MySQL: VARCHAR needs a length
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(unique=True)
-    password_hash: Mapped[str]
+    email: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     organization: Mapped[Organization] = relationship()
     is_admin: Mapped[bool] = mapped_column(default=False)

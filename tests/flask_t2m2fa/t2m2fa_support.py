@@ -7,6 +7,7 @@ import contextvars
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, current_user, login_required
@@ -66,15 +67,16 @@ def build_app(
     create_tables: bool = True,
     init: dict[str, Any] | None = None,
 ) -> Flask:
-    db = SQLAlchemy()
+    mysql = sa.make_url(database_url).get_backend_name() == "mysql"
+    db = SQLAlchemy(engine_options={"isolation_level": "READ COMMITTED"} if mysql else {})
     login_manager = LoginManager()
     two_factor = TwoFactor()
 
     class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         __tablename__ = "host_users"
         id: Mapped[int] = mapped_column(primary_key=True)
-        username: Mapped[str]
-        account_id: Mapped[str]
+        username: Mapped[str] = mapped_column(sa.String(64))  # MySQL: VARCHAR needs a length
+        account_id: Mapped[str] = mapped_column(sa.String(64))
         is_admin: Mapped[bool]
 
     app = Flask("hostapp")

@@ -6,19 +6,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from t2m2fa_support import FakeClock, Host, json_login, json_verify
 
+from flask_t2m2fa import migrations
 from flask_t2m2fa.models import Challenge
+from flask_t2m2fa.services.live_challenges import LIVE, live
 from flask_t2m2fa.testing import RecordingSender
 
 #: Used codes of the user, and of each of many other users: SQLite's statistics then say that a
 #: user has few challenges, and without statistics for the (empty) partial index it would walk
 #: this user's many through ``(user_id, purpose)``.
 OWN_DEAD, OTHER_USERS = 2_000, 4_000
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite's own behaviour, whatever T2M2FA_TEST_DATABASE says."""
+    return sqlite_url
 
 
 def _dead_history(host: Host, user_id: str, clock: FakeClock) -> None:
@@ -93,3 +103,45 @@ def test_live_codes_are_looked_up_through_the_partial_index_after_analyze(
         assert "SCAN t2m2fa_challenges" not in plan, f"{plan}\n{statement}"
         if (statement, parameters) in by_purpose:
             assert "ix_t2m2fa_challenges_live" in plan, f"{plan}\n{statement}"
+
+
+def _challenge(n: int, user_id: str, at: datetime, *, live: bool) -> dict[str, Any]:
+    return {
+        "id": f"c{n:031d}",
+        "user_id": user_id,
+        "account_id": "acme",
+        "purpose": "login",
+        "destination": "primary",
+        "login_id": f"l{n:031d}",
+        "code_hash": "",
+        "created_at": at,
+        "expires_at": at,
+        "consumed_at": None if live else at,
+        "attempts": 0,
+        "sent": True,
+        "send_failed": False,
+        "remember_me": False,
+        "remember_pc": False,
+    }
+
+
+def test_mariadb_reads_only_the_live_codes_of_a_long_history(mariadb_url: str) -> None:
+    """MariaDB has no partial index: the index's NULL columns end the walk at the live rows.
+
+    ``ANALYZE SELECT`` runs the statement and reports the rows it really read (``r_rows``).
+    """
+    engine = sa.create_engine(mariadb_url)
+    migrations.upgrade(engine)
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    rows = [_challenge(n, "alice", at, live=False) for n in range(OWN_DEAD)]
+    rows.append(_challenge(OWN_DEAD, "alice", at, live=True))
+    statement = sa.select(LIVE.c.id).where(live("alice", "login"))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Challenge.__table__), rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql("ANALYZE TABLE t2m2fa_challenges")
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        assert conn.execute(statement).scalars().all() == [f"c{OWN_DEAD:031d}"]
+        [plan] = conn.exec_driver_sql("ANALYZE " + sql).mappings().all()
+    engine.dispose()
+    assert plan["key"] == "ix_t2m2fa_challenges_live", plan
+    assert float(plan["r_rows"]) <= 1, plan

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -42,9 +43,14 @@ def test_upgrade_creates_exactly_the_model_tables(sqlite_url: str) -> None:
     engine.dispose()
 
 
-@pytest.mark.postgres
-def test_upgrade_on_postgres(postgres_url: str) -> None:
-    engine = sa.create_engine(postgres_url)
+@pytest.mark.parametrize("server", ["postgres", "mariadb"])
+def test_upgrade_downgrade_upgrade_on_a_server(request: pytest.FixtureRequest, server: str) -> None:
+    engine = sa.create_engine(request.getfixturevalue(f"{server}_url"))
+    migrations.upgrade(engine)
+    assert schema_diff(engine) == []
+    with engine.begin() as connection:
+        command.downgrade(migrations.alembic_config(connection), "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {migrations.VERSION_TABLE}
     migrations.upgrade(engine)
     assert schema_diff(engine) == []
     engine.dispose()

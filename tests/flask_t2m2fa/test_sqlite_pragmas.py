@@ -8,6 +8,12 @@ from flask import Flask
 from t2m2fa_support import Host
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite's own behaviour, whatever T2M2FA_TEST_DATABASE says."""
+    return sqlite_url
+
+
 def _pragma(host: Host, name: str) -> object:
     with host.db.engine.connect() as conn:
         return conn.exec_driver_sql(f"PRAGMA {name}").scalar()

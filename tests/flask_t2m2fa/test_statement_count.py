@@ -88,6 +88,7 @@ def _statements_per_login(app: Flask, clock: FakeClock) -> tuple[list[str], list
     return plain, two_factor
 
 
+@pytest.mark.mariadb_pending
 def test_a_2fa_login_costs_at_most_max_extra_statements_beyond_the_password(
     outbox_app: Flask, clock: FakeClock
 ) -> None:

@@ -1,5 +1,5 @@
 """The check, count and consume of a code is one atomic step: proven with parallel requests on
-PostgreSQL (SQLite serialises writers, so it cannot prove it)."""
+PostgreSQL and MariaDB (SQLite serialises writers, so it cannot prove it)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from t2m2fa_support import FakeClock, RecordingSender, json_login, json_verify, 
 
 from flask_t2m2fa.models import Failure
 
-pytestmark = pytest.mark.postgres
+pytestmark = pytest.mark.mariadb_pending
 PARALLEL = 12
 
 
-@pytest.fixture
-def database_url(postgres_url: str) -> str:
-    return postgres_url
+@pytest.fixture(params=["postgres", "mariadb"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
 
 
 def in_parallel(action: Callable[[int], Any]) -> list[Any]:

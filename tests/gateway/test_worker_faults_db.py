@@ -1,4 +1,5 @@
-"""Fault tests on PostgreSQL: connections killed under the worker; two workers, three modems."""
+"""Fault tests on the database servers (PostgreSQL, MariaDB): connections killed under the
+worker; two workers, three modems."""
 
 from __future__ import annotations
 
@@ -21,18 +22,40 @@ from gateway.outbox import Outbox, RetryPolicy
 from gateway.outbox.schema import outbox_table
 from gateway.worker import ModemSpec, Sender, SimCaps, SlotConfig, Worker, WorkerConfig
 
-pytestmark = pytest.mark.postgres
+#: The servers these tests run on (each skips without its server).
+SERVERS = pytest.mark.parametrize("server", ["postgres", "mariadb"])
 
 SETTINGS = ModemSettings(command_timeout=1.0, registration_timeout=2.0, send_timeout=2.0)
 NO_CAPS = SimCaps(per_minute=None, per_day=None, recipients_per_day=None)
 
 
 def terminate_backends(admin: sa.Engine, application_name: str) -> int:
+    """Kill the worker's connections: on PostgreSQL those of its application name, on MariaDB
+    every other connection to the test's private database."""
     with admin.connect() as conn:
-        query = sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"
+        if admin.dialect.name == "postgresql":
+            query = (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"
+            )
+            return len(conn.execute(sa.text(query), {"n": application_name}).all())
+        query = (
+            "SELECT id FROM information_schema.processlist"
+            " WHERE db = DATABASE() AND id <> CONNECTION_ID()"
         )
-        return len(conn.execute(query, {"n": application_name}).all())
+        killed = 0
+        for thread in conn.execute(sa.text(query)).scalars().all():
+            try:
+                conn.exec_driver_sql(f"KILL CONNECTION {int(thread)}")
+                killed += 1
+            except sa.exc.DBAPIError:  # it ended on its own meanwhile
+                pass
+        return killed
+
+
+def _worker_url(url: str, application_name: str) -> str:
+    if sa.make_url(url).get_backend_name() == "postgresql":
+        return f"{url}&application_name={application_name}"
+    return url
 
 
 def states(outbox: Outbox) -> Counter[str]:
@@ -41,16 +64,18 @@ def states(outbox: Outbox) -> Counter[str]:
     return Counter(rows)
 
 
-def test_database_connections_killed_and_restored(tmp_path: Path, postgres_url: str) -> None:
+@SERVERS
+def test_database_connections_killed_and_restored(
+    tmp_path: Path, request: pytest.FixtureRequest, server: str
+) -> None:
+    url = request.getfixturevalue(f"{server}_url")
     app = f"t2m2fa-worker-{secrets.token_hex(4)}"
-    web = Outbox(postgres_url, keys=OUTBOX_KEYS)
+    web = Outbox(url, keys=OUTBOX_KEYS)
     web.create_schema()
     fake = FakeModem(tmp_path / "fake", Faults(send_delay=0.02), name="fake1")
     fake.start()
-    outbox = Outbox(
-        f"{postgres_url}&application_name={app}", keys=OUTBOX_KEYS, policy=RetryPolicy()
-    )
-    admin = sa.create_engine(postgres_url)
+    outbox = Outbox(_worker_url(url, app), keys=OUTBOX_KEYS, policy=RetryPolicy())
+    admin = sa.create_engine(url)
 
     def factory() -> Sender:
         return Modem(fake.device, settings=SETTINGS)
@@ -90,19 +115,21 @@ def _run_worker(url: str, devices: list[str], log: Path) -> subprocess.Popen[byt
         )
 
 
+@SERVERS
 def test_two_workers_three_modems_send_2000_messages_exactly_once(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, request: pytest.FixtureRequest, server: str
 ) -> None:
+    url = request.getfixturevalue(f"{server}_url")
     total = 2000
-    outbox = Outbox(postgres_url, keys=OUTBOX_KEYS)
+    outbox = Outbox(url, keys=OUTBOX_KEYS)
     outbox.create_schema()
     state = tmp_path / "fakes"
     fakes = [FakeModem(state, name=f"fake{n}") for n in (1, 2, 3)]
     devices = [fake.start() for fake in fakes]
     logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
     workers = [
-        _run_worker(postgres_url, devices[:2], logs[0]),
-        _run_worker(postgres_url, devices[2:], logs[1]),
+        _run_worker(url, devices[:2], logs[0]),
+        _run_worker(url, devices[2:], logs[1]),
     ]
     try:
         for batch in range(0, total, 100):  # enqueued while the workers already drain

@@ -15,7 +15,8 @@ from gateway.sqltypes import UTCDateTime
 def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render the extension's UTC type as the plain column type it stores."""
     if kind == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
+        autogen_context.imports.add("from sqlalchemy.dialects import mysql")
+        return 'sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")'
     return False
 
 

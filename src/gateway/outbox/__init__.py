@@ -1,4 +1,4 @@
-"""The durable SMS outbox (SQLAlchemy Core; SQLite or PostgreSQL).
+"""The durable SMS outbox (SQLAlchemy Core; SQLite, PostgreSQL, MariaDB ≥ 10.6 or MySQL ≥ 8.0).
 
 Web processes :meth:`~Outbox.enqueue` messages, if they like inside their own transaction; a
 gateway worker claims them with a lease, sends them and marks the outcome. Usage::

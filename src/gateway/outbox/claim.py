@@ -1,8 +1,9 @@
 """Taking queued messages with a lease, so that two workers never send the same row at once.
 
-PostgreSQL locks the chosen rows with ``FOR UPDATE SKIP LOCKED`` so concurrent workers each get
-different rows without waiting. SQLite has one writer at a time, so a single
-``UPDATE … RETURNING`` statement is already atomic.
+PostgreSQL, MariaDB and MySQL lock the chosen rows with ``FOR UPDATE SKIP LOCKED`` so concurrent
+workers each get different rows without waiting. SQLite has one writer at a time, so a single
+``UPDATE … RETURNING`` statement is already atomic. :class:`gateway.claiming.Claim` writes the
+form each database needs.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from gateway.claiming import Claim
 from gateway.message import DeliveryState
 from gateway.outbox.schema import outbox_table as t
 from gateway.outbox.sealing import OutboxKeys, SealedMessageError
 from gateway.sqltypes import UTCDateTime
-
-SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -68,37 +68,29 @@ def eligible() -> sa.ColumnElement[bool]:
 
 
 @functools.cache
-def claim_statement(dialect: str, *, by_recipient: bool = False) -> sa.Update:
-    """The ``UPDATE … RETURNING`` that leases up to ``limit`` rows to ``owner`` on ``modem``.
+def claim_of(*, by_recipient: bool = False) -> Claim:
+    """The claim that leases up to ``limit`` rows to ``owner`` on ``modem``, oldest due first.
 
-    Built once per dialect and reused, since building and keying a statement of this size costs
-    more than running it. Parameters: ``now``, ``modem_name``, ``max_attempts``, ``owner``,
-    ``until`` (end of the lease), ``limit``, and with ``by_recipient`` the ``recipients`` to
-    keep to (a SIM at its distinct-recipient cap).
+    Built once and reused, since building and keying a statement of this size costs more than
+    running it. Parameters: ``now``, ``modem_name``, ``max_attempts``, ``owner``, ``until`` (end
+    of the lease), ``limit``, and with ``by_recipient`` the ``recipients`` to keep to (a SIM at
+    its distinct-recipient cap).
     """
-    if dialect not in SUPPORTED_DIALECTS:
-        raise ValueError(f"the outbox supports {', '.join(SUPPORTED_DIALECTS)}, not {dialect}")
-    pick = sa.select(t.c.id).where(eligible())
+    where = eligible()
     if by_recipient:
-        pick = pick.where(t.c.recipient_key.in_(sa.bindparam("recipients", expanding=True)))
-    pick = pick.order_by(t.c.next_attempt_at, t.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
-    if dialect == "postgresql":
-        chosen = pick.with_for_update(skip_locked=True).cte("chosen")
-        where: sa.ColumnElement[bool] = t.c.id == chosen.c.id
-    else:
-        where = t.c.id.in_(pick.scalar_subquery())
-    return (
-        sa.update(t)
-        .where(where)
-        .values(
-            state=DeliveryState.SENDING.value,
-            lease_owner=sa.bindparam("owner", type_=sa.String),
-            lease_until=sa.bindparam("until", type_=UTCDateTime),
-            modem=_modem,
-            attempts=t.c.attempts + 1,
-            failover_from=None,
-        )
-        .returning(
+        where = sa.and_(where, t.c.recipient_key.in_(sa.bindparam("recipients", expanding=True)))
+    return Claim(
+        t,
+        where=where,
+        values={
+            "state": DeliveryState.SENDING.value,
+            "lease_owner": sa.bindparam("owner", type_=sa.String),
+            "lease_until": sa.bindparam("until", type_=UTCDateTime),
+            "modem": _modem,
+            "attempts": t.c.attempts + 1,
+            "failover_from": None,
+        },
+        returning=(
             t.c.id,
             t.c.sealed,
             t.c.kind,
@@ -106,12 +98,15 @@ def claim_statement(dialect: str, *, by_recipient: bool = False) -> sa.Update:
             t.c.attempts,
             t.c.expires_at,
             t.c.next_attempt_at,
-        )
+        ),
+        order_by=(t.c.next_attempt_at, t.c.id),
+        limit=sa.bindparam("limit", type_=sa.Integer),
+        skip_locked=True,
     )
 
 
 def to_claimed(row: sa.Row[tuple[object, ...]], now: datetime, keys: OutboxKeys) -> ClaimedMessage:
-    """Build a :class:`ClaimedMessage` from a row returned by :func:`claim_statement`.
+    """Build a :class:`ClaimedMessage` from a row returned by :func:`claim_of`.
 
     :raises SealedMessageError: the row's destination and text do not open with ``keys``.
     """

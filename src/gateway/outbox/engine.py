@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.sqltypes import MYSQL_DIALECTS
+
 log = logging.getLogger("gateway.outbox")
 
 #: How long a SQLite writer waits for another process's lock before giving up.
@@ -19,11 +21,16 @@ def create_outbox_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     """Create an engine for ``url``; on SQLite, turn on WAL and a busy timeout.
 
     WAL lets the web app enqueue while the worker claims; the busy timeout makes a writer wait
-    for another process's short write lock instead of failing at once.
+    for another process's short write lock instead of failing at once. On MariaDB and MySQL,
+    transactions are ``READ COMMITTED``.
     """
     url = sa.make_url(url)
     # A server may drop connections (restart, pg_terminate_backend); a SQLite file cannot.
     kwargs.setdefault("pool_pre_ping", url.get_backend_name() != "sqlite")
+    if url.get_backend_name() in MYSQL_DIALECTS:
+        # InnoDB's default REPEATABLE READ locks the gaps a claim's locking read walks, so an
+        # enqueue would wait for a claim; READ COMMITTED locks only the rows (as PostgreSQL).
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from gateway.outbox.schema import modems_table as m
 from gateway.outbox.schema import outbox_table as t
+from gateway.sqltypes import MYSQL_DIALECTS
 
 _FROM_OUTBOX = ("last_success_at", "sent_today")
 
@@ -52,14 +53,8 @@ class ModemsMixin:
     def report_modem(self, report: ModemReport) -> None:
         """Insert or replace the row for ``report.name``."""
         values = {k: v for k, v in asdict(report).items() if k not in _FROM_OUTBOX}
-        dialect = self.engine.dialect.name
-        insert = postgresql.insert(m) if dialect == "postgresql" else sqlite.insert(m)
-        stmt = insert.values(**values).on_conflict_do_update(
-            index_elements=[m.c.name],
-            set_={k: v for k, v in values.items() if k != "name"},
-        )
         with self.engine.begin() as conn:
-            conn.execute(stmt)
+            conn.execute(_upsert(self.engine.dialect.name, values))
 
     def modem_reports(self) -> list[ModemReport]:
         """Every modem ever reported, by name, with its last send and sends in the last 24 h."""
@@ -81,3 +76,12 @@ class ModemsMixin:
             )
             for row in rows
         ]
+
+
+def _upsert(dialect: str, values: dict[str, object]) -> sa.Insert:
+    """Insert the modem's row, or replace it: each database says it its own way."""
+    changed = {k: v for k, v in values.items() if k != "name"}
+    if dialect in MYSQL_DIALECTS:
+        return mysql.insert(m).values(**values).on_duplicate_key_update(**changed)
+    insert = postgresql.insert(m) if dialect == "postgresql" else sqlite.insert(m)
+    return insert.values(**values).on_conflict_do_update(index_elements=[m.c.name], set_=changed)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from gateway.errors import Outcome, SendError
 from gateway.message import DeliveryState, MessageStatus
 from gateway.outbox import maintenance
-from gateway.outbox.claim import ClaimedMessage, claim_statement, open_claimed
+from gateway.outbox.claim import ClaimedMessage, claim_of, open_claimed
 from gateway.outbox.delivery import DeliveryMixin, awaiting_row, delivery_fields
 from gateway.outbox.engine import create_outbox_engine
 from gateway.outbox.leases import LeasesMixin
@@ -37,7 +37,8 @@ DEFAULT_LEASE = timedelta(seconds=150)
 _NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 
 # Built once (SQLAlchemy reuses their compiled form): an enqueue is on every login's path.
-_INSERT = sa.insert(t).returning(t.c.id)
+# The new id comes by RETURNING where the database has it, else by the driver's lastrowid (MySQL).
+_INSERT = sa.insert(t)
 _SEAL = sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(sealed=sa.bindparam("b_sealed"))
 #: On PostgreSQL the sealing statement also wakes the workers: delivered when the caller's
 #: transaction commits, dropped if it rolls back. Channels span the database: the schema says
@@ -54,7 +55,7 @@ class UnknownMessageError(LookupError):
 
 
 class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMixin, ReceivedMixin):
-    """A durable queue of SMS messages in a SQL database (SQLite or PostgreSQL).
+    """A durable queue of SMS messages in a SQL database (SQLite, PostgreSQL, MariaDB or MySQL).
 
     :param engine_or_url: an engine, or a URL for which one is created with the outbox's SQLite
         settings (:func:`~gateway.outbox.engine.create_outbox_engine`).
@@ -149,7 +150,9 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
 
     @staticmethod
     def _insert(conn: sa.Connection, row: dict[str, object], seal: Callable[[int], bytes]) -> int:
-        msg_id = int(conn.execute(_INSERT, row).scalar_one())
+        key = conn.execute(_INSERT, row).inserted_primary_key
+        assert key is not None  # a single-row INSERT always has one
+        msg_id = int(key[0])
         # Sealed once the id is known, which it authenticates; the clear values never reach SQL.
         sealing = _SEAL_AND_NOTIFY if conn.dialect.name == "postgresql" else _SEAL
         conn.execute(sealing, {"b_id": msg_id, "b_sealed": seal(msg_id)})
@@ -224,9 +227,9 @@ class Outbox(LeasesMixin, maintenance.MaintenanceMixin, ModemsMixin, DeliveryMix
         }
         if recipients is not None:
             params["recipients"] = sorted(recipients)
-        stmt = claim_statement(self.dialect, by_recipient=recipients is not None)
+        claim = claim_of(by_recipient=recipients is not None)
         with self.engine.begin() as conn:
-            rows = conn.execute(stmt, params).all()
+            rows = claim.execute(conn, params)
         claimed, unopened = open_claimed(rows, now, keys)
         for msg_id, reason in unopened:  # a key is missing: fail for good, with the reason
             log.error("message %d cannot be sent: %s", msg_id, reason)

@@ -72,10 +72,11 @@ def add_missing_columns_and_indexes(conn: sa.Connection) -> list[str]:
             if not column.nullable:
                 raise RuntimeError(f"cannot add NOT NULL column {table.name}.{column.name}")
             column_type = column.type.compile(dialect=conn.dialect)
-            # Two workers starting at once on PostgreSQL: the second finds the column there.
-            guard = "IF NOT EXISTS " if conn.dialect.name == "postgresql" else ""
+            # Two workers starting at once: the second finds the column there (not SQLite, MySQL).
+            guard = "IF NOT EXISTS " if _has_add_column_if_not_exists(conn.dialect) else ""
+            name = conn.dialect.identifier_preparer.quote(column.name)
             conn.execute(
-                sa.text(f'ALTER TABLE {table.name} ADD COLUMN {guard}"{column.name}" {column_type}')
+                sa.text(f"ALTER TABLE {table.name} ADD COLUMN {guard}{name} {column_type}")
             )
             added.append(f"{table.name}.{column.name}")
         indexes = {index["name"] for index in inspector.get_indexes(table.name)}
@@ -86,3 +87,7 @@ def add_missing_columns_and_indexes(conn: sa.Connection) -> list[str]:
     if added:
         log.warning("gateway tables upgraded: added %s", ", ".join(added))
     return added
+
+
+def _has_add_column_if_not_exists(dialect: sa.Dialect) -> bool:
+    return dialect.name == "postgresql" or bool(getattr(dialect, "is_mariadb", False))

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "t2m2fa_0001"
 down_revision = None
 branch_labels = ("t2m2fa",)
 depends_on = None
+
+# MariaDB and MySQL: microseconds kept (a plain DATETIME drops them); a short VARBINARY.
+_When = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+_Binary128 = sa.LargeBinary(length=128).with_variant(mysql.VARBINARY(128), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -25,13 +30,13 @@ def upgrade() -> None:
         sa.Column("remember_pc_allowed", sa.Boolean(), nullable=False),
         sa.Column("remember_pc_days", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_t2m2fa_account_policies")),
     )
     op.create_table(
         "t2m2fa_audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", _When, nullable=False),
         sa.Column("account_id", sa.String(length=64), nullable=True),
         sa.Column("user_id", sa.String(length=64), nullable=True),
         sa.Column("event", sa.String(length=32), nullable=False),
@@ -63,11 +68,11 @@ def upgrade() -> None:
         sa.Column("phone_id", sa.Integer(), nullable=True),
         sa.Column("login_id", sa.String(length=32), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", _When, nullable=False),
+        sa.Column("expires_at", _When, nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("consumed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("consumed_at", _When, nullable=True),
+        sa.Column("superseded_at", _When, nullable=True),
         sa.Column("sent", sa.Boolean(), nullable=False),
         sa.Column("message_id", sa.String(length=64), nullable=True),
         sa.Column("send_failed", sa.Boolean(), nullable=False),
@@ -91,7 +96,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("challenge_id", sa.String(length=32), nullable=False),
-        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("failed_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_t2m2fa_failures")),
     )
     op.create_index(
@@ -103,11 +108,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("role", sa.String(length=8), nullable=False),
-        sa.Column("number_encrypted", sa.LargeBinary(length=128), nullable=False),
+        sa.Column("number_encrypted", _Binary128, nullable=False),
         sa.Column("number_digest", sa.String(length=64), nullable=False),
         sa.Column("masked", sa.String(length=32), nullable=False),
-        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", _When, nullable=True),
+        sa.Column("created_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_t2m2fa_phones")),
     )
     op.create_index(op.f("ix_t2m2fa_phones_user_id"), "t2m2fa_phones", ["user_id"], unique=False)
@@ -120,9 +125,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.String(length=64), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", _When, nullable=False),
+        sa.Column("last_used_at", _When, nullable=False),
+        sa.Column("revoked_at", _When, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_t2m2fa_remembered_pcs")),
         sa.UniqueConstraint("selector", name=op.f("uq_t2m2fa_remembered_pcs_selector")),
     )
@@ -142,7 +147,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("login_id", sa.String(length=32), nullable=False),
         sa.Column("number_digest", sa.String(length=64), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_t2m2fa_sent_sms")),
     )
     op.create_index(
@@ -160,10 +165,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.String(length=64), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("locked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("unlocked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("touched_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_at", _When, nullable=True),
+        sa.Column("unlocked_at", _When, nullable=True),
+        sa.Column("touched_at", _When, nullable=False),
+        sa.Column("created_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_t2m2fa_user_settings")),
     )
     op.create_index(

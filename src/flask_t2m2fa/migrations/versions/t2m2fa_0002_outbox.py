@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context, op
+from sqlalchemy.dialects import mysql
 
 revision = "t2m2fa_0002"
 down_revision = "t2m2fa_0001"
@@ -21,7 +22,8 @@ depends_on = None
 
 # SQLite only gives INTEGER PRIMARY KEY its rowid behaviour (autoincrement) for plain INTEGER.
 _Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_When = sa.DateTime(timezone=True)
+# MariaDB and MySQL: microseconds kept (a plain DATETIME drops them).
+_When = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 _OUTBOX_INDEXES = {
     "ix_t2m2fa_outbox_claim": ["state", "next_attempt_at"],

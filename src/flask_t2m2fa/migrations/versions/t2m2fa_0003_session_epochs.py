@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "t2m2fa_0003"
 down_revision = "t2m2fa_0002"
 branch_labels = None
 depends_on = None
+
+# MariaDB and MySQL: microseconds kept (a plain DATETIME drops them).
+_When = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -21,7 +25,7 @@ def upgrade() -> None:
         "t2m2fa_session_epochs",
         sa.Column("user_id", sa.String(length=64), nullable=False),
         sa.Column("uniquifier", sa.String(length=32), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", _When, nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_t2m2fa_session_epochs")),
     )
 

@@ -59,6 +59,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             sms=lambda: [(m.to, m.text) for m in inbox.messages()],
             log=log,
             process=process,
+            has_worker=True,
         )
         yield server
         server.stop()

@@ -38,6 +38,7 @@ def _pending_login(
     server: Server, username: str = USER, account: str = ACCOUNT
 ) -> tuple[httpx.Cookies, str]:
     """Log in with the password; the session cookie of the pending login, and its code."""
+    server.settle()
     seen = len(server.sms())
     with server.client() as client:
         answer = client.post("/api/login", json=_credentials(server, username, account))
@@ -115,6 +116,7 @@ def test_eight_number_changes_at_once_send_at_most_one_sms(server: Server) -> No
     with server.client(cookies) as client:
         assert client.post(VERIFY, json={"code": code}).json()["status"] == "ok"
         cookies = httpx.Cookies(client.cookies)
+    server.settle()
     queued, seen = server.queued(), len(server.sms())
 
     def change(client: httpx.Client, index: int) -> httpx.Response:

@@ -16,7 +16,15 @@ import pytest
 from admin_support import logged_in
 from flask import Flask
 from flask.testing import FlaskClient
-from t2m2fa_support import BACKUP, PRIMARY, FakeClock, RecordingSender, json_login, json_verify
+from t2m2fa_support import (
+    BACKUP,
+    PRIMARY,
+    FakeClock,
+    RecordingSender,
+    csrf_token,
+    json_login,
+    json_verify,
+)
 
 from flask_t2m2fa.rules.phones import mask
 
@@ -77,6 +85,32 @@ def test_security_api_a_replaced_pending_number_is_not_confirmed_by_the_old_code
     done = client.post(CONFIRM, json={"code": sms.last_code_for(B)})
     assert done.json["status"] == "ok", done.json
     assert _phones(client)[role]["verified"] == mask(B)
+
+
+def _form(client: FlaskClient, path: str, fields: dict[str, str]) -> Any:
+    token = csrf_token(client.get("/t2m2fa/security").text)
+    return client.post(path, data={**fields, "csrf_token": token})
+
+
+def test_security_page_a_replaced_pending_number_is_not_confirmed_by_the_old_code(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """The HTML twin: the notice after the second number tells the truth, the old code fails."""
+    _fully_logged_in(client, sms)
+    assert (
+        _form(client, "/t2m2fa/security/phone", {"role": "primary", "phone": A}).status_code == 302
+    )
+    code_of_a = sms.last_code_for(A)
+    clock.advance(seconds=5)
+    assert (
+        _form(client, "/t2m2fa/security/phone", {"role": "primary", "phone": B}).status_code == 302
+    )
+    notice = client.get("/t2m2fa/security").text
+    assert _codes_to(sms, B) == []
+    assert f"We sent a code by SMS to {mask(B)}" not in notice
+    refused = _form(client, "/t2m2fa/security/phone/confirm", {"code": code_of_a})
+    assert refused.status_code != 302, "the old code changed the number"
+    assert _phones(client)["primary"]["verified"] == mask(PRIMARY)
 
 
 def _act(client: FlaskClient, user_id: Any, action: str, **body: Any) -> Any:

@@ -101,8 +101,11 @@ def _private_text(path: Path, make: str) -> str:
     return path.read_text()
 
 
-def demo_app(paths: DemoPaths) -> Flask:
-    """The web app configured for the demo: SQLite in ``paths``, loopback phone page, plain http."""
+def demo_app(paths: DemoPaths, **two_factor_options: Any) -> Flask:
+    """The web app configured for the demo: SQLite in ``paths``, loopback phone page, plain http.
+
+    :param two_factor_options: passed on to :meth:`TwoFactor.init_app` (tests: a ``clock``).
+    """
     paths.root.mkdir(parents=True, exist_ok=True)
     _private_text(paths.outbox_key, new_key_text() + "\n")
     return create_app(
@@ -119,6 +122,7 @@ def demo_app(paths: DemoPaths) -> Flask:
             "T2M2FA_LOGIN_VIEW": "site.login",
         },
         instance_path=str(paths.root),
+        **two_factor_options,
     )
 
 
@@ -190,10 +194,18 @@ class DemoStack:
     :param paths: the demo's state.
     :param port: the web port on 127.0.0.1; 0 picks a free one (see :attr:`url`).
     :param metrics_port: the worker serves Prometheus metrics there (127.0.0.1), if given.
+    :param two_factor_options: passed on to :meth:`TwoFactor.init_app` (tests: a ``clock``).
     """
 
-    def __init__(self, paths: DemoPaths, port: int, metrics_port: int | None = None) -> None:
+    def __init__(
+        self,
+        paths: DemoPaths,
+        port: int,
+        metrics_port: int | None = None,
+        **two_factor_options: Any,
+    ) -> None:
         self.paths = paths
+        self.two_factor_options = two_factor_options
         self.port = port
         self.metrics_port = metrics_port
         self.app: Flask | None = None
@@ -216,7 +228,7 @@ class DemoStack:
         """Prepare the data, bind the web port, start the loopback modem and the worker."""
         self.paths.root.mkdir(parents=True, exist_ok=True)
         try:
-            self.app = demo_app(self.paths)
+            self.app = demo_app(self.paths, **self.two_factor_options)
             self.logins = prepare_data(self.app, self.paths)
             # Bind first: a taken port fails before anything else was started.
             self._server = make_server(HOST, self.port, self.app, threaded=True)

@@ -26,8 +26,10 @@ BOSS_PRIMARY, BOSS_BACKUP = "+32470111122", "+32470111133"
 RIVAL_PRIMARY, RIVAL_BACKUP = "+32470222211", "+32470222233"
 
 
-@pytest.fixture
-def admin_app(database_url: str, clock: FakeClock, sms: RecordingSender) -> Iterator[Flask]:
+def build_admin_app(
+    database_url: str, clock: FakeClock, sender: Any, options: dict[str, Any] | None = None
+) -> Flask:
+    """The suite's host app with the admin pages on, for two accounts (``acme``, ``other``)."""
     holder: dict[str, Any] = {}
 
     def users_of(account_id: str) -> Any:
@@ -46,17 +48,29 @@ def admin_app(database_url: str, clock: FakeClock, sms: RecordingSender) -> Iter
         "account_named": names.get,
         "users_named": users_named,
     }
-    app = build_app(database_url, clock, sms, {}, init=init)
+    app = build_app(database_url, clock, sender, options or {}, init=init)
     holder["host"] = app.extensions["test_host"]
+    return app
+
+
+@pytest.fixture
+def admin_app(database_url: str, clock: FakeClock, sms: RecordingSender) -> Iterator[Flask]:
+    app = build_admin_app(database_url, clock, sms)
+    host: Host = app.extensions["test_host"]
     with app.app_context():
         yield app
-        holder["host"].db.session.remove()
-        holder["host"].db.engine.dispose()
+        host.db.session.remove()
+        host.db.engine.dispose()
 
 
 @pytest.fixture
 def people(admin_app: Flask) -> dict[str, Any]:
-    host: Host = admin_app.extensions["test_host"]
+    return add_people(admin_app.extensions["test_host"])
+
+
+def add_people(host: Host) -> dict[str, Any]:
+    """An admin and two users in ``acme`` (alice with 2FA, bob without), an admin and a user
+    in ``other``."""
     tf = host.two_factor
     boss = host.add_user("boss", admin=True)
     tf.enable_for(boss, primary_phone=BOSS_PRIMARY, backup_phone=BOSS_BACKUP, verified=True)
@@ -72,7 +86,7 @@ def people(admin_app: Flask) -> dict[str, Any]:
     return {"boss": boss, "alice": alice, "bob": bob, "rival": rival, "stranger": stranger}
 
 
-def logged_in(app: Flask, sms: RecordingSender, name: str, clock: FakeClock) -> FlaskClient:
+def logged_in(app: Flask, sms: Any, name: str, clock: FakeClock) -> FlaskClient:
     """A client whose user entered a code just now (then the cool-down is waited out)."""
     client = app.test_client()
     step = json_login(client, name).json

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from listener_probe import global_listeners
 from t2m2fa_support import PRIMARY, FakeClock, RecordingSender, build_app, json_login, json_verify
@@ -29,6 +30,15 @@ def _probe(story: str) -> list[str]:
     return listeners
 
 
+#: Known gap (issue 19, next step): ``services/hot_path.py``'s per-transaction cache still keeps
+#: itself fresh with 6 listeners on ``Session``; the audit and unit-of-work ones are gone. Strict:
+#: the day the cache goes, these pass and the marker must go with it.
+HOT_PATH_CACHE = pytest.mark.xfail(
+    strict=True, reason="services/hot_path.py still listens on Session (6 listeners)"
+)
+
+
+@HOT_PATH_CACHE
 def test_importing_the_extension_and_logging_in_adds_no_global_listener() -> None:
     """A fresh interpreter with the host's stack only, against one that also imported the
     extension, ran ``init_app`` and logged a user in: the same global listeners."""
@@ -39,6 +49,7 @@ def test_importing_the_extension_and_logging_in_adds_no_global_listener() -> Non
     assert after_login == baseline
 
 
+@HOT_PATH_CACHE
 def test_init_app_and_a_login_add_no_global_listener(
     sqlite_url: str, clock: FakeClock, sms: RecordingSender
 ) -> None:

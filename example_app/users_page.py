@@ -78,6 +78,7 @@ def users() -> ResponseReturnValue:
         form.username.errors.append("This account already has a user of that name.")
         return _page(form, 409)
     two_factor.user_created(user)  # "Enable 2FA by default for new users" applies to him
+    db.session.commit()  # the extension joins our transaction: we commit when done
     if two_factor.status_of(user)["enabled"]:
         said = "two-factor login is on; at the first login the user enters and verifies a number"
     else:

@@ -124,6 +124,7 @@ def main(checkout: Path) -> None:
         db.session.add(user)
         db.session.commit()
         two_factor.enable_for(user, primary_phone=NUMBER, verified=True)
+        db.session.commit()  # the facade joins the host's transaction: the host commits
     worker = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "t2m2fa-gateway"),

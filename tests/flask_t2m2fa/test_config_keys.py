@@ -40,6 +40,9 @@ def _commands(command: click.Command) -> Iterator[click.Command]:
             yield from _commands(child)
 
 
+from gateway.worker.hooks import HOOK_ENVIRONMENT  # noqa: E402 - what hooks are given
+
+
 def gateway_environment() -> set[str]:
     """The environment variables the gateway's commands read."""
     names: set[str] = set()
@@ -51,7 +54,7 @@ def gateway_environment() -> set[str]:
 
 
 def test_every_key_read_in_the_source_is_in_the_table() -> None:
-    known = set(config.KEYS) | gateway_environment()
+    known = set(config.KEYS) | gateway_environment() | HOOK_ENVIRONMENT
     unknown = {name: where for name, where in _names_in_source().items() if name not in known}
     assert unknown == {}, "add these keys to config.KEYS (default, bounds, meaning)"
 

@@ -22,6 +22,15 @@ from gateway.outbox import ReceivedMessage
 
 log = logging.getLogger("gateway.worker")
 
+#: What the operator's hook commands find in their environment (``--on-received``,
+#: ``--on-alert``, ``--on-stuck``): written by the gateway, never read as configuration.
+HOOK_ENVIRONMENT = frozenset(
+    {
+        "T2M2FA_RECEIVED_ID", "T2M2FA_MODEM", "T2M2FA_SENDER_MASKED", "T2M2FA_SENDER_DIGEST",
+        "T2M2FA_ALERT", "T2M2FA_ALERT_DETAIL", "T2M2FA_MODEM_PORT", "T2M2FA_STUCK_REASON",
+    }
+)  # fmt: skip
+
 #: Conditions ``--on-alert`` is run for (``T2M2FA_ALERT``).
 ALERT_CONDITIONS = ("modem_stuck", "sim_locked", "no_registration", "queue_stale")
 

@@ -53,13 +53,6 @@ class SendHistory:
     login_sends: int
     newest_code_verified: bool = False
 
-    def with_send(self, at: datetime) -> SendHistory:
-        """The history once this request's own send (to the same number, in the same login)
-        is counted."""
-        return SendHistory(
-            (*self.user_sends, at), (*self.number_sends, at), self.login_sends + 1, False
-        )
-
 
 @dataclass(frozen=True)
 class Decision:

@@ -79,6 +79,7 @@ def log_in_once() -> None:
         with app.app_context():
             user = host.add_user("alice")
             host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+            host.db.session.commit()  # the facade joins the host's transaction
         client = app.test_client()
         assert json_login(client, "alice").json["status"] == "2fa_required"
         answer = client.post("/t2m2fa/api/verify", json={"code": sms.last.code})

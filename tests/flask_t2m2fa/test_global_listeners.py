@@ -30,15 +30,6 @@ def _probe(story: str) -> list[str]:
     return listeners
 
 
-#: Known gap (issue 19, next step): ``services/hot_path.py``'s per-transaction cache still keeps
-#: itself fresh with 6 listeners on ``Session``; the audit and unit-of-work ones are gone. Strict:
-#: the day the cache goes, these pass and the marker must go with it.
-HOT_PATH_CACHE = pytest.mark.xfail(
-    strict=True, reason="services/hot_path.py still listens on Session (6 listeners)"
-)
-
-
-@HOT_PATH_CACHE
 def test_importing_the_extension_and_logging_in_adds_no_global_listener() -> None:
     """A fresh interpreter with the host's stack only, against one that also imported the
     extension, ran ``init_app`` and logged a user in: the same global listeners."""
@@ -49,7 +40,6 @@ def test_importing_the_extension_and_logging_in_adds_no_global_listener() -> Non
     assert after_login == baseline
 
 
-@HOT_PATH_CACHE
 def test_init_app_and_a_login_add_no_global_listener(
     sqlite_url: str, clock: FakeClock, sms: RecordingSender
 ) -> None:
@@ -66,6 +56,7 @@ def test_init_app_and_a_login_add_no_global_listener(
     with app.app_context():
         user = host.add_user("alice")
         host.two_factor.enable_for(user, primary_phone=PRIMARY, verified=True)
+        host.db.session.commit()
         client = app.test_client()
         assert json_login(client, "alice").json["status"] == "2fa_required"
         assert json_verify(client, sms.last.code).json["status"] == "ok"

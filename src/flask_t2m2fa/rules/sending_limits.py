@@ -53,6 +53,13 @@ class SendHistory:
     login_sends: int
     newest_code_verified: bool = False
 
+    def after_send(self, at: datetime) -> SendHistory:
+        """The history once a new code went out at ``at`` (to this number, in this login): the
+        newest code is that one, not entered yet."""
+        return SendHistory(
+            (*self.user_sends, at), (*self.number_sends, at), self.login_sends + 1, False
+        )
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..config import Settings
 from ..events import Event
-from ..models import Phone, UserSettings
+from ..models import AccountPolicy, Phone, UserSettings
 from ..rules import keys, phones
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import audit, hot_path
+from . import audit, snapshot
 
 PRIMARY = "primary"
 BACKUP = "backup"
@@ -37,23 +36,11 @@ _LOCK = (
 
 def policy_for(state: State, account_id: str) -> Policy:
     """The account's current policy, or the configured default when it never set one."""
-    row = hot_path.policy_row(state, account_id)
-    if row is None:
-        return default_policy(state.settings)
-    return Policy(row.mode, row.enable_for_new_users, row.remember_pc_allowed, row.remember_pc_days)
-
-
-def default_policy(settings: Settings) -> Policy:
-    return Policy(
-        settings.default_mode,
-        settings.default_enable_for_new_users,
-        settings.default_remember_pc_allowed,
-        settings.default_remember_pc_days,
-    )
+    return snapshot.policy_of(state, state.session.get(AccountPolicy, account_id))
 
 
 def settings_of(state: State, user_id: str) -> UserSettings | None:
-    return hot_path.settings_row(state, user_id)
+    return state.session.get(UserSettings, user_id)
 
 
 def lock_settings(state: State, user_id: str) -> UserSettings | None:
@@ -61,15 +48,10 @@ def lock_settings(state: State, user_id: str) -> UserSettings | None:
 
     On PostgreSQL this row lock serialises every verify and send of one user; on SQLite the
     write takes the database's write lock. Counters read after it are therefore exact. One
-    ``UPDATE … RETURNING`` per transaction; a second call finds the lock held.
+    ``UPDATE … RETURNING``; a step takes it once and passes the row on (a second call in the
+    same transaction finds the lock held and returns at once).
     """
-    locked = hot_path.locked_users(state)
-    if user_id in locked:  # held until the transaction ends: the row is as this one left it
-        return state.session.get(UserSettings, user_id)
-    row = state.session.scalars(_LOCK, {"b_user_id": user_id, "now": state.now()}).first()
-    if row is not None:
-        locked.add(user_id)
-    return row
+    return state.session.scalars(_LOCK, {"b_user_id": user_id, "now": state.now()}).first()
 
 
 def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettings:
@@ -89,13 +71,15 @@ def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettin
 
 
 def phone_of(state: State, user_id: str, role: str, *, verified: bool) -> Phone | None:
-    """The user's verified (or pending) number for ``role``."""
-    found = [
-        phone
-        for phone in hot_path.phones(state, user_id)
-        if phone.role == role and (phone.verified_at is not None) == verified
-    ]
-    return max(found, key=lambda phone: phone.id) if found else None
+    """The user's verified (or pending) number for ``role`` (a step that read a
+    :class:`~.snapshot.UserSnapshot` asks it instead: no statement)."""
+    return snapshot.pick_phone(phones_of(state, user_id), role, verified=verified)
+
+
+def phones_of(state: State, user_id: str) -> list[Phone]:
+    """All of the user's phones (verified, pending and entered), oldest first: one query."""
+    query = sa.select(Phone).where(Phone.user_id == user_id).order_by(Phone.id)
+    return list(state.session.scalars(query).all())
 
 
 def number_of(state: State, phone: Phone) -> str:

@@ -19,7 +19,7 @@ from ..rules import admin_scope, budgets, policy
 from ..rules.ids import row_id
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import accounts, admin_actions, challenges, verification
+from . import accounts, admin_actions, challenges, counters, verification
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _state_word(
 ) -> tuple[str, datetime | None, int]:
     paused_until, failures, locked = None, 0, False
     if row is not None:
-        counted = verification.counted_failures(state, row)
+        counted = counters.read_failures(state, row)
         gate = verification.gate_of(state, row, counted)
         failures, locked = len(counted), gate.gate is budgets.Gate.LOCKED
         if gate.gate is budgets.Gate.PAUSED:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -27,10 +26,8 @@ from ..models import Challenge, Phone
 from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, audit, hot_path, sends
-from .live_challenges import LIVE, live
-
-_Query = TypeVar("_Query", bound=sa.Select[Any])
+from . import accounts, audit, counters, sends
+from .live_challenges import LIVE, live, newest_of_login
 
 LOGIN = "login"
 VERIFY_PRIMARY = "verify_primary"
@@ -62,31 +59,59 @@ class Issued:
     refusal: Refusal | None = None
     #: When the limits may allow a new code, when they refused one (None: not in this login).
     retry_at: datetime | None = None
+    #: The send history of the number and login once this request is done (its own send
+    #: counted): what the answer tells about the next code.
+    history: sending_limits.SendHistory | None = None
 
 
 def history(
     state: State, user_id: str, digest: str, login_id: str | None
 ) -> sending_limits.SendHistory:
     """Past sends of the user, to the number (any user) and of the login (None: not a login)."""
-    return hot_path.send_history(state, user_id, digest, login_id)
+    return counters.read_history(state, user_id, digest, login_id)
 
 
-def next_send_at(state: State, challenge: Challenge, phone: Phone) -> datetime | None:
-    """When a new code to ``phone`` within this login could go out; None: never in this login."""
-    past = history(state, challenge.user_id, phone.number_digest, challenge.login_id)
+def next_send_at(
+    state: State,
+    challenge: Challenge,
+    phone: Phone,
+    past: sending_limits.SendHistory | None = None,
+) -> datetime | None:
+    """When a new code to ``phone`` within this login could go out; None: never in this login.
+
+    :param past: the history as this request left it, when it has it (else it is read).
+    """
+    if past is None:
+        past = history(state, challenge.user_id, phone.number_digest, challenge.login_id)
     return sending_limits.next_send_at(state.now(), past, state.limits)
 
 
-def issue(state: State, user: UserRef, request: Request) -> Issued:
+def facts_for(state: State, user: UserRef, request: Request, login_id: str) -> counters.SendFacts:
+    """Lock the user's settings row and read what decides a send of ``request``."""
+    settings = accounts.lock_settings(state, user.user_id)
+    if settings is None:  # no second factor recorded: no failures to count
+        past = history(state, user.user_id, request.phone.number_digest, login_id)
+        return counters.SendFacts((), past, live=True)
+    digest = request.phone.number_digest
+    return counters.read_for_send(state, settings, digest, login_id, request.purpose)
+
+
+def issue(
+    state: State, user: UserRef, request: Request, facts: counters.SendFacts | None = None
+) -> Issued:
     """Create a challenge and send its code, within the sending limits.
 
     When the limits refuse the SMS, a live code already sent to the same number for the same
     purpose is taken over; else a challenge is created without a code on its way, so that a
     resend can follow once the limits allow.
+
+    :param facts: what the caller read after locking the user's settings row for this
+        request's login (:func:`counters.read_for_send`); None: lock and read them here.
     """
-    accounts.lock_settings(state, user.user_id)
     login_id = request.login_id or secrets.token_hex(16)
-    past = history(state, user.user_id, request.phone.number_digest, login_id)
+    if facts is None:
+        facts = facts_for(state, user, request, login_id)
+    past = facts.history
     decision = sending_limits.decide(state.now(), past, state.limits)
     if decision.refusal is not None:
         _record_throttled(state, user, request.phone, decision.refusal)
@@ -96,28 +121,41 @@ def issue(state: State, user: UserRef, request: Request) -> Issued:
             live.remember_pc = request.remember_pc
             return Issued(
                 live, sent=False, reused=True, refusal=decision.refusal,
-                retry_at=decision.next_send_at,
+                retry_at=decision.next_send_at, history=past,
             )  # fmt: skip
-    challenge = _replace_live(state, user, request, login_id)
+    challenge = _replace_live(state, user, request, login_id, any_live=facts.live)
     if decision.refusal is not None:
         _created(state, user, challenge, request.phone)
         return Issued(
-            challenge, sent=False, refusal=decision.refusal, retry_at=decision.next_send_at
-        )
-    return Issued(challenge, sent=_send(state, user, challenge, request.phone))
+            challenge, sent=False, refusal=decision.refusal, retry_at=decision.next_send_at,
+            history=past,
+        )  # fmt: skip
+    return _sent(state, user, challenge, request.phone, past)
 
 
 def resend(state: State, user: UserRef, request: Request) -> Issued | Refusal:
     """A new code for a live login step, or why not now (the live code then stays alive)."""
-    accounts.lock_settings(state, user.user_id)
     assert request.login_id is not None
-    past = history(state, user.user_id, request.phone.number_digest, request.login_id)
-    decision = sending_limits.decide(state.now(), past, state.limits)
+    facts = facts_for(state, user, request, request.login_id)
+    decision = sending_limits.decide(state.now(), facts.history, state.limits)
     if decision.refusal is not None:
         _record_throttled(state, user, request.phone, decision.refusal)
         return decision.refusal
-    challenge = _replace_live(state, user, request, request.login_id)
-    return Issued(challenge, sent=_send(state, user, challenge, request.phone))
+    challenge = _replace_live(state, user, request, request.login_id, any_live=facts.live)
+    return _sent(state, user, challenge, request.phone, facts.history)
+
+
+def _sent(
+    state: State,
+    user: UserRef,
+    challenge: Challenge,
+    phone: Phone,
+    past: sending_limits.SendHistory,
+) -> Issued:
+    """Send the new challenge's code; the answer's history counts the send."""
+    sent = _send(state, user, challenge, phone)
+    after = past.after_send(state.now()) if sent else past
+    return Issued(challenge, sent=sent, history=after)
 
 
 def live_of_login(
@@ -130,32 +168,6 @@ def live_of_login(
     challenge comes first: a next step is issued in the instant its predecessor is consumed.
     """
     return state.session.scalars(newest_of_login(sa.select(Challenge), user_id, login_id)).first()
-
-
-def login_of(
-    challenge_id: str | sa.BindParameter[str], user_id: str | sa.BindParameter[str]
-) -> sa.ScalarSelect[str]:
-    """The login of the user's challenge ``challenge_id``, as a subquery (one statement finds a
-    login's live challenge through the challenge a session names)."""
-    return (
-        sa.select(Challenge.login_id)
-        .where(Challenge.id == challenge_id, Challenge.user_id == user_id)
-        .scalar_subquery()
-    )
-
-
-def newest_of_login(
-    query: _Query,
-    user_id: str | sa.BindParameter[str],
-    login_id: str | sa.ScalarSelect[str],
-) -> _Query:
-    """``query`` narrowed to the newest challenge of the login (see :func:`live_of_login`)."""
-    dead = sa.or_(Challenge.consumed_at.is_not(None), Challenge.superseded_at.is_not(None))
-    return (
-        query.where(Challenge.user_id == user_id, Challenge.login_id == login_id)
-        .order_by(Challenge.created_at.desc(), sa.case((dead, 1), else_=0))
-        .limit(1)
-    )
 
 
 def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
@@ -197,14 +209,17 @@ def phone_of(state: State, challenge: Challenge) -> Phone | None:
     return phone
 
 
-def _replace_live(state: State, user: UserRef, request: Request, login_id: str) -> Challenge:
+def _replace_live(
+    state: State, user: UserRef, request: Request, login_id: str, *, any_live: bool
+) -> Challenge:
     """One live code per user and purpose: a new challenge kills the old one.
 
+    ``any_live``: whether the facts read after the lock found a live one (if not, no ``UPDATE``).
     The new challenge is not added yet: :func:`_created` adds it once its SMS is queued, so
-    it is inserted once, complete, at the commit.
+    it is inserted once, complete.
     """
     now = state.now()
-    if hot_path.has_live(state, user.user_id, request.purpose) is not False:
+    if any_live:
         live_ones = sa.select(LIVE.c.id).where(live(user.user_id, request.purpose))
         state.session.execute(
             sa.update(Challenge)
@@ -247,7 +262,6 @@ def _created(state: State, user: UserRef, challenge: Challenge, phone: Phone) ->
     """
     values = {key: getattr(challenge, key) for key in _CHALLENGE_COLUMNS}
     state.session.connection().execute(_INSERT_CHALLENGE, values)
-    hot_path.remember_live(state, challenge.user_id, challenge.purpose, True)
     audit.record(
         state,
         Event.CHALLENGE_CREATED,

@@ -5,60 +5,105 @@ on PostgreSQL too: every transaction that could add a failure or a send for this
 behind the lock, and each new statement sees what the earlier ones committed. (A subquery in
 the locking ``UPDATE … RETURNING`` would not: it reads the snapshot taken before the wait.)
 
-* :func:`load_for_send`: the user's counted failures, the send history for the number and the
+* :func:`read_for_send`: the user's counted failures, the send history for the number and the
   login, and whether a live code of the purpose exists (so that a first login does not run an
-  ``UPDATE`` that supersedes nothing), as one ``UNION ALL``.
-* :func:`load_for_verify`: the challenge the code is judged against, the counted failures, and
+  ``UPDATE`` that supersedes nothing), as one ``UNION ALL``: a :class:`SendFacts`.
+* :func:`read_history`: the send history alone (the same rows), for an answer that tells when
+  the next code can go.
+* :func:`read_for_verify`: the challenge the code is judged against, the counted failures, and
   the account's policy, the user's uniquifier and phones (what the answer needs), as one row per
-  phone and failure.
+  phone and failure: a :class:`VerifyFacts`.
 
-What they read goes to :mod:`.hot_path`, where the usual accessors find it.
+Each returns frozen values that the caller passes on; nothing is kept after the call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from ..models import AccountPolicy, Challenge, Failure, Phone, SentSms, SessionEpoch, UserSettings
-from ..rules import budgets
+from ..rules import budgets, sending_limits
+from ..rules.sending_limits import SendHistory
 from ..state import State, UserRef
-from . import challenges, hot_path
-from .live_challenges import LIVE, live
+from . import snapshot
+from .live_challenges import LIVE, live, login_of, newest_of_login
+from .snapshot import UserSnapshot
 
 _UID: sa.BindParameter[str] = sa.bindparam("user_id")
+_NO_USER = sa.cast(sa.null(), SentSms.user_id.type)
+_NO_DIGEST = sa.cast(sa.null(), SentSms.number_digest.type)
+_NO_LOGIN = sa.cast(sa.null(), SentSms.login_id.type)
 
-_FOR_SEND = sa.union_all(
-    sa.select(
-        sa.literal("failure").label("kind"),
-        Failure.failed_at.label("at"),
-        sa.cast(sa.null(), SentSms.user_id.type).label("user_id"),
-        sa.cast(sa.null(), SentSms.number_digest.type).label("number_digest"),
-        sa.cast(sa.null(), SentSms.login_id.type).label("login_id"),
-    ).where(Failure.user_id == _UID, Failure.failed_at > sa.bindparam("failures_since")),
-    sa.select(
-        sa.literal("sent"),
-        SentSms.sent_at,
-        SentSms.user_id,
-        SentSms.number_digest,
-        SentSms.login_id,
-    ).where(hot_path.SENT_CONDITION),
-    sa.select(
-        sa.literal("code"),
-        Challenge.created_at,
-        sa.cast(sa.null(), SentSms.user_id.type),
-        sa.cast(sa.null(), SentSms.number_digest.type),
-        hot_path.ENTERED_RIGHT,
-    ).where(hot_path.RECENT_CODE_CONDITION),
-    sa.select(
-        sa.literal("live"),
-        LIVE.c.created_at,
-        sa.cast(sa.null(), SentSms.user_id.type),
-        sa.cast(sa.null(), SentSms.number_digest.type),
-        sa.cast(sa.null(), SentSms.login_id.type),
-    ).where(live(_UID, sa.bindparam("purpose"))),
+
+def _rows(kind: str, at: Any, user_id: Any, digest: Any, login_id: Any) -> sa.Select[Any]:
+    """One branch of the unions below: every branch labels its columns alike."""
+    return sa.select(
+        sa.literal(kind).label("kind"),
+        at.label("at"),
+        user_id.label("user_id"),
+        digest.label("number_digest"),
+        login_id.label("login_id"),
+    )
+
+
+#: Sends of the last day by the user or to the number, and every send of the login: each
+#: condition has its own index, so the ``OR`` walks only the rows it returns.
+_SENT = _rows(
+    "sent", SentSms.sent_at, SentSms.user_id, SentSms.number_digest, SentSms.login_id
+).where(
+    sa.or_(
+        sa.and_(SentSms.user_id == _UID, SentSms.sent_at > sa.bindparam("day")),
+        sa.and_(
+            SentSms.number_digest == sa.bindparam("digest"),
+            SentSms.sent_at > sa.bindparam("day"),
+        ),
+        SentSms.login_id == sa.bindparam("login_id"),
+    )
 )
+#: The user's codes sent within the cool-down (``ix_t2m2fa_challenges_user_created``); the
+#: ``login_id`` column says ``'right'`` for a code entered right, else NULL.
+_ENTERED_RIGHT = sa.case((Challenge.consumed_at.is_not(None), sa.literal("right")))
+_CODES = _rows("code", Challenge.created_at, _NO_USER, _NO_DIGEST, _ENTERED_RIGHT).where(
+    Challenge.user_id == _UID,
+    Challenge.created_at > sa.bindparam("codes_since"),
+    Challenge.sent.is_(True),
+)
+_FAILURES = _rows("failure", Failure.failed_at, _NO_USER, _NO_DIGEST, _NO_LOGIN).where(
+    Failure.user_id == _UID, Failure.failed_at > sa.bindparam("failures_since")
+)
+_LIVE = _rows("live", LIVE.c.created_at, _NO_USER, _NO_DIGEST, _NO_LOGIN).where(
+    live(_UID, sa.bindparam("purpose"))
+)
+
+#: Built once each, so SQLAlchemy reuses their compiled forms.
+_HISTORY = sa.union_all(_SENT, _CODES)
+_FOR_SEND = sa.union_all(_FAILURES, _SENT, _CODES, _LIVE)
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    """What decides a send, read after the lock."""
+
+    #: The user's failures that still count (30 days, after the last unlock), oldest first.
+    failures: tuple[datetime, ...]
+    history: SendHistory
+    #: A live challenge of the purpose exists (a new one must supersede it).
+    live: bool
+
+
+@dataclass(frozen=True)
+class VerifyFacts:
+    """What decides a code check, read after the lock."""
+
+    snapshot: UserSnapshot
+    #: The challenge the code is judged against (None: no such challenge of the user).
+    challenge: Challenge | None
+    failures: tuple[datetime, ...]
 
 
 def failures_since(state: State, settings: UserSettings) -> datetime:
@@ -69,21 +114,65 @@ def failures_since(state: State, settings: UserSettings) -> datetime:
     return since
 
 
-def load_for_send(
+def _history_params(
+    state: State, user_id: str, digest: str, login_id: str | None
+) -> dict[str, Any]:
+    now = state.now()
+    return {
+        "user_id": user_id, "digest": digest, "login_id": login_id,
+        "day": now - sending_limits.DAY, "codes_since": now - state.limits.cooldown,
+    }  # fmt: skip
+
+
+def _history_of(params: dict[str, Any], rows: Iterable[Any]) -> SendHistory:
+    """The history in rows of :data:`_HISTORY` (kind, at, user_id, number_digest, login_id)."""
+    user_id, digest, login_id, day = (params[k] for k in ("user_id", "digest", "login_id", "day"))
+    rows = list(rows)
+    sent = [r for r in rows if r.kind == "sent"]
+    return SendHistory(
+        tuple(r.at for r in sent if r.user_id == user_id and r.at > day),
+        tuple(r.at for r in sent if r.number_digest == digest and r.at > day),
+        sum(1 for r in sent if r.login_id == login_id),
+        sending_limits.newest_code_verified(
+            [(r.at, bool(r.login_id)) for r in rows if r.kind == "code"]
+        ),
+    )
+
+
+def read_history(state: State, user_id: str, digest: str, login_id: str | None) -> SendHistory:
+    """Sends of the last day by this user and to this number, all sends of this login, and
+    whether the user's newest code was entered right: one statement."""
+    params = _history_params(state, user_id, digest, login_id)
+    return _history_of(params, state.session.execute(_HISTORY, params))
+
+
+def read_for_send(
     state: State, settings: UserSettings, digest: str, login_id: str, purpose: str
-) -> None:
-    """Read the counters of a send to the number ``digest`` for ``purpose`` in one statement."""
-    params = hot_path.sent_params(state, settings.user_id, digest, login_id)
+) -> SendFacts:
+    """The counters of a send to the number ``digest`` for ``purpose``: one statement."""
+    params = _history_params(state, settings.user_id, digest, login_id)
     since = failures_since(state, settings)
     rows = state.session.execute(
         _FOR_SEND, {**params, "failures_since": since, "purpose": purpose}
     ).all()
-    hot_path.remember_history(state, params, (r for r in rows if r.kind in ("sent", "code")))
-    hot_path.remember_failures(
-        state, settings.user_id, since, [r.at for r in rows if r.kind == "failure"]
+    return SendFacts(
+        failures=tuple(sorted(r.at for r in rows if r.kind == "failure")),
+        history=_history_of(params, (r for r in rows if r.kind in ("sent", "code"))),
+        live=any(r.kind == "live" for r in rows),
     )
-    any_live = any(r.kind == "live" for r in rows)
-    hot_path.remember_live(state, settings.user_id, purpose, any_live)
+
+
+def read_failures(state: State, settings: UserSettings) -> tuple[datetime, ...]:
+    """The user's failures that still count, alone (for the steps that send nothing)."""
+    query = (
+        sa.select(Failure.failed_at)
+        .where(
+            Failure.user_id == settings.user_id,
+            Failure.failed_at > failures_since(state, settings),
+        )
+        .order_by(Failure.failed_at)
+    )
+    return tuple(state.session.scalars(query).all())
 
 
 def _for_verify(
@@ -91,7 +180,7 @@ def _for_verify(
 ) -> sa.Select[AccountPolicy, SessionEpoch, Phone, Challenge, int, datetime]:
     return (
         sa.select(AccountPolicy, SessionEpoch, Phone, Challenge, Failure.id, Failure.failed_at)
-        .select_from(hot_path.ANCHOR)
+        .select_from(snapshot.ANCHOR)
         .outerjoin(AccountPolicy, AccountPolicy.account_id == sa.bindparam("account_id"))
         .outerjoin(SessionEpoch, SessionEpoch.user_id == _UID)
         .outerjoin(Phone, Phone.user_id == _UID)
@@ -107,8 +196,8 @@ def _for_verify(
 def _newest_of_login() -> sa.ScalarSelect[str]:
     """The newest challenge of the login of challenge ``challenge_id`` (the live one: see
     ``challenges.live_of_login``)."""
-    login = challenges.login_of(sa.bindparam("challenge_id"), _UID)
-    return challenges.newest_of_login(sa.select(Challenge.id), _UID, login).scalar_subquery()
+    login = login_of(sa.bindparam("challenge_id"), _UID)
+    return newest_of_login(sa.select(Challenge.id), _UID, login).scalar_subquery()
 
 
 #: Built once each: the challenge named, or the newest of the login of the challenge named.
@@ -118,31 +207,27 @@ _FOR_VERIFY = {
 }
 
 
-def load_for_verify(
+def read_for_verify(
     state: State,
     user: UserRef,
     settings: UserSettings,
     challenge_id: str,
     *,
     newest_of_its_login: bool,
-) -> Challenge | None:
+) -> VerifyFacts:
     """The challenge ``challenge_id`` (or the newest of its login), with the counters and the
     rows the answer needs, in one statement. Rows: phones × counted failures (both few)."""
-    since = failures_since(state, settings)
     params = {
         "user_id": user.user_id,
         "account_id": user.account_id,
         "challenge_id": challenge_id,
-        "failures_since": since,
+        "failures_since": failures_since(state, settings),
     }
     rows = state.session.execute(_FOR_VERIFY[newest_of_its_login], params).all()
-    policy, epoch, _phone, found, _failure, _at = rows[0]  # the anchor: one row at least
+    policy_row, epoch, _phone, found, _failure, _at = rows[0]  # the anchor: one row at least
     phones = {row[2].id: row[2] for row in rows if row[2] is not None}
     failed = {row[4]: row[5] for row in rows if row[4] is not None}
-    hot_path.remember_rows(state, AccountPolicy, user.account_id, policy)
-    hot_path.remember_rows(state, UserSettings, user.user_id, settings)
-    hot_path.remember_rows(state, SessionEpoch, user.user_id, epoch)
-    hot_path.remember_rows(state, Phone, user.user_id, list(phones.values()))
-    hot_path.remember_failures(state, user.user_id, since, list(failed.values()))
-    challenge: Challenge | None = found
-    return challenge
+    snap = snapshot.build(
+        state, user.user_id, user.account_id, policy_row, settings, epoch, list(phones.values())
+    )
+    return VerifyFacts(snap, found, tuple(sorted(failed.values())))

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from ..models import Challenge, Phone
 from ..rules import keys, phones, policy
 from ..state import State, UserRef
-from . import accounts, challenges
+from . import accounts, challenges, snapshot
 from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY, Issued
+from .snapshot import UserSnapshot
 
 _PURPOSE = {accounts.PRIMARY: VERIFY_PRIMARY, accounts.BACKUP: VERIFY_BACKUP}
 
@@ -47,25 +48,25 @@ def new_enrolling(role: str, remember_me: bool, next_url: str | None) -> Enrolli
     return Enrolling(role, secrets.token_hex(16), remember_me, next_url)
 
 
-def may_enrol(state: State, user: UserRef, role: str) -> bool:
-    """Is ``user`` still one who must enter the number of ``role``? Checked at every number."""
-    settings = accounts.settings_of(state, user.user_id)
+def may_enrol(snap: UserSnapshot, user: UserRef, role: str) -> bool:
+    """Is ``user`` still one who must enter the number of ``role``? Checked at every number,
+    on what the step read about him after the lock."""
+    settings = snap.settings
     if settings is None or settings.locked_at is not None:
         return False
-    current = accounts.policy_for(state, user.account_id)
-    if not policy.two_factor_required(current, user_enabled=settings.enabled):
+    if not policy.two_factor_required(snap.policy, user_enabled=settings.enabled):
         return False
     if role == accounts.PRIMARY:
         return not any(
-            accounts.phone_of(state, user.user_id, r, verified=v)
+            snap.phone(r, verified=v)
             for r in (accounts.PRIMARY, accounts.BACKUP)
             for v in (True, False)
         )
     return (
         role == accounts.BACKUP
         and policy.backup_required(is_admin=user.is_admin)
-        and accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True) is not None
-        and accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True) is None
+        and snap.phone(accounts.PRIMARY, verified=True) is not None
+        and snap.phone(accounts.BACKUP, verified=True) is None
     )
 
 
@@ -77,7 +78,8 @@ def submit_number(state: State, user: UserRef, enrolling: Enrolling, text: objec
         equal to the primary. Nothing is stored or sent then.
     """
     accounts.lock_settings(state, user.user_id)  # concurrent numbers of one user queue here
-    if not may_enrol(state, user, enrolling.role):
+    snap = snapshot.read(state, user.user_id, user.account_id)
+    if not may_enrol(snap, user, enrolling.role):
         raise EnrolmentClosed()
     if not isinstance(text, str):
         raise phones.PhoneError(phones.NOT_A_NUMBER)
@@ -87,7 +89,7 @@ def submit_number(state: State, user: UserRef, enrolling: Enrolling, text: objec
     )
     digest = accounts.number_digest(state, e164)
     if enrolling.role == accounts.BACKUP:
-        primary = accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True)
+        primary = snap.phone(accounts.PRIMARY, verified=True)
         if primary is not None and primary.number_digest == digest:
             raise phones.PhoneError(phones.SAME_AS_PRIMARY)
     phone = _store_entered(state, user, enrolling.role, e164, digest)
@@ -122,7 +124,7 @@ def _store_entered(state: State, user: UserRef, role: str, e164: str, digest: st
 
 
 def backup_due(
-    state: State, user: UserRef, enrolling: Enrolling | None, done: Challenge
+    snap: UserSnapshot, user: UserRef, enrolling: Enrolling | None, done: Challenge
 ) -> Enrolling | None:
     """After the last code of a login: must an administrator without a backup enter one now?
 
@@ -132,7 +134,7 @@ def backup_due(
     if enrolling is not None and done.purpose != _PURPOSE[enrolling.role]:
         return None
     if (enrolling is None or enrolling.role == accounts.PRIMARY) and may_enrol(
-        state, user, accounts.BACKUP
+        snap, user, accounts.BACKUP
     ):
         return Enrolling(accounts.BACKUP, done.login_id, done.remember_me, done.next_url)
     return None

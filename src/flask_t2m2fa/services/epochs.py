@@ -14,11 +14,12 @@ from ..events import Event
 from ..models import SessionEpoch, UserSettings
 from ..rules.sessions import INITIAL_UNIQUIFIER
 from ..state import State, UserRef
-from . import audit, hot_path
+from . import audit
 
 
 def uniquifier_of(state: State, user_id: str) -> str:
-    row = hot_path.epoch_row(state, user_id)
+    """The user's uniquifier now (a step that read a snapshot has it already)."""
+    row = state.session.get(SessionEpoch, user_id)
     return row.uniquifier if row is not None else INITIAL_UNIQUIFIER
 
 

@@ -15,9 +15,10 @@ from ..models import Challenge, Phone, RememberedPc
 from ..rules import budgets, policy, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, challenges, counters, enrolment, hot_path, remember, verification
+from . import accounts, challenges, counters, enrolment, remember, snapshot, verification
 from .challenges import LOGIN, VERIFY_BACKUP, VERIFY_PRIMARY, Issued
 from .enrolment import Enrolling
+from .snapshot import UserSnapshot
 from .verification import Outcome, Verdict
 
 
@@ -54,12 +55,16 @@ class CodeStep:
 class NoSecondFactor:
     """2FA is off for this user: log in now."""
 
+    #: The user's sign-in uniquifier, read by this step (the new session carries it).
+    uniquifier: str
+
 
 @dataclass(frozen=True)
 class Remembered:
     """This client holds a valid remembered PC: log in now, refresh its cookie."""
 
     pc: RememberedPc
+    uniquifier: str
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class Finished:
     next_url: str | None
     #: A new remembered PC and its token, when the user asked and the policy allows it.
     new_pc: tuple[RememberedPc, str] | None
+    #: The user's sign-in uniquifier, read by the check (the new session carries it).
+    uniquifier: str
 
 
 StartOutcome = NoSecondFactor | Remembered | Locked | Paused | NumberNeeded | CodeStep
@@ -97,13 +104,22 @@ SubmitOutcome = Verdict | CodeStep | NumberNeeded | Finished
 
 
 def describe(
-    state: State, user: UserRef, challenge: Challenge, issued: Issued | None = None
+    state: State,
+    user: UserRef,
+    challenge: Challenge,
+    issued: Issued | None = None,
+    snap: UserSnapshot | None = None,
 ) -> CodeStep:
-    """The code step of the live ``challenge``; ``issued``: what this request did about it."""
+    """The code step of the live ``challenge``; ``issued``: what this request did about it;
+    ``snap``: what this request read about the user after its last change (else read now)."""
+    if snap is None:
+        snap = snapshot.read(state, user.user_id, user.account_id)
     phone = challenges.phone_of(state, challenge)
     if phone is None:
         raise LookupError("the phone of this challenge was removed or replaced")
-    backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
+    past = issued.history if issued is not None else None
+    if past is None:
+        past = challenges.history(state, challenge.user_id, phone.number_digest, challenge.login_id)
     status = None
     # A code this request queued is queued: no need to read its status.
     if challenge.message_id and state.sender is not None and not (issued and issued.sent):
@@ -117,23 +133,25 @@ def describe(
         code_sent_at=challenge.created_at if challenge.sent else None,
         new_code=issued is not None and issued.sent,
         code_usable=challenge.sent and _usable(state, challenge),
-        refusal=issued.refusal if issued is not None else _still_refused(state, challenge, phone),
+        refusal=issued.refusal if issued is not None else _still_refused(state, challenge, past),
         send_failed=challenge.send_failed or bool(status and status.failed),
         delivery=status.delivery_report.value if status and status.delivery_report else None,
         delivery_reason=status.delivery_reason if status else None,
-        next_send_at=challenges.next_send_at(state, challenge, phone),
-        remember_offered=policy.remember_offered(accounts.policy_for(state, user.account_id)),
-        backup_available=challenge.purpose == LOGIN and backup is not None,
+        next_send_at=challenges.next_send_at(state, challenge, phone, past),
+        remember_offered=policy.remember_offered(snap.policy),
+        backup_available=challenge.purpose == LOGIN
+        and snap.phone(accounts.BACKUP, verified=True) is not None,
     )
 
 
-def _still_refused(state: State, challenge: Challenge, phone: Phone) -> Refusal | None:
+def _still_refused(
+    state: State, challenge: Challenge, past: sending_limits.SendHistory
+) -> Refusal | None:
     """Why the sending limits keep a challenge created without a code from getting one now
     (None: it was sent, or they allow one now). The code page, shown after a redirect, tells
     the same reason as the login's answer did."""
     if challenge.sent:
         return None
-    past = challenges.history(state, challenge.user_id, phone.number_digest, challenge.login_id)
     return sending_limits.decide(state.now(), past, state.limits).refusal
 
 
@@ -146,7 +164,7 @@ def _usable(state: State, challenge: Challenge) -> bool:
     )
 
 
-def next_phone(state: State, user: UserRef, *, done: str | None) -> tuple[str, Phone] | None:
+def next_phone(snap: UserSnapshot, *, done: str | None) -> tuple[str, Phone] | None:
     """Which code is due next for this login, after the step ``done`` (None: at the start).
 
     A verified primary gets the login code. Pending numbers are checked in turn: a pending
@@ -154,14 +172,14 @@ def next_phone(state: State, user: UserRef, *, done: str | None) -> tuple[str, P
     """
     if done is None:
         for role in (accounts.PRIMARY, accounts.BACKUP):
-            verified = accounts.phone_of(state, user.user_id, role, verified=True)
+            verified = snap.phone(role, verified=True)
             if verified is not None:
                 return LOGIN, verified
     steps = ((VERIFY_PRIMARY, accounts.PRIMARY), (VERIFY_BACKUP, accounts.BACKUP))
     order = [purpose for purpose, _ in steps]
     start_at = 0 if done in (None, LOGIN) else order.index(done) + 1
     for purpose, role in steps[start_at:]:
-        pending = accounts.phone_of(state, user.user_id, role, verified=False)
+        pending = snap.phone(role, verified=False)
         if pending is not None:
             return purpose, pending
     return None
@@ -171,25 +189,28 @@ def start(
     state: State, user: UserRef, *, token: object, remember_me: bool, next_url: str | None
 ) -> StartOutcome:
     """The first step after the password."""
-    hot_path.load_user(state, user.user_id, user.account_id)
-    current = accounts.policy_for(state, user.account_id)
-    settings = accounts.settings_of(state, user.user_id)
-    enabled = settings.enabled if settings is not None else None
-    if not policy.two_factor_required(current, user_enabled=enabled):
-        return NoSecondFactor()
+    snap = snapshot.read(state, user.user_id, user.account_id)
+    if not snap.two_factor_required:
+        return NoSecondFactor(snap.uniquifier)
     if token:
-        pc = remember.check(state, user, token, current)
+        pc = remember.check(state, user, token, snap)
         if pc is not None:
-            return Remembered(pc)
-    step = next_phone(state, user, done=None)
+            return Remembered(pc, snap.uniquifier)
+    step = next_phone(snap, done=None)
     login_id = secrets.token_hex(16)
-    if settings is not None:
+    facts = None
+    if snap.settings is not None:
         # Counters are read after the lock (exact), in one statement when a code is due.
-        accounts.lock_settings(state, user.user_id)
+        settings = accounts.lock_settings(state, user.user_id) or snap.settings
         if step is not None:
-            counters.load_for_send(state, settings, step[1].number_digest, login_id, step[0])
+            facts = counters.read_for_send(
+                state, settings, step[1].number_digest, login_id, step[0]
+            )
+            failures = facts.failures
+        else:
+            failures = counters.read_failures(state, settings)
         # No SMS that could not be accepted: a locked or paused user is told so instead.
-        gate = verification.gate_of(state, settings, verification.counted_failures(state, settings))
+        gate = verification.gate_of(state, settings, failures)
         if gate.gate is budgets.Gate.LOCKED:
             return Locked()
         if gate.gate is budgets.Gate.PAUSED and gate.retry_at is not None:
@@ -197,7 +218,7 @@ def start(
     if step is None:
         # 2FA applies and no number yet (left to the user, created under "2FA for new users",
         # or anyone under Enforced): the user enters and verifies his own now.
-        if settings is None:  # Enforced, nothing recorded: a row to lock and count failures on
+        if snap.settings is None:  # Enforced, nothing recorded: a row to lock and count on
             accounts.ensure_settings(state, user, enabled=False)
         fresh = enrolment.new_enrolling(accounts.PRIMARY, remember_me, next_url)
         return NumberNeeded(fresh, policy.backup_required(is_admin=user.is_admin))
@@ -205,8 +226,8 @@ def start(
     request = challenges.Request(
         purpose, phone, login_id=login_id, remember_me=remember_me, next_url=next_url
     )
-    issued = challenges.issue(state, user, request)
-    return describe(state, user, issued.challenge, issued)
+    issued = challenges.issue(state, user, request, facts)
+    return describe(state, user, issued.challenge, issued, snap)
 
 
 def submit(
@@ -224,33 +245,36 @@ def submit(
     verdict = verification.verify(state, user, challenge_id, candidate, newest_of_its_login=True)
     if verdict.outcome is not Outcome.OK or verdict.challenge is None:
         return verdict
-    challenge = verdict.challenge
+    challenge, snap = verdict.challenge, verdict.snapshot
+    assert snap is not None  # a right code was judged on what the check read
     if remember_pc:  # whatever step of the login the box was ticked on
         challenge.remember_pc = True
-    follow_up = _after_success(state, user, challenge)
+    snap, follow_up = _after_success(state, user, challenge, snap)
     if follow_up is not None:
-        return describe(state, user, follow_up.challenge, follow_up)
-    backup = enrolment.backup_due(state, user, enrolling, challenge)
+        return describe(state, user, follow_up.challenge, follow_up, snap)
+    backup = enrolment.backup_due(snap, user, enrolling, challenge)
     if backup is not None:
         return NumberNeeded(backup, backup_required=True)
     new_pc = None
     # Judged again now: a forged box, or a policy changed meanwhile, issues nothing.
-    if challenge.remember_pc and policy.remember_offered(
-        accounts.policy_for(state, user.account_id)
-    ):
+    if challenge.remember_pc and policy.remember_offered(snap.policy):
         new_pc = remember.issue(state, user, label=label)
-    return Finished(challenge.remember_me, challenge.next_url, new_pc)
+    return Finished(challenge.remember_me, challenge.next_url, new_pc, snap.uniquifier)
 
 
-def _after_success(state: State, user: UserRef, challenge: Challenge) -> Issued | None:
-    """A code was right: verify its phone if pending, then issue the next code if one is due."""
+def _after_success(
+    state: State, user: UserRef, challenge: Challenge, snap: UserSnapshot
+) -> tuple[UserSnapshot, Issued | None]:
+    """A code was right: verify its phone if pending, then issue the next code if one is due.
+    Returns the user as he is now (a new snapshot when a number was verified)."""
     if challenge.purpose != LOGIN:
         phone = challenges.phone_of(state, challenge)
         if phone is not None and phone.verified_at is None:
             accounts.mark_verified(state, phone, account_id=user.account_id)
-    step = next_phone(state, user, done=challenge.purpose)
+            snap = snapshot.read(state, user.user_id, user.account_id)
+    step = next_phone(snap, done=challenge.purpose)
     if step is None:
-        return None
+        return snap, None
     purpose, phone = step
     request = challenges.Request(
         purpose,
@@ -260,7 +284,7 @@ def _after_success(state: State, user: UserRef, challenge: Challenge) -> Issued 
         remember_pc=challenge.remember_pc,
         next_url=challenge.next_url,
     )
-    return challenges.issue(state, user, request)
+    return snap, challenges.issue(state, user, request)
 
 
 @dataclass(frozen=True)
@@ -280,13 +304,14 @@ def resend(state: State, user: UserRef, live: Challenge, destination: str) -> Re
     Login codes go only to verified numbers; a verification step resends to its own number.
     A refused resend leaves the live code alive.
     """
+    snap = snapshot.read(state, user.user_id, user.account_id)
     phone: Phone | None
     if live.purpose == LOGIN:
-        phone = accounts.phone_of(state, user.user_id, destination, verified=True)
+        phone = snap.phone(destination, verified=True)
     else:
         phone = challenges.phone_of(state, live)
     if phone is None:  # no such phone: the live code stays
-        return Resent(describe(state, user, live), False, "", None)
+        return Resent(describe(state, user, live, snap=snap), False, "", None)
     request = challenges.Request(
         live.purpose,
         phone,
@@ -297,5 +322,6 @@ def resend(state: State, user: UserRef, live: Challenge, destination: str) -> Re
     )
     result = challenges.resend(state, user, request)
     if isinstance(result, Refusal):
-        return Resent(describe(state, user, live), False, phone.masked, result)
-    return Resent(describe(state, user, result.challenge, result), result.sent, phone.masked, None)
+        return Resent(describe(state, user, live, snap=snap), False, phone.masked, result)
+    step = describe(state, user, result.challenge, result, snap)
+    return Resent(step, result.sent, phone.masked, None)

@@ -9,9 +9,10 @@ from ..events import Event
 from ..models import RememberedPc
 from ..rules import trust
 from ..rules.notices import Notice
-from ..rules.policy import Policy, Rejection, backup_missing, remembered_pc_rejection
+from ..rules.policy import Rejection, backup_missing, remembered_pc_rejection
 from ..state import State, UserRef
 from . import accounts, audit, notices
+from .snapshot import UserSnapshot
 
 
 def issue(state: State, user: UserRef, *, label: str) -> tuple[RememberedPc, str]:
@@ -51,8 +52,9 @@ def _find(state: State, user: UserRef, token: object) -> tuple[RememberedPc | No
     return row, Rejection.UNKNOWN
 
 
-def check(state: State, user: UserRef, token: object, policy: Policy) -> RememberedPc | None:
-    """The remembered PC that ``token`` proves for ``user`` under ``policy`` now, else None.
+def check(state: State, user: UserRef, token: object, snap: UserSnapshot) -> RememberedPc | None:
+    """The remembered PC that ``token`` proves for ``user`` under his account's policy now
+    (``snap``: what the login read about him), else None.
 
     An administrator without a verified backup phone gets no PC's shortcut: his login goes
     through the code and then the backup's enrolment. Every outcome is audited (``pc_used`` or
@@ -62,9 +64,9 @@ def check(state: State, user: UserRef, token: object, policy: Policy) -> Remembe
     row, why = _find(state, user, token)
     rejection: Rejection | None = why
     if row is not None:
-        backup = accounts.phone_of(state, user.user_id, accounts.BACKUP, verified=True)
+        backup = snap.phone(accounts.BACKUP, verified=True)
         rejection = remembered_pc_rejection(
-            policy,
+            snap.policy,
             created_at=row.created_at,
             revoked=row.revoked_at is not None,
             now=now,

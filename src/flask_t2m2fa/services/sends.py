@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..models import Phone, SentSms
 from ..sending import needs_savepoint
 from ..state import State
-from . import accounts, hot_path, unit_of_work
+from . import accounts, unit_of_work
 
 #: Built once: a send record is on every login's path.
 _INSERT_SENT = sa.insert(SentSms.__table__)  # type: ignore[arg-type]
@@ -27,9 +27,9 @@ def hand_over(state: State, phone: Phone, text: str, *, expires_at: datetime, ki
 
 
 def record_sent(state: State, user_id: str, digest: str, login_id: str) -> None:
-    """Count an SMS that went out (a code or a notice) for the sending limits, in this
-    transaction's cached histories too."""
-    now = state.now()
-    sent = {"user_id": user_id, "login_id": login_id, "number_digest": digest, "sent_at": now}
+    """Count an SMS that went out (a code or a notice) for the sending limits."""
+    sent = {
+        "user_id": user_id, "login_id": login_id, "number_digest": digest,
+        "sent_at": state.now(),
+    }  # fmt: skip
     state.session.connection().execute(_INSERT_SENT, sent)
-    hot_path.record_send(state, user_id, digest, login_id, now)

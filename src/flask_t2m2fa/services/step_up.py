@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..rules import budgets
 from ..state import State, UserRef
-from . import accounts, challenges, login, verification
+from . import accounts, challenges, counters, login, verification
 from .verification import Outcome, Verdict
 
 STEP_UP = "step_up"
@@ -30,7 +30,7 @@ def send_code(state: State, user: UserRef) -> SendOutcome:
     phone = accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True)
     if settings is None or phone is None:
         return NoPhone()
-    gate = verification.gate_of(state, settings, verification.counted_failures(state, settings))
+    gate = verification.gate_of(state, settings, counters.read_failures(state, settings))
     if gate.gate is budgets.Gate.LOCKED:
         return login.Locked()
     if gate.gate is budgets.Gate.PAUSED and gate.retry_at is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,8 @@ from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
 from ..rules.notices import Notice
 from ..state import State, UserRef
-from . import accounts, audit, counters, hot_path, notices
+from . import accounts, audit, counters, notices
+from .snapshot import UserSnapshot
 
 
 class Outcome(enum.Enum):
@@ -32,6 +34,8 @@ class Verdict:
     challenge: Challenge | None = None
     attempts_left: int = 0
     retry_at: datetime | None = None
+    #: What the check read about the user after the lock (None: it read nothing).
+    snapshot: UserSnapshot | None = None
 
     @property
     def used_up(self) -> bool:
@@ -48,22 +52,7 @@ class GateState:
     retry_at: datetime | None = None
 
 
-def counted_failures(state: State, settings: UserSettings) -> list[datetime]:
-    """The user's failures that still count: in the last 30 days and after the last unlock."""
-    since = counters.failures_since(state, settings)
-    cached = hot_path.failures(state, settings.user_id, since)
-    if cached is not None:
-        return cached
-    return list(
-        state.session.scalars(
-            sa.select(Failure.failed_at)
-            .where(Failure.user_id == settings.user_id, Failure.failed_at > since)
-            .order_by(Failure.failed_at)
-        ).all()
-    )
-
-
-def gate_of(state: State, settings: UserSettings, failures: list[datetime]) -> GateState:
+def gate_of(state: State, settings: UserSettings, failures: Sequence[datetime]) -> GateState:
     """The wrong-code budgets applied to ``settings``' user now (locked, paused or open)."""
     now, budget = state.now(), state.budget
     gate = budgets.gate(now, failures, locked=settings.locked_at is not None, budget=budget)
@@ -131,17 +120,17 @@ def verify(
     settings = accounts.lock_settings(state, user.user_id)
     if settings is None:
         return Verdict(Outcome.EXPIRED)
-    found = counters.load_for_verify(
+    facts = counters.read_for_verify(
         state, user, settings, challenge_id, newest_of_its_login=newest_of_its_login
     )
-    failures = counted_failures(state, settings)
+    snap, found, failures = facts.snapshot, facts.challenge, facts.failures
     gate = gate_of(state, settings, failures)
     if gate.gate is budgets.Gate.LOCKED:
-        return Verdict(Outcome.LOCKED)
+        return Verdict(Outcome.LOCKED, snapshot=snap)
     if gate.gate is budgets.Gate.PAUSED:
-        return Verdict(Outcome.PAUSED, retry_at=gate.retry_at)
+        return Verdict(Outcome.PAUSED, retry_at=gate.retry_at, snapshot=snap)
     if found is None:
-        return Verdict(Outcome.EXPIRED)
+        return Verdict(Outcome.EXPIRED, snapshot=snap)
     right = codes.matches(
         state.settings.code_key,
         found.code_hash,
@@ -153,7 +142,7 @@ def verify(
     )
     challenge = _claim_attempt(state, user.user_id, found.id, right=right)
     if challenge is None:
-        return Verdict(Outcome.EXPIRED)
+        return Verdict(Outcome.EXPIRED, snapshot=snap)
     if right:
         audit.record(
             state,
@@ -165,16 +154,17 @@ def verify(
             destination=challenge.destination,
             challenge_id=challenge.id,
         )
-        return Verdict(Outcome.OK, challenge)
-    return _count_failure(state, settings, challenge, failures, candidate)
+        return Verdict(Outcome.OK, challenge, snapshot=snap)
+    return _count_failure(state, settings, challenge, failures, candidate, snap)
 
 
 def _count_failure(
     state: State,
     settings: UserSettings,
     challenge: Challenge,
-    failures: list[datetime],
+    failures: Sequence[datetime],
     candidate: Any,
+    snap: UserSnapshot,
 ) -> Verdict:
     now, budget = state.now(), state.budget
     state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
@@ -199,5 +189,5 @@ def _count_failure(
         )  # fmt: skip
         who = UserRef(settings.user_id, challenge.account_id, is_admin=False)
         notices.to_verified(state, who, Notice.LOCKED, event_key=now.isoformat())
-        return Verdict(Outcome.LOCKED, challenge)
-    return Verdict(Outcome.WRONG, challenge, attempts_left=left)
+        return Verdict(Outcome.LOCKED, challenge, snapshot=snap)
+    return Verdict(Outcome.WRONG, challenge, attempts_left=left, snapshot=snap)

@@ -15,10 +15,10 @@ from flask_login import login_user
 from ..models import Challenge, RememberedPc
 from ..rules import policy, trust
 from ..rules.urls import is_same_site
-from ..services import accounts, challenges, login, unit_of_work
+from ..services import accounts, challenges, live_challenges, login, unit_of_work
 from ..services.verification import Outcome, Verdict
 from ..state import State, UserRef
-from . import answers, pending, step_up, wording
+from . import answers, pending, sessions, step_up, wording
 from .guards import json_object
 
 REMEMBER_HEADER = "X-T2M2FA-Remember"
@@ -65,8 +65,10 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
     unit_of_work.commit(state.session)
     now = state.now()
     if isinstance(outcome, login.NoSecondFactor):
+        sessions.expect_login(ref.user_id, outcome.uniquifier, two_factor_required=False)
         return finish(state, user, remember_me=remember_me, next_url=target, via="password")
     if isinstance(outcome, login.Remembered):
+        sessions.expect_login(ref.user_id, outcome.uniquifier, two_factor_required=True)
         response = finish(
             state, user, remember_me=remember_me, next_url=target, via="remembered_pc"
         )
@@ -138,7 +140,7 @@ def live_challenge(state: State, pend: pending.Pending) -> Challenge | None:
     """
     if not pend.challenge_id:
         return None
-    login = challenges.login_of(pend.challenge_id, pend.user_id)
+    login = live_challenges.login_of(pend.challenge_id, pend.user_id)
     return challenges.live_of_login(state, pend.user_id, login)
 
 
@@ -193,6 +195,7 @@ def finish(
 
 def finished(state: State, outcome: login.Finished, pend: pending.Pending) -> Response:
     user = state.find_user(pend.user_id)
+    sessions.expect_login(pend.user_id, outcome.uniquifier, two_factor_required=True)
     return finish(
         state,
         user,

@@ -23,7 +23,7 @@ How (Flask-Security's ``fs_uniquifier`` pattern, without touching the host's use
 What a host does: nothing. ``init_app`` wraps the ``user_loader`` registered before it, and a
 ``before_request`` wraps one registered later. Sessions and cookies made before the extension
 governed them (a plain id) no longer log anybody in: users log in once more.
-Cost: one statement per request of a logged-in user (:func:`hot_path.load_user`).
+Cost: one statement per request of a logged-in user (:func:`..services.snapshot.read`).
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import user_logged_in
 
 from ..rules import policy
-from ..rules.policy import Policy
 from ..rules.sessions import (
     Kind,
     LoginToken,
@@ -44,10 +43,10 @@ from ..rules.sessions import (
     parse,
     session_rejection,
 )
-from ..services import accounts, hot_path
+from ..services import accounts, snapshot
 from ..services.epochs import bump as bump
 from ..services.epochs import uniquifier_of
-from ..state import EXTENSION_KEY, State, UserRef, get_state
+from ..state import EXTENSION_KEY, State, get_state
 
 #: Session key holding the token the extension wrote, to tell a session from a cookie restore.
 MARKER = "_t2m2fa_login"
@@ -113,13 +112,13 @@ def judge(
 ) -> SessionRejection | None:
     """Why ``user``'s login with ``token`` no longer stands, or None."""
     ref = state.ref(user)
-    current, required = _second_factor(state, ref)
-    backup = accounts.phone_of(state, ref.user_id, accounts.BACKUP, verified=True)
+    snap = snapshot.read(state, ref.user_id, ref.account_id)  # one statement per request
+    backup = snap.phone(accounts.BACKUP, verified=True)
     return session_rejection(
         token if token is not None and token.user_id == ref.user_id else None,
-        uniquifier=uniquifier_of(state, ref.user_id),
-        two_factor_required=required,
-        remember_allowed=policy.remember_offered(current),
+        uniquifier=snap.uniquifier,
+        two_factor_required=snap.two_factor_required,
+        remember_allowed=policy.remember_offered(snap.policy),
         restoring=restoring,
         backup_missing=policy.backup_missing(
             is_admin=ref.is_admin, has_verified_backup=bool(backup)
@@ -127,13 +126,15 @@ def judge(
     )
 
 
-def _second_factor(state: State, ref: UserRef) -> tuple[Policy, bool]:
-    """The account's policy now, and whether it asks ``ref`` for the second factor."""
-    hot_path.load_user(state, ref.user_id, ref.account_id)  # with the uniquifier: one statement
-    current = accounts.policy_for(state, ref.account_id)
-    settings = accounts.settings_of(state, ref.user_id)
-    enabled = settings.enabled if settings is not None else None
-    return current, policy.two_factor_required(current, user_enabled=enabled)
+#: Where :func:`expect_login` leaves what the step that ends in ``login_user`` read.
+_LOGIN_FACTS = "_t2m2fa_login_facts"
+
+
+def expect_login(user_id: str, uniquifier: str, *, two_factor_required: bool) -> None:
+    """The extension is about to call ``login_user`` for a step that has just read the user's
+    uniquifier and whether he needs the second factor: :func:`_on_login` takes them from here
+    instead of reading them again (for this request, this user, once)."""
+    setattr(g, _LOGIN_FACTS, (user_id, uniquifier, two_factor_required))
 
 
 def end_login() -> None:
@@ -149,11 +150,16 @@ def _on_login(sender: Flask, user: Any = None, **_: Any) -> None:
         return
     state = get_state()
     ref = state.ref(user)
+    facts: tuple[str, str, bool] | None = g.pop(_LOGIN_FACTS, None)
+    if facts is None or facts[0] != ref.user_id:  # the host's own login_user
+        snap = snapshot.read(state, ref.user_id, ref.account_id)
+        facts = (ref.user_id, snap.uniquifier, snap.two_factor_required)
+    _user_id, uniquifier, required = facts
     kind = Kind.NONE
-    if _second_factor(state, ref)[1]:
+    if required:
         # The extension finishes a login on its own blueprint only after a right code.
         kind = Kind.CODE if "t2m2fa" in request.blueprints else Kind.REMEMBERED_PC
-    token = LoginToken(uniquifier_of(state, ref.user_id), kind, str(session["_user_id"]))
+    token = LoginToken(uniquifier, kind, str(session["_user_id"]))
     session["_user_id"] = session[MARKER] = token.encode()
 
 

@@ -167,8 +167,10 @@ def measure(apps: dict[str, Flask], logins: int, rounds: int) -> dict[str, tuple
 
 
 def print_plans(app: Flask) -> None:
-    """``EXPLAIN QUERY PLAN`` of each statement one login sends."""
-    engine: sa.Engine = app.extensions["bench"][0]
+    """``EXPLAIN QUERY PLAN`` of each statement one login sends (on the app's own engine: the
+    bench's engine only reads the codes)."""
+    with app.app_context():
+        engine: sa.Engine = app.extensions["test_host"].db.engine
     seen: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from listener_probe import global_listeners
 from t2m2fa_support import PRIMARY, FakeClock, RecordingSender, build_app, json_login, json_verify

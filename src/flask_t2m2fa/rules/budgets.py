@@ -66,3 +66,18 @@ def paused_until(now: datetime, failures: Sequence[datetime], budget: Budget) ->
 def attempts_left(attempts: int, budget: Budget) -> int:
     """Wrong codes a challenge still accepts."""
     return max(0, budget.per_challenge - attempts)
+
+
+def challenge_usable(
+    *,
+    consumed: bool,
+    superseded: bool,
+    expires_at: datetime,
+    attempts: int,
+    now: datetime,
+    budget: Budget,
+) -> bool:
+    """May a code still be entered for this challenge? Not used, not replaced by a newer one,
+    not expired, attempts left. The one definition: ``services.live_challenges.usable`` is its
+    SQL mirror (the atomic claim's condition), and a test proves the two agree."""
+    return not consumed and not superseded and expires_at > now and attempts < budget.per_challenge

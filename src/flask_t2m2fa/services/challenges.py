@@ -27,7 +27,7 @@ from ..rules import codes, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
 from . import accounts, audit, counters, sends
-from .live_challenges import LIVE, live, newest_of_login
+from .live_challenges import LIVE, live, newest_of_login, usable
 
 LOGIN = "login"
 VERIFY_PRIMARY = "verify_primary"
@@ -167,7 +167,8 @@ def live_of_login(
     live one (or, when it is dead too, the one whose verdict tells why). At equal times a live
     challenge comes first: a next step is issued in the instant its predecessor is consumed.
     """
-    return state.session.scalars(newest_of_login(sa.select(Challenge), user_id, login_id)).first()
+    newest = newest_of_login(user_id, login_id)
+    return state.session.scalars(sa.select(Challenge).where(Challenge.id == newest)).first()
 
 
 def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None:
@@ -181,10 +182,9 @@ def _reusable(state: State, user: UserRef, request: Request) -> Challenge | None
         sa.select(LIVE.c.id)
         .where(
             live(user.user_id, request.purpose),
+            usable(LIVE.c, state.now(), state.budget.per_challenge),
             LIVE.c.number_digest == request.phone.number_digest,
             LIVE.c.destination == accounts.public_role(request.phone.role),
-            LIVE.c.expires_at > state.now(),
-            LIVE.c.attempts < state.budget.per_challenge,
             LIVE.c.sent.is_(True),
             LIVE.c.send_failed.is_(False),
         )

@@ -197,7 +197,7 @@ def _newest_of_login() -> sa.ScalarSelect[str]:
     """The newest challenge of the login of challenge ``challenge_id`` (the live one: see
     ``challenges.live_of_login``)."""
     login = login_of(sa.bindparam("challenge_id"), _UID)
-    return newest_of_login(sa.select(Challenge.id), _UID, login).scalar_subquery()
+    return newest_of_login(_UID, login)
 
 
 #: Built once each: the challenge named, or the newest of the login of the challenge named.

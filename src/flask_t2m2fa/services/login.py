@@ -156,11 +156,13 @@ def _still_refused(
 
 
 def _usable(state: State, challenge: Challenge) -> bool:
-    return (
-        challenge.consumed_at is None
-        and challenge.superseded_at is None
-        and challenge.expires_at > state.now()
-        and challenge.attempts < state.budget.per_challenge
+    return budgets.challenge_usable(
+        consumed=challenge.consumed_at is not None,
+        superseded=challenge.superseded_at is not None,
+        expires_at=challenge.expires_at,
+        attempts=challenge.attempts,
+        now=state.now(),
+        budget=state.budget,
     )
 
 

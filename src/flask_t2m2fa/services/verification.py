@@ -16,6 +16,7 @@ from ..rules import budgets, codes
 from ..rules.notices import Notice
 from ..state import State, UserRef
 from . import accounts, audit, counters, notices
+from .live_challenges import usable
 from .snapshot import UserSnapshot
 
 
@@ -67,10 +68,7 @@ def _claim(consume: bool) -> sa.Update:
         .where(
             Challenge.id == sa.bindparam("b_id"),
             Challenge.user_id == sa.bindparam("b_user_id"),
-            Challenge.attempts < sa.bindparam("max_attempts"),
-            Challenge.consumed_at.is_(None),
-            Challenge.superseded_at.is_(None),
-            Challenge.expires_at > sa.bindparam("b_now"),
+            usable(Challenge, sa.bindparam("b_now"), sa.bindparam("max_attempts")),
         )
         .values(attempts=Challenge.attempts + 1)
         .returning(Challenge)

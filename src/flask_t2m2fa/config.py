@@ -126,10 +126,16 @@ KEYS: dict[str, Key] = {
         True, "Tell the old number by SMS when a user's number changes."
     ),
     "T2M2FA_NOTIFY_NEW_PC": Key(False, "Tell the user by SMS when a new PC is remembered."),
+    "T2M2FA_NOTIFY_FAILED_CODE": Key(
+        True,
+        "Tell the user by SMS at the first wrong code of a login whose password was right "
+        "(at most once an hour, within the SMS caps).",
+    ),
     "T2M2FA_NOTICE_TEXTS": Key(
         None,
-        'Overrides of notice texts: ``{"lock" | "number_change" | "new_pc": '
-        '"text with %(app)s and %(date)s"}``; each must fit three SMS.',
+        'Overrides of notice texts: ``{"lock" | "number_change" | "new_pc" | "failed_code": '
+        '"text with %(app)s and %(date)s"}`` (``failed_code`` may add ``%(device)s``); '
+        "each must fit three SMS.",
     ),
     "T2M2FA_LANGUAGES": Key(
         ("en", "fr", "pl"),

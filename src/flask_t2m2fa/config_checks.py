@@ -112,6 +112,7 @@ def notify(cfg: Mapping[str, Any]) -> dict[Notice, bool]:
         Notice.LOCKED: bool(cfg["T2M2FA_NOTIFY_LOCK"]),
         Notice.NUMBER_CHANGED: bool(cfg["T2M2FA_NOTIFY_NUMBER_CHANGE"]),
         Notice.NEW_PC: bool(cfg["T2M2FA_NOTIFY_NEW_PC"]),
+        Notice.FAILED_CODE: bool(cfg["T2M2FA_NOTIFY_FAILED_CODE"]),
     }
 
 
@@ -122,8 +123,9 @@ def notice_texts(cfg: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(value, Mapping) or not set(value) <= kinds:
         raise ConfigError(f"T2M2FA_NOTICE_TEXTS must map some of {sorted(kinds)} to texts")
     for kind, text in value.items():
+        device = notices.LONGEST_DEVICE if kind == Notice.FAILED_CODE.value else None
         try:
-            notices.render(str(text), app_name="x" * 30, moment=notices.LONGEST_DATE)
+            notices.render(str(text), app_name="x" * 30, moment=notices.LONGEST_DATE, device=device)
         except notices.NoticeTextError as exc:
             raise ConfigError(f"T2M2FA_NOTICE_TEXTS[{kind!r}]: {exc}") from None
     return {str(kind): str(text) for kind, text in value.items()}

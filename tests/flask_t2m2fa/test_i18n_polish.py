@@ -84,7 +84,8 @@ def test_each_polish_notice_is_ucs2_within_three_sms(notice: Notice) -> None:
     template = polish().gettext(notices.TEXTS[notice])
     assert template != notices.TEXTS[notice]
     moment = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
-    text = notices.render(template, app_name=LONGEST_APP, moment=moment)
+    device = "Firefox w systemie ChromeOS"  # the longest Polish %(device)s
+    text = notices.render(template, app_name=LONGEST_APP, moment=moment, device=device)
     count = segments(text)
     assert encoding(text) == "ucs2" and count is not None and count <= NOTICE_MAX_SEGMENTS
 

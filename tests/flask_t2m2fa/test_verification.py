@@ -71,9 +71,10 @@ def test_resend_kills_the_old_code(
     clock.advance(seconds=61)
     json_resend(client)
     assert len(sms.messages) == 2
-    if old != sms.last.code:
+    new = sms.last.code
+    if old != new:  # (the wrong code also sends the failed-code notice)
         assert json_verify(client, old).json["status"] == "invalid_code"
-    assert json_verify(client, sms.last.code).json["status"] == "ok"
+    assert json_verify(client, new).json["status"] == "ok"
 
 
 def test_new_login_after_the_cooldown_kills_the_code_of_the_previous_one(
@@ -92,16 +93,18 @@ def test_new_login_within_the_cooldown_takes_over_the_code_on_the_phone(
 ) -> None:
     first, second = app.test_client(), app.test_client()
     json_login(first, "alice")
-    assert json_verify(first, wrong(sms.last.code)).json["attempts_left"] == 2
+    code = sms.last.code
+    assert json_verify(first, wrong(code)).json["attempts_left"] == 2
+    assert [m.kind for m in sms.messages] == ["code", "notice"]  # the failed-code notice
     clock.advance(seconds=30)
     again = json_login(second, "alice").json
-    assert len(sms.messages) == 1  # nothing was sent, and the answer says the truth:
+    assert len(sms.messages) == 2  # nothing was sent, and the answer says the truth:
     assert again["new_code_sent"] is False and again["sent_to"] == "+32 ••• ••• •67"
     assert again["code_sent_at"] == "2026-03-02T09:00:00Z"
     assert "30 s ago" in again["message"] and "still valid" in again["message"]
     # The spent attempt stays spent: logging in again buys no guesses.
-    assert json_verify(second, wrong(sms.last.code)).json["attempts_left"] == 1
-    assert json_verify(second, sms.last.code).json["status"] == "ok"
+    assert json_verify(second, wrong(code)).json["attempts_left"] == 1
+    assert json_verify(second, code).json["status"] == "ok"
 
 
 def test_new_login_within_the_cooldown_without_a_live_code_says_none_was_sent(
@@ -109,11 +112,12 @@ def test_new_login_within_the_cooldown_without_a_live_code_says_none_was_sent(
 ) -> None:
     first, second = app.test_client(), app.test_client()
     json_login(first, "alice")
+    code = sms.last.code
     for _ in range(3):  # the code is used up
-        json_verify(first, wrong(sms.last.code))
+        json_verify(first, wrong(code))
     clock.advance(seconds=18)
     again = json_login(second, "alice")
-    assert len(sms.messages) == 1
+    assert [m.kind for m in sms.messages] == ["code", "notice"]  # one failed-code notice
     body = again.json
     assert body["sent_to"] is None and body["code_sent_at"] is None
     assert body["new_code_sent"] is False and body["not_sent_reason"] == "cooldown"

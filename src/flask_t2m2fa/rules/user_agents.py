@@ -36,3 +36,9 @@ def parse(user_agent: str) -> tuple[str | None, str | None]:
             break
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, user_agent)), None)
     return browser, system
+
+
+def names(user_agent: str) -> tuple[str | None, str | None]:
+    """(``"Firefox"``, ``"Linux"``): :func:`parse` without the version, for an SMS."""
+    browser, system = parse(user_agent)
+    return (browser.split(" ")[0] if browser else None), system

@@ -10,9 +10,10 @@ the locking ``UPDATE … RETURNING`` would not: it reads the snapshot taken befo
   ``UPDATE`` that supersedes nothing), as one ``UNION ALL``: a :class:`SendFacts`.
 * :func:`read_history`: the send history alone (the same rows), for an answer that tells when
   the next code can go.
-* :func:`read_for_verify`: the challenge the code is judged against, the counted failures, and
-  the account's policy, the user's uniquifier and phones (what the answer needs), as one row per
-  phone and failure: a :class:`VerifyFacts`.
+* :func:`read_for_verify`: the challenge the code is judged against, the counted failures (with
+  the login of each), and the account's policy, the user's uniquifier and phones (what the answer
+  needs), as one row per phone and failure, plus what a failed-code notice decides on (three
+  scalar subqueries on the send records' indexes): a :class:`VerifyFacts`.
 
 Each returns frozen values that the caller passes on; nothing is kept after the call.
 """
@@ -25,12 +26,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..models import AccountPolicy, Challenge, Failure, Phone, SentSms, SessionEpoch, UserSettings
-from ..rules import budgets, sending_limits
+from ..rules import budgets, notices, sending_limits
+from ..rules.notices import Notice, WrongCodeFacts
 from ..rules.sending_limits import SendHistory
 from ..state import State, UserRef
-from . import snapshot
+from . import accounts, snapshot
 from .live_challenges import LIVE, live, login_of, newest_of_login
 from .snapshot import UserSnapshot
 
@@ -104,6 +107,8 @@ class VerifyFacts:
     #: The challenge the code is judged against (None: no such challenge of the user).
     challenge: Challenge | None
     failures: tuple[datetime, ...]
+    #: What decides a failed-code notice, should the code be wrong (None: no challenge).
+    wrong_code: WrongCodeFacts | None = None
 
 
 def failures_since(state: State, settings: UserSettings) -> datetime:
@@ -175,11 +180,50 @@ def read_failures(state: State, settings: UserSettings) -> tuple[datetime, ...]:
     return tuple(state.session.scalars(query).all())
 
 
-def _for_verify(
-    target: sa.ColumnElement[str] | sa.ScalarSelect[str],
-) -> sa.Select[AccountPolicy, SessionEpoch, Phone, Challenge, int, datetime]:
+#: The challenge a failure was counted on: its login tells the first wrong code of a login.
+_FAILED_ON = aliased(Challenge, name="failed_on")
+#: The user's newest failed-code notice of the quiet hour (``ix_t2m2fa_sent_sms_user_at``).
+_LAST_NOTICE = (
+    sa.select(sa.func.max(SentSms.sent_at))
+    .where(
+        SentSms.user_id == _UID,
+        SentSms.sent_at > sa.bindparam("notice_since"),
+        SentSms.login_id == notices.sent_label(Notice.FAILED_CODE),
+    )
+    .scalar_subquery()
+)
+#: SMS of the last day by the user, and to his verified primary (the notice's caps).
+_USER_SENDS = (
+    sa.select(sa.func.count())
+    .select_from(SentSms)
+    .where(SentSms.user_id == _UID, SentSms.sent_at > sa.bindparam("day"))
+    .scalar_subquery()
+)
+_PRIMARY_DIGEST = (
+    sa.select(Phone.number_digest)
+    .where(Phone.user_id == _UID, Phone.role == accounts.PRIMARY, Phone.verified_at.is_not(None))
+    .order_by(Phone.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_PRIMARY_SENDS = (
+    sa.select(sa.func.count())
+    .select_from(SentSms)
+    .where(SentSms.number_digest == _PRIMARY_DIGEST, SentSms.sent_at > sa.bindparam("day"))
+    .scalar_subquery()
+)
+
+
+#: The rows' columns: what the answer needs, the failures and their logins, the notice's facts.
+_VERIFY_COLUMNS = (
+    AccountPolicy, SessionEpoch, Phone, Challenge, Failure.id, Failure.failed_at,
+    _FAILED_ON.login_id, _LAST_NOTICE, _USER_SENDS, _PRIMARY_SENDS,
+)  # fmt: skip
+
+
+def _for_verify(target: sa.ColumnElement[str] | sa.ScalarSelect[str]) -> sa.Select[Any]:
     return (
-        sa.select(AccountPolicy, SessionEpoch, Phone, Challenge, Failure.id, Failure.failed_at)
+        sa.select(*_VERIFY_COLUMNS)
         .select_from(snapshot.ANCHOR)
         .outerjoin(AccountPolicy, AccountPolicy.account_id == sa.bindparam("account_id"))
         .outerjoin(SessionEpoch, SessionEpoch.user_id == _UID)
@@ -189,6 +233,7 @@ def _for_verify(
             Failure,
             sa.and_(Failure.user_id == _UID, Failure.failed_at > sa.bindparam("failures_since")),
         )
+        .outerjoin(_FAILED_ON, _FAILED_ON.id == Failure.challenge_id)
         .order_by(Phone.id)
     )
 
@@ -217,17 +262,30 @@ def read_for_verify(
 ) -> VerifyFacts:
     """The challenge ``challenge_id`` (or the newest of its login), with the counters and the
     rows the answer needs, in one statement. Rows: phones × counted failures (both few)."""
+    now = state.now()
     params = {
         "user_id": user.user_id,
         "account_id": user.account_id,
         "challenge_id": challenge_id,
         "failures_since": failures_since(state, settings),
+        "notice_since": now - notices.FAILED_CODE_QUIET,
+        "day": now - sending_limits.DAY,
     }
     rows = state.session.execute(_FOR_VERIFY[newest_of_its_login], params).all()
-    policy_row, epoch, _phone, found, _failure, _at = rows[0]  # the anchor: one row at least
+    first = rows[0]  # the anchor: one row at least
+    policy_row, epoch, found = first[0], first[1], first[3]
     phones = {row[2].id: row[2] for row in rows if row[2] is not None}
-    failed = {row[4]: row[5] for row in rows if row[4] is not None}
+    failed = {row[4]: (row[5], row[6]) for row in rows if row[4] is not None}
     snap = snapshot.build(
         state, user.user_id, user.account_id, policy_row, settings, epoch, list(phones.values())
     )
-    return VerifyFacts(snap, found, tuple(sorted(failed.values())))
+    wrong_code = None
+    if found is not None:
+        wrong_code = WrongCodeFacts(
+            earlier_in_login=sum(1 for _at, login in failed.values() if login == found.login_id),
+            last_notice_at=first[7],
+            user_sends_today=first[8],
+            number_sends_today=first[9],
+        )
+    failures = tuple(sorted(at for at, _login in failed.values()))
+    return VerifyFacts(snap, found, failures, wrong_code)

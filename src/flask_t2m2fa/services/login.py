@@ -15,7 +15,16 @@ from ..models import Challenge, Phone, RememberedPc
 from ..rules import budgets, policy, sending_limits
 from ..rules.sending_limits import Refusal
 from ..state import State, UserRef
-from . import accounts, challenges, counters, enrolment, remember, snapshot, verification
+from . import (
+    accounts,
+    challenges,
+    counters,
+    enrolment,
+    failed_code,
+    remember,
+    snapshot,
+    verification,
+)
 from .challenges import LOGIN, VERIFY_BACKUP, VERIFY_PRIMARY, Issued
 from .enrolment import Enrolling
 from .snapshot import UserSnapshot
@@ -243,8 +252,11 @@ def submit(
     label: str,
 ) -> SubmitOutcome:
     """Judge the code for the live challenge of the login of ``challenge_id``; on success go on
-    to the next code, a number to enrol, or the end."""
+    to the next code, a number to enrol, or the end. A wrong login code may tell the user
+    (:mod:`.failed_code`); ``label``: the client's user agent."""
     verdict = verification.verify(state, user, challenge_id, candidate, newest_of_its_login=True)
+    if verdict.outcome is Outcome.WRONG:
+        failed_code.tell(state, user, verdict, user_agent=label)
     if verdict.outcome is not Outcome.OK or verdict.challenge is None:
         return verdict
     challenge, snap = verdict.challenge, verdict.snapshot

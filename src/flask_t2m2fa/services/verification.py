@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..events import Event
 from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
-from ..rules.notices import Notice
+from ..rules.notices import Notice, WrongCodeFacts
 from ..state import State, UserRef
 from . import accounts, audit, counters, notices
 from .live_challenges import usable
@@ -37,6 +37,8 @@ class Verdict:
     retry_at: datetime | None = None
     #: What the check read about the user after the lock (None: it read nothing).
     snapshot: UserSnapshot | None = None
+    #: For a wrong code: what decides a failed-code notice (:mod:`.failed_code`).
+    wrong_code: WrongCodeFacts | None = None
 
     @property
     def used_up(self) -> bool:
@@ -153,7 +155,7 @@ def verify(
             challenge_id=challenge.id,
         )
         return Verdict(Outcome.OK, challenge, snapshot=snap)
-    return _count_failure(state, settings, challenge, failures, candidate, snap)
+    return _count_failure(state, settings, challenge, failures, candidate, facts)
 
 
 def _count_failure(
@@ -162,9 +164,9 @@ def _count_failure(
     challenge: Challenge,
     failures: Sequence[datetime],
     candidate: Any,
-    snap: UserSnapshot,
+    facts: counters.VerifyFacts,
 ) -> Verdict:
-    now, budget = state.now(), state.budget
+    now, budget, snap = state.now(), state.budget, facts.snapshot
     state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
     well_formed = codes.is_well_formed(candidate, state.settings.code_length)
     left = budgets.attempts_left(challenge.attempts, budget)
@@ -188,4 +190,6 @@ def _count_failure(
         who = UserRef(settings.user_id, challenge.account_id, is_admin=False)
         notices.to_verified(state, who, Notice.LOCKED, event_key=now.isoformat())
         return Verdict(Outcome.LOCKED, challenge, snapshot=snap)
-    return Verdict(Outcome.WRONG, challenge, attempts_left=left, snapshot=snap)
+    return Verdict(
+        Outcome.WRONG, challenge, attempts_left=left, snapshot=snap, wrong_code=facts.wrong_code
+    )

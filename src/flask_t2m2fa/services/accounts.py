@@ -143,19 +143,13 @@ def mark_verified(
 ) -> None:
     """A pending number proved it receives codes: it replaces the verified one of its role.
 
+    Only :func:`.phone_change.settle` calls it: a replacement is a number change there.
+
     :param actor: the administrator who entered the code the user read to him (then
         ``challenge_id`` is the code's challenge: that code was no login of the user).
     """
-    now = state.now()
     role = public_role(phone.role)
-    state.session.execute(
-        sa.delete(Phone).where(
-            Phone.user_id == phone.user_id,
-            Phone.role.in_((role, ENTERED[role])),
-            Phone.id != phone.id,
-        )
-    )
-    phone.role, phone.verified_at = role, now
+    promote(state, phone, role)
     audit.record(
         state,
         Event.PHONE_VERIFIED,
@@ -167,6 +161,19 @@ def mark_verified(
         actor=actor,
         challenge_id=challenge_id,
     )
+
+
+def promote(state: State, phone: Phone, role: str) -> None:
+    """Make the pending ``phone`` the verified number of ``role``; the role's other numbers
+    (the old verified one, one typed at an enrolment) go."""
+    state.session.execute(
+        sa.delete(Phone).where(
+            Phone.user_id == phone.user_id,
+            Phone.role.in_((role, ENTERED[role])),
+            Phone.id != phone.id,
+        )
+    )
+    phone.role, phone.verified_at = role, state.now()
 
 
 def unlock(state: State, user: UserRef, *, actor: UserRef | None = None) -> bool:

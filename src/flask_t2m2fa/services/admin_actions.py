@@ -20,7 +20,7 @@ from ..rules import phones, policy
 from ..rules.notices import N_
 from ..rules.sending_limits import REASONS
 from ..state import State, UserRef
-from . import accounts, audit, challenges, epochs, remember, verification
+from . import accounts, audit, challenges, epochs, phone_change, remember, verification
 from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
 from .verification import Outcome
 
@@ -193,7 +193,9 @@ def enable(state: State, t: Target, primary: object = None, backup: object = Non
 def verify(state: State, t: Target, role: str, code: object) -> Done:
     """The administrator enters the code the user read to him: the pending number is verified.
 
-    Only a code sent to that very number verifies it (``challenges.phone_of``).
+    Only a code sent to that very number verifies it (``challenges.phone_of``). When it
+    replaces a verified number, that is the user's number change (notice to the old number,
+    his sessions, cookies and remembered PCs ended), audited with the administrator as actor.
     """
     accounts.lock_settings(state, t.user.user_id)
     phone = (
@@ -220,10 +222,17 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
         raise _refused_code(verdict, field=f"{role}_code")
     if verdict.challenge is None or challenges.phone_of(state, verdict.challenge) is not phone:
         raise _refused_code(verification.Verdict(Outcome.EXPIRED), field=f"{role}_code")
-    accounts.mark_verified(
-        state, phone, account_id=t.user.account_id, actor=t.actor, challenge_id=live.id
+    # The user's own number change, made by the administrator (one path: phone_change.settle).
+    changed = phone_change.settle(state, t.user, phone, actor=t.actor, challenge_id=live.id)
+    done = Note(NOW_VERIFIED[phone.role], {"phone": phone.masked})
+    if changed is None:
+        return Done((done,))
+    told = (Note(N_("The old number was told by SMS."), {}),) if changed.notice_sent else ()
+    ended = Note(
+        N_("The user's remembered PCs (%(count)s) were forgotten and his sessions ended."),
+        {"count": changed.pcs_revoked},
     )
-    return Done.of(NOW_VERIFIED[phone.role], phone=phone.masked)
+    return Done((done, *told, ended))
 
 
 def _refused_code(verdict: verification.Verdict, *, field: str) -> Refused:

@@ -21,6 +21,7 @@ from . import (
     counters,
     enrolment,
     failed_code,
+    phone_change,
     remember,
     snapshot,
     verification,
@@ -284,7 +285,8 @@ def _after_success(
     if challenge.purpose != LOGIN:
         phone = challenges.phone_of(state, challenge)
         if phone is not None and phone.verified_at is None:
-            accounts.mark_verified(state, phone, account_id=user.account_id)
+            # A number the administrator left pending beside a verified one: a number change.
+            phone_change.settle(state, user, phone)
             snap = snapshot.read(state, user.user_id, user.account_id)
     step = next_phone(snap, done=challenge.purpose)
     if step is None:

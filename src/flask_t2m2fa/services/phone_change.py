@@ -1,11 +1,17 @@
-"""A logged-in user changes his own numbers: the new one proves itself before it replaces the old.
+"""A number change: the new number proves itself before it replaces the old.
 
-The web layer has already checked a recent second factor (step-up, 20 minutes). The typed
-number is stored under a *changing* role (:data:`CHANGING`) that no login look-up finds, so a
-pending number never becomes a login destination; a ``change_phone`` code goes to it. Only the
-right code makes it the verified number of its role. Then the old number (or, for a first
-backup, the primary) is told by SMS, the user's other remembered PCs are revoked and every
-other session ends (the caller keeps this one). The caller commits.
+A logged-in user changes his own numbers on his security page; the web layer has already
+checked a recent second factor (step-up). The typed number is stored under a *changing* role
+(:data:`CHANGING`) that no login look-up finds, so a pending number never becomes a login
+destination; a ``change_phone`` code goes to it. Only the right code makes it the verified
+number of its role. Then the old number (or, for a first backup, the primary) is told by SMS,
+the user's other remembered PCs are revoked and every other session ends (the caller keeps
+this one).
+
+An administrator's new number for a user (verified with the code in his dialog, or by the
+user at his next login) goes through the same :func:`settle`: when it takes the place of a
+verified number it is the same change, audited with the administrator as actor. A first
+number (an enrolment) is no change. The caller commits.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ from .verification import Outcome, Verdict
 CHANGE_PHONE = "change_phone"
 #: Stored role of a number typed on the security page until its code is entered.
 CHANGING = {accounts.PRIMARY: "chg-p", accounts.BACKUP: "chg-b"}
+#: The role a pending number takes once verified, by its stored role.
+_ROLE_OF = {
+    **{stored: role for role, stored in CHANGING.items()},
+    **{stored: role for role, stored in accounts.ENTERED.items()},
+}
 ROLES = (accounts.PRIMARY, accounts.BACKUP)
 
 
@@ -121,26 +132,52 @@ def confirm(
     phone = challenges.phone_of(state, live)
     if phone is None or phone.role not in CHANGING.values():
         return Verdict(Outcome.EXPIRED)
-    return _replace(state, user, phone, keep_pc_id=keep_pc_id)
+    changed = settle(state, user, phone, keep_pc_id=keep_pc_id)
+    assert changed is not None  # a number typed on the security page is always a change
+    return changed
 
 
-def _replace(state: State, user: UserRef, phone: Phone, *, keep_pc_id: int | None) -> Changed:
-    role = next(r for r, stored in CHANGING.items() if stored == phone.role)
+def settle(
+    state: State,
+    user: UserRef,
+    phone: Phone,
+    *,
+    keep_pc_id: int | None = None,
+    actor: UserRef | None = None,
+    challenge_id: str | None = None,
+) -> Changed | None:
+    """A pending ``phone`` proved it receives codes: it becomes the verified number of its role.
+
+    The one place where a number change takes effect, whoever made it: the user on his security
+    page (``phone`` is :data:`CHANGING`), an administrator who entered the code the user read
+    to him (``actor``, and ``challenge_id`` of that code: it was no login of the user), or the
+    user entering at login the code of a number his administrator left pending. When it takes
+    the place of a verified number (or is a security page's first backup) the old number (else
+    the primary) is told, the user's remembered PCs but ``keep_pc_id`` are revoked and all his
+    sessions and "Keep me signed in" cookies end. A first number is only verified: None.
+    """
+    own = phone.role in CHANGING.values()
+    role = _ROLE_OF.get(phone.role, phone.role)
     old = accounts.phone_of(state, user.user_id, role, verified=True)
+    if old is None and not own:  # an enrolment: nothing was there to change
+        accounts.mark_verified(
+            state, phone, account_id=user.account_id, actor=actor, challenge_id=challenge_id
+        )
+        return None
     told = old or accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True)
     # The notice goes out before the old row is deleted: it needs the old number.
     sent = notices.send(state, user, Notice.NUMBER_CHANGED, told, event_key=f"phone{phone.id}")
-    state.session.execute(
-        sa.delete(Phone).where(
-            Phone.user_id == user.user_id,
-            Phone.role.in_((role, accounts.ENTERED[role])),
-            Phone.id != phone.id,
+    if own:
+        accounts.promote(state, phone, role)
+    else:
+        accounts.mark_verified(
+            state, phone, account_id=user.account_id, actor=actor, challenge_id=challenge_id
         )
-    )
-    phone.role, phone.verified_at = role, state.now()
     revoked = remember.revoke_others(state, user, keep_pc_id=keep_pc_id, reason="phone_changed")
     epochs.bump(state, user, reason="phone_changed")
-    audit.record(state, Event.PHONE_CHANGED, user, reason=role, destination=phone.masked)
+    audit.record(
+        state, Event.PHONE_CHANGED, user, reason=role, destination=phone.masked, actor=actor
+    )
     return Changed(role, phone.masked, sent, revoked)
 
 

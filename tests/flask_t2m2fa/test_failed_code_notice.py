@@ -24,12 +24,13 @@ from t2m2fa_support import (
     enrol,
     enrolling_user,
     json_login,
+    json_resend,
     json_verify,
     wrong,
 )
 
 from doubles import START
-from flask_t2m2fa.models import AuditEvent
+from flask_t2m2fa.models import AuditEvent, SentSms
 from flask_t2m2fa.rules import notices
 from flask_t2m2fa.rules.notices import NotDue, WrongCodeFacts
 from flask_t2m2fa.rules.sending_limits import Limits
@@ -165,6 +166,29 @@ def test_json_tells_in_polish_and_an_unknown_client_as_such(
         "hostapp: 2026-03-02 09:00 UTC ktoś wpisał Twoje hasło i błędny kod "
         "(nieznana przeglądarka). Jeśli to nie Ty, zmień hasło."
     )
+
+
+@pytest.mark.options({"T2M2FA_NOTIFY_LOCK": False})
+def test_a_wrong_code_after_a_resend_is_not_the_first_of_the_login(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """The first wrong code was on the login's earlier code: the login has told already, even
+    when the hour's record of that notice is gone (the facts read each failure's login)."""
+    client = app.test_client()
+    json_login(client, "alice")
+    json_verify(client, wrong(sms.last.code))
+    assert len(failed_code_notices(sms)) == 1
+    host.db.session.execute(sa.delete(SentSms).where(SentSms.login_id == "notice-failed_code"))
+    host.db.session.commit()  # only the login's own failures can keep the next one back now
+    clock.advance(seconds=61)
+    assert json_resend(client).json["status"] == "code_sent"
+    json_verify(client, wrong(sms.last.code))
+    assert len(failed_code_notices(sms)) == 1
+    clock.advance(seconds=61)
+    another = app.test_client()  # a new login's first wrong code tells (no record of an hour)
+    json_login(another, "alice")
+    json_verify(another, wrong(sms.last.code))
+    assert len(failed_code_notices(sms)) == 2
 
 
 def test_another_login_within_the_hour_says_nothing_after_the_hour_it_tells(

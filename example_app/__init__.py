@@ -55,7 +55,8 @@ def create_app(
     login_manager.init_app(app)
     login_manager.login_view = "site.login"
     login_manager.login_message_category = "info"  # a request to log in, not a success
-    login_manager.user_loader(_load_user)
+    # The extension checks each session and remember cookie before _load_user sees the id.
+    login_manager.user_loader(two_factor.user_loader(_load_user))
     two_factor.init_app(
         app,
         db=db,

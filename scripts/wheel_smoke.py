@@ -60,7 +60,7 @@ def create_app(directory: Path) -> Flask:
     )
     db.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(two_factor.user_loader(load_user))
     two_factor.init_app(app, db=db, account_of=lambda user: "acme", is_admin=lambda user: False)
 
     @app.post("/login")

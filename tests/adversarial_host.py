@@ -107,7 +107,7 @@ def build_host(
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "login"
-    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    login_manager.user_loader(two_factor.user_loader(lambda uid: db.session.get(User, int(uid))))
     clock = FakeClock(START)
     sms = RecordingSender(clock)
     two_factor.init_app(

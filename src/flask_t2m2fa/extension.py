@@ -144,6 +144,19 @@ class TwoFactor:
         csrf.init_app(app)
         sessions.init_app(app)
 
+    def user_loader(self, load_user: Callable[[str], Any]) -> Callable[[str], Any]:
+        """The host's Flask-Login loader behind the extension's judgement; register the result:
+        ``login_manager.user_loader(two_factor.user_loader(load_user))`` (or stack both as
+        decorators, Flask-Login's outermost).
+
+        Flask-Login then hands the extension the login token of each session and "Keep me
+        signed in" cookie; ``load_user`` is called with the plain user id only for a login that
+        still stands. ``init_app`` and each request refuse a loader registered without it.
+        """
+        from .web.sessions import governed
+
+        return governed(load_user)
+
     @property
     def admin_blueprint(self) -> Blueprint:
         """The optional administration blueprint (``t2m2fa_admin``), for a host that registers

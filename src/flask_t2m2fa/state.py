@@ -15,6 +15,7 @@ from .config import Settings
 from .rules.budgets import Budget
 from .rules.sending_limits import Limits
 from .sending import SmsSender
+from .web.stand_in import real
 
 if TYPE_CHECKING:
     from .extension import TwoFactor
@@ -81,6 +82,7 @@ class State:
         return now
 
     def ref(self, user: Any) -> UserRef:
+        user = real(user)  # the stand-in of a login in this request answers a token for id
         return UserRef(str(user.get_id()), str(self.account_of(user)), bool(self.is_admin(user)))
 
     def require_sender(self) -> SmsSender:
@@ -96,7 +98,7 @@ class State:
             return "(deleted user)"
         if self.display_name is not None:
             return str(self.display_name(user))
-        return str(user.get_id())
+        return str(real(user).get_id())
 
     def users_in(self, account_id: str) -> list[Any]:
         """The host's users of ``account_id`` (needs ``users_of=``)."""
@@ -117,13 +119,9 @@ class State:
         return list(found)
 
     def find_user(self, user_id: str) -> Any:
-        if self.load_user is not None:
-            return self.load_user(user_id)
-        manager = getattr(current_app, "login_manager", None)
-        callback = getattr(manager, "_user_callback", None)
-        if callback is None:
+        if self.load_user is None:  # web.sessions.init_app sets the default
             raise RuntimeError("flask_t2m2fa needs load_user= or a Flask-Login user_loader")
-        return callback(user_id)
+        return self.load_user(user_id)
 
 
 def get_state(app: Flask | None = None) -> State:

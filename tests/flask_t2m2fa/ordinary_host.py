@@ -45,6 +45,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 @login_manager.user_loader
+@two_factor.user_loader  # the extension judges each session before your loader runs
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 

@@ -94,7 +94,7 @@ def build_app(
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "login"
-    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    login_manager.user_loader(two_factor.user_loader(lambda uid: db.session.get(User, int(uid))))
     two_factor.init_app(
         app,
         db=db,

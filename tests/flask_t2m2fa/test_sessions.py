@@ -6,6 +6,7 @@ whether it still reaches a protected page after the event that should end it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from flask.testing import FlaskClient
 from t2m2fa_support import Host, RecordingSender, json_login, json_verify
 
 from flask_t2m2fa.rules import sessions as session_rules
+from flask_t2m2fa.web.sessions import ONE_LINE
+from flask_t2m2fa.web.stand_in import real
 
 SESSION = "session"
 REMEMBER = "remember_token"
@@ -179,13 +182,63 @@ def test_a_loader_registered_after_init_app_is_governed(
         seen.append(user_id)
         return host.db.session.get(host.User, int(user_id))
 
-    app.login_manager.user_loader(loader)  # type: ignore[attr-defined]
+    app.login_manager.user_loader(host.two_factor.user_loader(loader))  # type: ignore[attr-defined]
     login_with_code(client, sms)
     assert logged_in(client)
     assert seen and set(seen) == {str(alice.id)}  # the host's loader sees plain ids only
     with client.session_transaction() as session:
         session["_user_id"] = str(alice.id)
     assert not logged_in(client)
+
+
+def test_a_plain_loader_registered_after_init_app_stops_the_first_request(
+    app: Flask, client: FlaskClient, host: Host
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    app.login_manager.user_loader(lambda uid: host.db.session.get(host.User, int(uid)))  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match=re.escape(ONE_LINE)):
+        client.get("/")
+
+
+def test_init_app_refuses_a_plain_loader(tmp_path: Any, sms: RecordingSender) -> None:
+    from flask_login import LoginManager
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_t2m2fa import TwoFactor
+
+    app = Flask("plainloader")
+    app.config.update(SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/db")
+    db = SQLAlchemy(app)
+    manager = LoginManager(app)
+    manager.user_loader(lambda uid: None)
+    with pytest.raises(RuntimeError, match=re.escape(ONE_LINE)):
+        TwoFactor().init_app(
+            app, db=db, account_of=lambda u: "acme", is_admin=lambda u: False, sender=sms
+        )
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_login_request_sees_the_hosts_user_behind_the_stand_in(
+    app: Flask, client: FlaskClient, alice: Any, sms: RecordingSender
+) -> None:
+    from flask_login import user_logged_in
+
+    seen: list[Any] = []
+
+    def receiver(sender: Flask, user: Any = None, **_: Any) -> None:
+        seen.append((user.username, user.get_id(), real(user) is not user))
+
+    user_logged_in.connect(receiver)
+    try:
+        login_with_code(client, sms)
+    finally:
+        user_logged_in.disconnect(receiver)
+    assert len(seen) == 1
+    name, token, stood_in = seen[0]
+    assert name == "alice" and stood_in  # attributes are the host user's...
+    parsed = session_rules.parse(token)  # ...the id Flask-Login keeps is the login token
+    assert parsed is not None and parsed.user_id == str(alice.id)
 
 
 def test_the_session_holds_a_login_token(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, session, url_for
-from flask_login import login_user
 
 from ..models import Challenge, RememberedPc
 from ..rules import policy, trust
+from ..rules.sessions import LoginToken
 from ..rules.urls import is_same_site
 from ..services import accounts, challenges, live_challenges, login, unit_of_work
 from ..services.verification import Outcome, Verdict
@@ -65,12 +65,22 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
     unit_of_work.commit(state.session)
     now = state.now()
     if isinstance(outcome, login.NoSecondFactor):
-        sessions.expect_login(ref.user_id, outcome.uniquifier, two_factor_required=False)
-        return finish(state, user, remember_me=remember_me, next_url=target, via="password")
+        return finish(
+            state,
+            user,
+            outcome.uniquifier,
+            remember_me=remember_me,
+            next_url=target,
+            via="password",
+        )
     if isinstance(outcome, login.Remembered):
-        sessions.expect_login(ref.user_id, outcome.uniquifier, two_factor_required=True)
         response = finish(
-            state, user, remember_me=remember_me, next_url=target, via="remembered_pc"
+            state,
+            user,
+            outcome.uniquifier,
+            remember_me=remember_me,
+            next_url=target,
+            via="remembered_pc",
         )
         cookie = request.cookies.get(_cookie_name(state, ref))
         if cookie and not answers.wants_json():
@@ -169,15 +179,20 @@ def current_step(state: State, pend: pending.Pending) -> login.CodeStep | None:
 def finish(
     state: State,
     user: Any,
+    uniquifier: str,
     *,
     remember_me: bool,
     next_url: str | None,
     via: str = "code",
     new_pc: tuple[RememberedPc, str] | None = None,
 ) -> Response:
-    """Log ``user`` in with a fresh session, and answer with the next page."""
+    """Log ``user`` in with a fresh session, and answer with the next page.
+
+    :param uniquifier: the user's, as the step that ends here read it (its token carries it).
+    """
     session.clear()  # the session is renewed at the privilege change
-    login_user(user, remember=remember_me)
+    token = LoginToken(uniquifier, sessions.KIND_OF_VIA[via], state.ref(user).user_id)
+    sessions.log_in(user, token, remember=remember_me)
     session[VIA_KEY] = via
     if via == "code":
         step_up.record(state)  # admin actions need a recent code (web.step_up)
@@ -195,10 +210,10 @@ def finish(
 
 def finished(state: State, outcome: login.Finished, pend: pending.Pending) -> Response:
     user = state.find_user(pend.user_id)
-    sessions.expect_login(pend.user_id, outcome.uniquifier, two_factor_required=True)
     return finish(
         state,
         user,
+        outcome.uniquifier,
         remember_me=outcome.remember_me,
         next_url=outcome.next_url,
         new_pc=outcome.new_pc,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import session
-from flask_login import logout_user
 
 from ..services.enrolment import Enrolling
 from ..state import State
+from . import signout
 
 KEY = "_t2m2fa"
 
@@ -37,8 +37,7 @@ class Pending:
 
 def begin(user_id: str, challenge_id: str, now: datetime) -> None:
     """Enter the half-logged-in state with a fresh session (any earlier login ends)."""
-    session.clear()
-    logout_user()
+    signout.logout()
     session[KEY] = {"uid": user_id, "cid": challenge_id, "at": int(now.timestamp())}
 
 

@@ -2,7 +2,7 @@
 
 Why a helper: the obvious ``logout_user()`` then ``session.clear()`` wipes the instruction
 Flask-Login leaves in the session to delete its remember cookie, so the browser stays logged
-in through "Keep me signed in". :func:`logout` clears the session but keeps that instruction.
+in through "Keep me signed in". :func:`logout` empties the session first, then logs out.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ def logout() -> None:
 
     With server-side sessions (Flask-Session) the emptied session is deleted from the store.
     """
-    logout_user()
-    remember = session.get("_remember")  # "clear" when the browser sent a remember cookie
+    # Load the login first: on an emptied session Flask-Login would restore it from the cookie.
+    _ = current_user.is_authenticated
     session.clear()
-    if remember is not None:
-        session["_remember"] = remember
+    logout_user()  # leaves the order to delete the remember cookie, and signals the logout
 
 
 def sign_out_everywhere(user: Any) -> None:
@@ -41,5 +40,5 @@ def sign_out_everywhere(user: Any) -> None:
     host_transaction.joined(state.session)
     if not has_request_context():  # the CLI, a worker
         return
-    if current_user.is_authenticated and str(current_user.get_id()) == ref.user_id:
+    if current_user.is_authenticated and state.ref(current_user).user_id == ref.user_id:
         logout()

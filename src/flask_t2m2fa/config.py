@@ -131,11 +131,14 @@ KEYS: dict[str, Key] = {
         "Tell the user by SMS at the first wrong code of a login whose password was right "
         "(at most once an hour, within the SMS caps).",
     ),
+    "T2M2FA_NOTIFY_RECOVERY_USED": Key(
+        True, "Tell the user by SMS when one of his recovery codes is used."
+    ),
     "T2M2FA_NOTICE_TEXTS": Key(
         None,
-        'Overrides of notice texts: ``{"lock" | "number_change" | "new_pc" | "failed_code": '
-        '"text with %(app)s and %(date)s"}`` (``failed_code`` may add ``%(device)s``); '
-        "each must fit three SMS.",
+        'Overrides of notice texts: ``{"lock" | "number_change" | "new_pc" | "failed_code" | '
+        '"recovery_used": "text with %(app)s and %(date)s"}`` (``failed_code`` may add '
+        "``%(device)s``); each must fit three SMS.",
     ),
     "T2M2FA_LANGUAGES": Key(
         ("en", "fr", "pl"),
@@ -154,6 +157,16 @@ KEYS: dict[str, Key] = {
         "Security page.",
         _MINUTE,
         60 * _MINUTE,
+    ),
+    # A recovery code carries about 49 bits, so the slow hash is defence in depth for a stolen
+    # database, not what stops guessing online (the wrong-code budgets do): a host may lower
+    # the memory for small machines, and tests use the floor, 8 KiB.
+    "T2M2FA_RECOVERY_HASH_MEMORY_KIB": Key(
+        19456,
+        "Memory (KiB) of the argon2id hash of recovery codes (2 passes, 1 lane); the default "
+        "is OWASP's 19 MiB.",
+        8,
+        1_048_576,
     ),
     # Retention (flask t2m2fa purge): never shorter than the rule that reads the rows.
     "T2M2FA_RETENTION_CHALLENGES_DAYS": Key(7, "Days challenges are kept.", 1),
@@ -207,6 +220,7 @@ class Settings:
     languages: tuple[str, ...]
     admin_step_up: timedelta = timedelta(minutes=15)
     security_step_up: timedelta = timedelta(minutes=20)
+    recovery_hash_memory_kib: int = 19456
 
 
 def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
@@ -255,4 +269,5 @@ def load(cfg: Mapping[str, Any], *, app_name: str) -> Settings:
         languages=checks.languages(cfg),
         admin_step_up=duration("T2M2FA_ADMIN_STEP_UP"),
         security_step_up=duration("T2M2FA_SECURITY_STEP_UP"),
+        recovery_hash_memory_kib=number("T2M2FA_RECOVERY_HASH_MEMORY_KIB"),
     )

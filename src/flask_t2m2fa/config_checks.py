@@ -113,6 +113,7 @@ def notify(cfg: Mapping[str, Any]) -> dict[Notice, bool]:
         Notice.NUMBER_CHANGED: bool(cfg["T2M2FA_NOTIFY_NUMBER_CHANGE"]),
         Notice.NEW_PC: bool(cfg["T2M2FA_NOTIFY_NEW_PC"]),
         Notice.FAILED_CODE: bool(cfg["T2M2FA_NOTIFY_FAILED_CODE"]),
+        Notice.RECOVERY_USED: bool(cfg["T2M2FA_NOTIFY_RECOVERY_USED"]),
     }
 
 

@@ -34,3 +34,9 @@ class Event(enum.Enum):
     #: An administrator had a code sent to a user's pending number (``outcome`` ``sent`` or
     #: ``not_sent``); the send itself is ``code_sent`` / ``send_throttled``, with no actor.
     CODE_REQUESTED = "code_requested"
+    #: A user made a new set of recovery codes (the old set is void); ``reason``: how many.
+    RECOVERY_CODES_GENERATED = "recovery_generated"
+    #: A recovery code completed a login (a wrong one is ``code_failed``, reason ``recovery``).
+    RECOVERY_CODE_USED = "recovery_used"
+    #: An administrator voided a user's recovery codes.
+    RECOVERY_CODES_VOIDED = "recovery_voided"

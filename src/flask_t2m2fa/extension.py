@@ -186,7 +186,8 @@ class TwoFactor:
 
     def login_method(self) -> str | None:
         """How the current session's login was completed: ``"code"`` (an SMS code),
-        ``"remembered_pc"``, ``"password"`` (no second factor needed), or None."""
+        ``"recovery_code"``, ``"remembered_pc"``, ``"password"`` (no second factor needed),
+        or None."""
         from .web.login_session import VIA_KEY
 
         via = session.get(VIA_KEY)

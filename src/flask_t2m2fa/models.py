@@ -156,6 +156,24 @@ class Failure(Base):
     failed_at: Mapped[datetime]
 
 
+class RecoveryCode(Base):
+    """One single-use recovery code: an argon2id hash and a short keyed tag, never the code.
+
+    A new set replaces (deletes) the user's previous one; a used code keeps its row, with
+    ``used_at``, until then.
+    """
+
+    __tablename__ = "t2m2fa_recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ID)
+    #: ``rules.recovery.tag``: which rows a typed code is checked against.
+    tag: Mapped[str] = mapped_column(sa.String(8))
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class RememberedPc(Base):
     """A browser or client that stands in for the code; only the validator's hash is kept."""
 

@@ -37,6 +37,9 @@ phone_changed = _signals.signal("phone-changed")
 phone_removed = _signals.signal("phone-removed")
 pc_revoked = _signals.signal("pc-revoked")
 code_requested = _signals.signal("code-requested")
+recovery_generated = _signals.signal("recovery-generated")
+recovery_used = _signals.signal("recovery-used")
+recovery_voided = _signals.signal("recovery-voided")
 
 #: Audit event -> signal (every event has one: a test checks it).
 BY_EVENT: dict[Event, Signal] = {

@@ -86,6 +86,8 @@ def build_app(
             "SECRET_KEY": "test-secret-key-with-enough-entropy-0123456789",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "T2M2FA_REMEMBER_COOKIE_SECURE": False,
+            # The argon2 floor: recovery-code tests stay fast (rule 4 of the test suite).
+            "T2M2FA_RECOVERY_HASH_MEMORY_KIB": 8,
             **options,
         }
     )

@@ -41,6 +41,7 @@ class Notice(enum.Enum):
     NUMBER_CHANGED = "number_change"
     NEW_PC = "new_pc"
     FAILED_CODE = "failed_code"
+    RECOVERY_USED = "recovery_used"
 
 
 #: The English texts (message ids of the catalogues).
@@ -61,6 +62,10 @@ TEXTS: dict[Notice, str] = {
         "%(app)s: your password and a wrong code were entered on %(date)s from %(device)s. "
         "Not you? Change your password."
     ),
+    Notice.RECOVERY_USED: N_(
+        "%(app)s: a recovery code was used to log in to your account on %(date)s. "
+        "If this was not you, contact your administrator."
+    ),
 }
 
 #: On by default: lock, number change (R-47) and failed code; a new PC only when the host asks.
@@ -69,6 +74,7 @@ DEFAULT_SWITCHES: dict[Notice, bool] = {
     Notice.NUMBER_CHANGED: True,
     Notice.NEW_PC: False,
     Notice.FAILED_CODE: True,
+    Notice.RECOVERY_USED: True,
 }
 
 

@@ -6,6 +6,7 @@ layer (:mod:`flask_t2m2fa.web.answers`) turns outcomes into HTML or JSON and com
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from . import (
     enrolment,
     failed_code,
     phone_change,
+    recovery,
     remember,
     snapshot,
     verification,
@@ -107,6 +109,8 @@ class Finished:
     new_pc: tuple[RememberedPc, str] | None
     #: The user's sign-in uniquifier, read by the check (the new session carries it).
     uniquifier: str
+    #: The login ended with a recovery code: how many the user has left (else None).
+    recovery_left: int | None = None
 
 
 StartOutcome = NoSecondFactor | Remembered | Locked | Paused | NumberNeeded | CodeStep
@@ -256,6 +260,41 @@ def submit(
     to the next code, a number to enrol, or the end. A wrong login code may tell the user
     (:mod:`.failed_code`); ``label``: the client's user agent."""
     verdict = verification.verify(state, user, challenge_id, candidate, newest_of_its_login=True)
+    return _go_on(state, user, verdict, remember_pc=remember_pc, enrolling=enrolling, label=label)
+
+
+def submit_recovery(
+    state: State,
+    user: UserRef,
+    challenge_id: str,
+    code: str,
+    *,
+    remember_pc: bool,
+    enrolling: Enrolling | None,
+    label: str,
+) -> SubmitOutcome:
+    """:func:`submit` with a (normalized) recovery code instead of the SMS code: the same
+    steps after it, and the count of codes left when the login ends."""
+    verdict = recovery.use(state, user, challenge_id, code)
+    outcome = _go_on(
+        state, user, verdict, remember_pc=remember_pc, enrolling=enrolling, label=label
+    )
+    if isinstance(outcome, Finished):
+        return dataclasses.replace(outcome, recovery_left=recovery.left(state, user.user_id))
+    return outcome
+
+
+def _go_on(
+    state: State,
+    user: UserRef,
+    verdict: Verdict,
+    *,
+    remember_pc: bool,
+    enrolling: Enrolling | None,
+    label: str,
+) -> SubmitOutcome:
+    """After a judged code: the verdict itself, or the next code, number or the end. A wrong
+    code, SMS or recovery, may tell the user (:mod:`.failed_code`)."""
     if verdict.outcome is Outcome.WRONG:
         failed_code.tell(state, user, verdict, user_agent=label)
     if verdict.outcome is not Outcome.OK or verdict.challenge is None:

@@ -83,7 +83,7 @@ def _claim(consume: bool) -> sa.Update:
 _CLAIM = {False: _claim(consume=False), True: _claim(consume=True)}
 
 
-def _claim_attempt(
+def claim_attempt(
     state: State, user_id: str, challenge_id: str, *, right: bool
 ) -> Challenge | None:
     """Spend one attempt of a live challenge (and use it up when the code is ``right``), or None
@@ -140,7 +140,7 @@ def verify(
         purpose=found.purpose,
         user_id=user.user_id,
     )
-    challenge = _claim_attempt(state, user.user_id, found.id, right=right)
+    challenge = claim_attempt(state, user.user_id, found.id, right=right)
     if challenge is None:
         return Verdict(Outcome.EXPIRED, snapshot=snap)
     if right:
@@ -155,23 +155,27 @@ def verify(
             challenge_id=challenge.id,
         )
         return Verdict(Outcome.OK, challenge, snapshot=snap)
-    return _count_failure(state, settings, challenge, failures, candidate, facts)
+    well_formed = codes.is_well_formed(candidate, state.settings.code_length)
+    kind = "wrong" if well_formed else "malformed"
+    return count_failure(state, settings, challenge, failures, facts, kind=kind)
 
 
-def _count_failure(
+def count_failure(
     state: State,
     settings: UserSettings,
     challenge: Challenge,
     failures: Sequence[datetime],
-    candidate: Any,
     facts: counters.VerifyFacts,
+    *,
+    kind: str,
 ) -> Verdict:
+    """Record a wrong code (``kind``: ``wrong``, ``malformed`` or ``recovery``) whose attempt
+    :func:`claim_attempt` counted: a failure for the budgets, the audit, the lock when due."""
     now, budget, snap = state.now(), state.budget, facts.snapshot
     state.session.add(Failure(user_id=settings.user_id, challenge_id=challenge.id, failed_at=now))
-    well_formed = codes.is_well_formed(candidate, state.settings.code_length)
     left = budgets.attempts_left(challenge.attempts, budget)
     acc, uid = challenge.account_id, settings.user_id
-    reason = f"{'wrong' if well_formed else 'malformed'} attempt={challenge.attempts}"
+    reason = f"{kind} attempt={challenge.attempts}"
     audit.record(
         state, Event.CODE_FAILED, None, account_id=acc, user_id=uid, outcome="failed",
         reason=reason, challenge_id=challenge.id,

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..i18n import gettext as _
+from ..rules import recovery as recovery_rule
 from ..rules.notices import N_
-from ..services import login
+from ..services import login, recovery
+from ..services.challenges import LOGIN
 from ..services.verification import Outcome
-from ..state import get_state
+from ..state import State, get_state
 from . import answers, login_session, pending
 from .blueprint import api_bp
 from .guards import json_object_or_problem, problem
@@ -50,7 +52,10 @@ def api_challenge() -> Response:
     step = login_session.current_step(state, pend)
     if step is None:
         return problem("login_required", 401, message=_("This login ended: log in again."))
-    return jsonify(answers.code_step_body(step, state.now()))
+    body = answers.code_step_body(step, state.now())
+    # Read here, not in every code step: the login's own answers keep their statement count.
+    body["recovery_offered"] = step.purpose == LOGIN and recovery.left(state, pend.user_id) > 0
+    return jsonify(body)
 
 
 def _code_step_request() -> tuple[pending.Pending, dict[str, Any]] | Response:
@@ -75,6 +80,36 @@ def api_verify() -> Response:
     pend, data = asked
     remember_pc = data.get("remember_pc") is True
     outcome = login_session.submit(state, pend, data.get("code"), remember_pc=remember_pc)
+    return _submitted(state, pend, outcome)
+
+
+@api_bp.route("/api/recovery", methods=["POST"], provide_automatic_options=False)
+def api_recovery() -> Response:
+    """A recovery code instead of the SMS code: the same answers as ``/api/verify``.
+
+    A missing or malformed code (not ten characters of the codes' alphabet) is 400 and counts
+    nothing: it cannot be a code, so it tells an attacker nothing he could count on.
+    """
+    state = get_state()
+    asked = _code_step_request()
+    if isinstance(asked, Response):
+        return asked
+    pend, data = asked
+    code = recovery_rule.normalize(data.get("code"))
+    if code is None:
+        message = _("Send a recovery code: ten letters and digits, like abcde-23456.")
+        return problem("bad_request", 400, message=message)
+    step = login_session.current_step(state, pend)
+    if step is not None and step.purpose != LOGIN:
+        message = _("A recovery code cannot verify a new number: enter the code sent to it.")
+        return problem("recovery_not_offered", 409, message=message)
+    remember_pc = data.get("remember_pc") is True
+    outcome = login_session.submit(state, pend, None, remember_pc=remember_pc, recovery_code=code)
+    return _submitted(state, pend, outcome)
+
+
+def _submitted(state: State, pend: pending.Pending, outcome: login.SubmitOutcome) -> Response:
+    """The answer to a judged code, SMS or recovery."""
     if isinstance(outcome, login.Finished):
         return login_session.finished(state, outcome, pend)
     if isinstance(outcome, login.CodeStep):

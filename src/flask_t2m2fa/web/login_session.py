@@ -24,6 +24,11 @@ from .guards import json_object
 REMEMBER_HEADER = "X-T2M2FA-Remember"
 #: Session key: how the current login was completed (``code``, ``remembered_pc``, ``password``).
 VIA_KEY = "_t2m2fa_via"
+#: The ways of completing a login that prove the second factor.
+SECOND_FACTORS = ("code", "recovery_code")
+#: Session key: the login just ended with a recovery code; the Security page says how many
+#: are left (and forgets it).
+RECOVERY_LEFT_KEY = "_t2m2fa_recovery_left"
 
 
 def safe_next(state: State, target: str | None) -> str:
@@ -105,22 +110,44 @@ def begin(state: State, user: Any, *, remember_me: bool, next_url: str | None) -
 
 
 def submit(
-    state: State, pend: pending.Pending, candidate: object, *, remember_pc: bool
+    state: State,
+    pend: pending.Pending,
+    candidate: object,
+    *,
+    remember_pc: bool,
+    recovery_code: str | None = None,
 ) -> login.SubmitOutcome:
-    """Judge a code for the pending login, commit, and follow the outcome in the session."""
+    """Judge a code for the pending login, commit, and follow the outcome in the session.
+
+    With ``recovery_code`` (normalized, ``rules.recovery``) that code is judged instead of
+    ``candidate``, under the same budgets.
+    """
     user = state.find_user(pend.user_id)
     if user is None:  # deleted meanwhile
         pending.end()
         return Verdict(Outcome.EXPIRED)
     label = (request.user_agent.string or "unknown client")[:100]
-    outcome = login.submit(
-        state,
-        state.ref(user),
-        pend.challenge_id or "",
-        candidate,
-        remember_pc=remember_pc,
-        enrolling=pend.enrolling,
-        label=label,
+    ref, challenge_id = state.ref(user), pend.challenge_id or ""
+    outcome = (
+        login.submit(
+            state,
+            ref,
+            challenge_id,
+            candidate,
+            remember_pc=remember_pc,
+            enrolling=pend.enrolling,
+            label=label,
+        )
+        if recovery_code is None
+        else login.submit_recovery(
+            state,
+            ref,
+            challenge_id,
+            recovery_code,
+            remember_pc=remember_pc,
+            enrolling=pend.enrolling,
+            label=label,
+        )
     )
     unit_of_work.commit(state.session)
     if isinstance(outcome, login.CodeStep):
@@ -185,20 +212,29 @@ def finish(
     next_url: str | None,
     via: str = "code",
     new_pc: tuple[RememberedPc, str] | None = None,
+    recovery_left: int | None = None,
 ) -> Response:
     """Log ``user`` in with a fresh session, and answer with the next page.
 
     :param uniquifier: the user's, as the step that ends here read it (its token carries it).
+    After a recovery code the next page is the Security page, which says how many are left.
     """
     session.clear()  # the session is renewed at the privilege change
     token = LoginToken(uniquifier, sessions.KIND_OF_VIA[via], state.ref(user).user_id)
     sessions.log_in(user, token, remember=remember_me)
     session[VIA_KEY] = via
-    if via == "code":
-        step_up.record(state)  # admin actions need a recent code (web.step_up)
+    if via in SECOND_FACTORS:
+        # Admin actions and number changes need a recent second factor (web.step_up); a
+        # recovery code is one, and its user, without his phones, must be able to change them.
+        step_up.record(state)
     target = safe_next(state, next_url)
+    if recovery_left is not None:
+        target = url_for("t2m2fa.security")
+        session[RECOVERY_LEFT_KEY] = recovery_left
     if answers.wants_json():
         body: dict[str, Any] = {"status": "ok", "next": target}
+        if recovery_left is not None:
+            body["recovery_codes_left"] = recovery_left
         if new_pc is not None:
             body["remember_token"] = new_pc[1]
         return jsonify(body)
@@ -217,6 +253,8 @@ def finished(state: State, outcome: login.Finished, pend: pending.Pending) -> Re
         remember_me=outcome.remember_me,
         next_url=outcome.next_url,
         new_pc=outcome.new_pc,
+        via="code" if outcome.recovery_left is None else "recovery_code",
+        recovery_left=outcome.recovery_left,
     )
 
 

@@ -16,8 +16,9 @@ from flask import Response, jsonify
 from flask_login import current_user
 
 from ..i18n import gettext as _
+from ..rules import recovery as recovery_rule
 from ..rules.ids import row_id
-from ..services import my_security, phone_change, remember, unit_of_work
+from ..services import my_security, phone_change, recovery, remember, unit_of_work
 from ..services.phone_change import Changed, ChangeRefused
 from ..state import get_state
 from . import answers, security_wording, sessions
@@ -70,6 +71,7 @@ def api_security() -> Response:
             "phones": [
                 {"role": p.role, "verified": p.verified, "pending": p.pending} for p in view.phones
             ],
+            "recovery_codes_left": recovery.left(state, user.user_id),
             "pcs": [
                 {
                     "id": pc.id,
@@ -171,3 +173,24 @@ def api_remove_backup() -> Response:
         sessions.keep_this_session(state, current_user)
     text = security_wording.BACKUP_REMOVED if removed else security_wording.NO_BACKUP
     return _ok(_(text), removed=removed)
+
+
+@api_bp.post("/api/security/recovery-codes")
+@json_logged_in
+@requires_step_up("security", json=True)
+def api_generate_recovery_codes() -> Response:
+    """A new set of recovery codes, shown this once (the previous set dies)."""
+    body = json_object_or_problem()
+    if isinstance(body, Response):
+        return body
+    state = get_state()
+    user = me(state)
+    codes = recovery.generate(state, user)
+    if codes is None:
+        unit_of_work.rollback(state.session)
+        message = _("Verify a mobile number first: recovery codes stand in for it.")
+        return problem("no_second_factor", 409, message=message)
+    unit_of_work.commit(state.session)
+    shown = [recovery_rule.display(code) for code in codes]
+    message = _("Save these codes now: they are shown only once. Each works for one login.")
+    return _ok(message, codes=shown)

@@ -160,8 +160,14 @@ def end_login() -> None:
     session.pop(MARKER, None)
 
 
-#: How a login was completed (``login_session.VIA_KEY``) -> the kind its token records.
-KIND_OF_VIA = {"password": Kind.NONE, "code": Kind.CODE, "remembered_pc": Kind.REMEMBERED_PC}
+#: How a login was completed (``login_session.VIA_KEY``) -> the kind its token records. A
+#: recovery code is a code entered in this login: under Enforced its session stands as one.
+KIND_OF_VIA = {
+    "password": Kind.NONE,
+    "code": Kind.CODE,
+    "recovery_code": Kind.CODE,
+    "remembered_pc": Kind.REMEMBERED_PC,
+}
 
 
 def log_in(user: Any, token: LoginToken, *, remember: bool, fresh: bool = True) -> bool:

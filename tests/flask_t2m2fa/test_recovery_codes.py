@@ -21,7 +21,7 @@ from t2m2fa_support import (
 )
 
 from flask_t2m2fa.config import ConfigError
-from flask_t2m2fa.models import AuditEvent, Failure, RecoveryCode, UserSettings
+from flask_t2m2fa.models import AuditEvent, Challenge, Failure, RecoveryCode, UserSettings
 from flask_t2m2fa.rules import recovery as rule
 from flask_t2m2fa.services import recovery, unit_of_work
 from flask_t2m2fa.state import get_state
@@ -157,14 +157,19 @@ def test_a_code_logs_in_once_and_lands_on_the_security_page(
     events = host.db.session.scalars(sa.select(AuditEvent.event)).all()
     assert "recovery_used" in events
     assert client.get("/t2m2fa/api/security").json["recovery_codes_left"] == 9
-    # The same code again is a wrong code (and counts as one).
+    # The SMS code of the login the recovery code ended is used up with it.
+    newest = sa.select(Challenge).order_by(Challenge.created_at.desc()).limit(1)
+    assert host.db.session.scalars(newest).one().consumed_at is not None
+    # The same code again is a wrong code: it counts as one, and tells the user as one does.
     again = at_code_step(app, clock)
+    login_code = sms.last.code
     before = failures(host)
     second = again.post(RECOVERY, json={"code": codes[3]})
     assert (second.status_code, second.json["status"]) == (401, "invalid_code")
     assert failures(host) == before + 1
-    # The SMS code of the login the recovery code ended is used up too.
-    assert json_verify(again, sms.last.code).json["status"] == "ok"
+    assert "wrong code" in sms.last.text and sms.last.to == PRIMARY
+    # The login's SMS code still works (one attempt spent).
+    assert json_verify(again, login_code).json["status"] == "ok"
 
 
 def test_a_recovery_login_passes_the_step_up(

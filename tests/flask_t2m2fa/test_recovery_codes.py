@@ -302,3 +302,25 @@ def test_voiding_deletes_the_codes_and_is_audited(
     assert recovery.left(state, ref.user_id) == 0
     assert recovery.holdings(state, [ref.user_id]) == {}
     assert "recovery_voided" in host.db.session.scalars(sa.select(AuditEvent.event)).all()
+
+
+def test_under_enforced_a_recovery_login_stands_and_remembers_no_pc(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    codes = new_codes(app, sms)
+    host.two_factor.set_policy("acme", mode="enforced")
+    host.db.session.commit()
+    client = at_code_step(app, clock)
+    answer = client.post(RECOVERY, json={"code": codes[0], "remember_pc": True})
+    assert answer.status_code == 200 and "remember_token" not in answer.json
+    assert client.get("/private").status_code == 200
+    assert client.get("/private").status_code == 200  # the session's token stands as a code's
+
+
+def test_with_remember_allowed_the_box_is_honoured_like_the_sms_code(
+    app: Flask, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    codes = new_codes(app, sms)
+    client = at_code_step(app, clock)
+    answer = client.post(RECOVERY, json={"code": codes[0], "remember_pc": True})
+    assert answer.status_code == 200 and answer.json["remember_token"]

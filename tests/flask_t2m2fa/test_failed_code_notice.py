@@ -202,6 +202,19 @@ def test_another_login_within_the_hour_says_nothing_after_the_hour_it_tells(
         assert len(failed_code_notices(sms)) == told, minutes
 
 
+def test_the_notice_does_not_hold_back_a_resend(
+    client: FlaskClient, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    """The resend cool-down runs from the last code: a notice is none, and the answer that
+    would say "a code was sent less than a minute ago" would not be true."""
+    json_login(client, "alice")
+    clock.advance(seconds=90)
+    json_verify(client, wrong(sms.last.code))
+    assert [m.kind for m in sms.messages] == ["code", "notice"]
+    assert json_resend(client).json["status"] == "code_sent"
+    assert [m.kind for m in sms.messages] == ["code", "notice", "code"]
+
+
 @pytest.mark.options({"T2M2FA_NOTIFY_FAILED_CODE": False})
 def test_the_setting_turns_it_off(
     client: FlaskClient, host: Host, alice: Any, sms: RecordingSender

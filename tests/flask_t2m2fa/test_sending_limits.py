@@ -27,6 +27,14 @@ def history(
     return SendHistory(user or [], number or [], login)
 
 
+def test_a_notice_counts_toward_the_day_cap_but_starts_no_cooldown() -> None:
+    just_now = SendHistory([ago(minutes=5)], [], 0, user_notices=[ago(seconds=1)])
+    assert decide(NOW, just_now, L).allowed  # the failed-code notice went out a second ago
+    full = SendHistory([ago(hours=2)] * 9, [], 0, user_notices=[ago(hours=1)])
+    assert decide(NOW, full, L).refusal is Refusal.USER_CAP  # 9 codes + 1 notice: 10 SMS
+    assert full.after_send(NOW).user_notices == full.user_notices
+
+
 def test_first_send_allowed() -> None:
     assert decide(NOW, history(), L).allowed
 

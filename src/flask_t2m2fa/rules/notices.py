@@ -114,9 +114,17 @@ def render(template: str, *, app_name: str, moment: datetime, device: str | None
     return text
 
 
+_LABEL = "notice-"
+
+
 def sent_label(notice: Notice) -> str:
     """What a notice's send record holds in place of a login (a notice is in no login)."""
-    return f"notice-{notice.value}"
+    return f"{_LABEL}{notice.value}"
+
+
+def is_notice_label(login_id: str | None) -> bool:
+    """Is this send record's login a notice's (:func:`sent_label`)? A login id is hex."""
+    return login_id is not None and login_id.startswith(_LABEL)
 
 
 def is_due(notice: Notice, switches: Mapping[Notice, bool], *, already_sent: bool) -> bool:

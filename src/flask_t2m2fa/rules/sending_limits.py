@@ -46,18 +46,29 @@ REASONS = {
 @dataclass(frozen=True)
 class SendHistory:
     """Past sends: of this user, to this number (any user), and of this login; and whether the
-    user's newest code was entered right (see :func:`newest_code_verified`)."""
+    user's newest code was entered right (see :func:`newest_code_verified`).
+
+    The user's codes and his notices are apart: both count toward his day cap, only a code starts
+    the cool-down (a notice is no code he asked for: the first wrong code of a login sends one,
+    and his resend must not then be refused as if "a code was sent less than a minute ago").
+    """
 
     user_sends: Sequence[datetime]
     number_sends: Sequence[datetime]
     login_sends: int
     newest_code_verified: bool = False
+    #: The user's notices of the last day.
+    user_notices: Sequence[datetime] = ()
 
     def after_send(self, at: datetime) -> SendHistory:
         """The history once a new code went out at ``at`` (to this number, in this login): the
         newest code is that one, not entered yet."""
         return SendHistory(
-            (*self.user_sends, at), (*self.number_sends, at), self.login_sends + 1, False
+            (*self.user_sends, at),
+            (*self.number_sends, at),
+            self.login_sends + 1,
+            False,
+            self.user_notices,
         )
 
 
@@ -84,7 +95,7 @@ def decide(
 ) -> Decision:
     """May an SMS go out now? If not, why, and from when on it might.
 
-    The cool-down runs from the user's last SMS, whatever its number or purpose. It is waived
+    The cool-down runs from the user's last code SMS, whatever its number or purpose. It is waived
     while the user's newest code was entered right: the next step (a new number's code after
     the login's or the step-up's) goes out at once, and its own code is then the newest, so the
     waiver serves once. Only the database says a code was entered right: no client replays it.
@@ -94,7 +105,8 @@ def decide(
     last = max(history.user_sends, default=None)
     if history.login_sends >= limits.per_login:
         return Decision(Refusal.LOGIN_CAP, None)
-    user_free = _day_cap_frees_at(history.user_sends, now, limits.per_user_per_day)
+    user_all = (*history.user_sends, *history.user_notices)
+    user_free = _day_cap_frees_at(user_all, now, limits.per_user_per_day)
     if user_free is not None:
         return Decision(Refusal.USER_CAP, user_free)
     number_free = _day_cap_frees_at(history.number_sends, now, limits.per_number_per_day)

@@ -134,13 +134,15 @@ def _history_of(params: dict[str, Any], rows: Iterable[Any]) -> SendHistory:
     user_id, digest, login_id, day = (params[k] for k in ("user_id", "digest", "login_id", "day"))
     rows = list(rows)
     sent = [r for r in rows if r.kind == "sent"]
+    users = [r for r in sent if r.user_id == user_id and r.at > day]
     return SendHistory(
-        tuple(r.at for r in sent if r.user_id == user_id and r.at > day),
+        tuple(r.at for r in users if not notices.is_notice_label(r.login_id)),
         tuple(r.at for r in sent if r.number_digest == digest and r.at > day),
         sum(1 for r in sent if r.login_id == login_id),
         sending_limits.newest_code_verified(
             [(r.at, bool(r.login_id)) for r in rows if r.kind == "code"]
         ),
+        tuple(r.at for r in users if notices.is_notice_label(r.login_id)),
     )
 
 

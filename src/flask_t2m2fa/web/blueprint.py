@@ -21,6 +21,7 @@ from . import (  # noqa: E402,F401  (they register on bp)
     code_views,
     enrol_views,
     headers,
+    recovery_views,
     security_api,
     security_views,
     step_up_views,

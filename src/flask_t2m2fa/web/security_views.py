@@ -20,7 +20,7 @@ from ..forms import ChangePhoneForm, CodeForm, RevokePcForm, StrictBodyForm
 from ..i18n import gettext as _
 from ..rules.ids import row_id
 from ..rules.phones import PhoneError
-from ..services import my_security, phone_change, remember, unit_of_work
+from ..services import my_security, phone_change, recovery, remember, unit_of_work
 from ..services.phone_change import Changed, ChangeRefused
 from ..services.verification import Outcome, Verdict
 from ..state import State, UserRef, get_state
@@ -29,7 +29,8 @@ from .blueprint import bp
 from .guards import problem
 from .step_up import requires_step_up
 
-_FLASH_KEY = "_t2m2fa_security_notice"
+#: Session key: the Security page's notice after a redirect (shown once).
+NOTICE_KEY = "_t2m2fa_security_notice"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -57,6 +58,16 @@ def this_pc_id(state: State, user: UserRef) -> int | None:
     return remember.this_pc(state, user, token) if token else None
 
 
+def recovery_left_notice() -> str | None:
+    """After a login with a recovery code, once: how many are left, and what to do."""
+    left = session.pop(login_session.RECOVERY_LEFT_KEY, None)
+    if not isinstance(left, int):
+        return None
+    if left == 0:
+        return _("You logged in with your last recovery code: generate new ones now.")
+    return _("You logged in with a recovery code: %(left)s left. Generate new ones.", left=left)
+
+
 def _render(
     state: State, *, message: str | None = None, status: int = 200, **extra: Any
 ) -> Response:
@@ -66,7 +77,8 @@ def _render(
         "t2m2fa/security.html",
         view=view,
         wording=security_wording,
-        notice=message or session.pop(_FLASH_KEY, None),
+        notice=message or session.pop(NOTICE_KEY, None) or recovery_left_notice(),
+        recovery_left=recovery.left(state, user.user_id),
         form=extra.pop("form", None) or ChangePhoneForm(),
         code_form=extra.pop("code_form", None) or CodeForm(),
         plain_form=StrictBodyForm(),
@@ -78,7 +90,7 @@ def _render(
 
 
 def _back(text: str) -> Response:
-    session[_FLASH_KEY] = text
+    session[NOTICE_KEY] = text
     return answers.redirect(url_for("t2m2fa.security"))
 
 

@@ -20,7 +20,16 @@ from ..rules import phones, policy
 from ..rules.notices import N_
 from ..rules.sending_limits import REASONS
 from ..state import State, UserRef
-from . import accounts, audit, challenges, epochs, phone_change, remember, verification
+from . import (
+    accounts,
+    audit,
+    challenges,
+    epochs,
+    phone_change,
+    recovery,
+    remember,
+    verification,
+)
 from .challenges import VERIFY_BACKUP, VERIFY_PRIMARY
 from .verification import Outcome
 
@@ -343,3 +352,9 @@ def revoke_pcs(state: State, t: Target, pc_id: int | None = None) -> Done:
     audit.record(state, Event.PCS_REVOKED, t.user, reason=f"admin count={count}", actor=t.actor)
     epochs.bump(state, t.user, reason="pcs_revoked admin")
     return Done.of(N_("%(count)s remembered PC(s) revoked."), count=count)
+
+
+def void_recovery_codes(state: State, t: Target) -> Done:
+    """Void the user's recovery codes (a lost or leaked set): he makes a new set himself."""
+    left = recovery.void(state, t.user, actor=t.actor)
+    return Done.of(N_("The user's recovery codes are void (%(left)s were left)."), left=left)

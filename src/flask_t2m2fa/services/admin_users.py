@@ -19,7 +19,7 @@ from ..rules import admin_scope, budgets, policy
 from ..rules.ids import row_id
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import accounts, admin_actions, challenges, counters, verification
+from . import accounts, admin_actions, challenges, counters, recovery, verification
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class UserView:
     pcs: list[PcView]
     last_code_login: datetime | None
     failures: int
+    #: The user's recovery codes: his current set's size (0: none) and how many are unused.
+    recovery: recovery.Holding = recovery.NONE
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,17 @@ def _state_word(
     return word, paused_until, failures
 
 
-def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
+def view(
+    state: State,
+    user: Any,
+    ref: UserRef,
+    current: Policy,
+    holding: recovery.Holding | None = None,
+) -> UserView:
+    """One user as the dialog shows him; ``holding``: his recovery codes when the caller read
+    them for a whole page at once (else read here)."""
+    if holding is None:
+        holding = recovery.holdings(state, [ref.user_id]).get(ref.user_id, recovery.NONE)
     row = accounts.settings_of(state, ref.user_id)
     word, paused_until, failures = _state_word(state, current, ref, row)
     phones = state.session.scalars(
@@ -133,6 +145,7 @@ def view(state: State, user: Any, ref: UserRef, current: Policy) -> UserView:
         pcs=[_pc_view(p, current, state.now()) for p in pcs],
         last_code_login=last_code_login(state, ref.user_id),
         failures=failures,
+        recovery=holding,
     )
 
 
@@ -231,7 +244,9 @@ def listing(
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     chunk = named[(page - 1) * per_page : page * per_page]
-    return UserPage([view(state, u, r, current) for _, u, r in chunk], total, page, pages)
+    held = recovery.holdings(state, [r.user_id for _, _, r in chunk])  # one statement
+    views = [view(state, u, r, current, held.get(r.user_id, recovery.NONE)) for _, u, r in chunk]
+    return UserPage(views, total, page, pages)
 
 
 def resend_waits(state: State, user_id: str) -> dict[str, int]:

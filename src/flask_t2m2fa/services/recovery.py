@@ -46,6 +46,10 @@ class Holding:
     left: int
 
 
+#: A user without codes.
+NONE = Holding(0, 0)
+
+
 def generate(state: State, user: UserRef) -> list[str] | None:
     """A new set for ``user`` (normalized codes, to show once); the previous set dies. None
     when he has no verified primary number: codes stand in for a phone he has.

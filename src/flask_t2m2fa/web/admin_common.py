@@ -60,6 +60,7 @@ ACTIONS: dict[str, Action] = {
     "cancel": lambda s, t, d: admin_actions.cancel(s, t, _role(d)),
     "revoke-pc": lambda s, t, d: admin_actions.revoke_pcs(s, t, _pc(d)),
     "revoke-pcs": lambda s, t, d: admin_actions.revoke_pcs(s, t),
+    "void-recovery": lambda s, t, d: admin_actions.void_recovery_codes(s, t),
 }
 
 
@@ -197,6 +198,7 @@ def user_body(view: admin_users.UserView) -> dict[str, Any]:
             for p in view.pcs
         ],
         "last_code_login": _iso(view.last_code_login),
+        "recovery_codes": {"total": view.recovery.total, "left": view.recovery.left},
     }
 
 

@@ -1,5 +1,6 @@
 """The confirmation step of the admin pages: account-wide or user-wide destructive actions
-(switch to Enforced, "Remember this PC" no longer allowed, Revoke all, Disable) first show
+(switch to Enforced, "Remember this PC" no longer allowed, Revoke all, Disable, void the
+recovery codes) first show
 what they will do, with the counts, and run only when the form comes back with
 ``confirmed=y``. The JSON API has no such step: a client that calls it means it.
 """
@@ -12,11 +13,11 @@ from typing import Any
 
 from ..i18n import gettext as _
 from ..rules.policy import ENFORCED, Policy
-from ..services import admin_counts
+from ..services import admin_counts, recovery
 from ..state import State, UserRef
 
 #: The user-dialog actions that ask first.
-USER_ACTIONS = ("revoke-pcs", "disable")
+USER_ACTIONS = ("revoke-pcs", "disable", "void-recovery")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ def for_user_action(state: State, action: str, name: str, user: UserRef, form: A
             pcs=pcs,
         )
         return Confirm(text, _("Yes, disable"), _resubmitted(form))
+    if action == "void-recovery":
+        left = recovery.left(state, user.user_id)
+        text = _(
+            "This voids the %(left)s unused recovery code(s) of %(name)s: they no longer log "
+            "him in, and he makes a new set on his Security page.",
+            name=name,
+            left=left,
+        )
+        return Confirm(text, _("Yes, void them"), _resubmitted(form))
     text = _(
         "This revokes %(pcs)s remembered PC(s) of %(name)s and ends all his sessions: "
         "he logs in again with a code on every PC.",

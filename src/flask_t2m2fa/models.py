@@ -56,6 +56,8 @@ class AccountPolicy(Base):
     enable_for_new_users: Mapped[bool]
     remember_pc_allowed: Mapped[bool]
     remember_pc_days: Mapped[int | None]
+    #: Recovery codes may be made and used (issue 23); off: not offered, and refused.
+    recovery_codes_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime]
 

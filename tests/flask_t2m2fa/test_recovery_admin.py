@@ -99,3 +99,22 @@ def test_another_accounts_administrator_cannot_void(
     rival = logged_in(admin_app, sms, "rival", clock)
     assert rival.post(f"{API}/users/{alice.id}/void-recovery", json={}).status_code == 404
     assert recovery.left(get_state(), str(alice.id)) == 10
+
+
+def test_the_policy_page_and_api_turn_recovery_codes_off_and_on(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    host = admin_app.extensions["test_host"]
+    admin = logged_in(admin_app, sms, "boss", clock)
+    page = admin.get("/t2m2fa/admin/policy").text
+    assert 'name="recovery_codes_allowed" value="y" checked' in page
+    form = {"csrf_token": form_token(admin), "was_mode": "standard", "mode": "standard",
+            "was_remember_pc_allowed": "y", "remember_pc_allowed": "y", "was_expiry": "never",
+            "expiry": "never", "was_recovery_codes_allowed": "y"}  # fmt: skip
+    assert admin.post("/t2m2fa/admin/policy", data=form).status_code == 302  # unticked
+    assert host.two_factor.policy_of("acme").recovery_codes_allowed is False
+    answer = admin.patch(f"{API}/policy", json={"recovery_codes_allowed": True})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["policy"]["recovery_codes_allowed"] is True
+    bad = admin.patch(f"{API}/policy", json={"recovery_codes_allowed": "no"})
+    assert bad.status_code == 400

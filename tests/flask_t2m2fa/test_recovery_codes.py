@@ -324,3 +324,30 @@ def test_with_remember_allowed_the_box_is_honoured_like_the_sms_code(
     client = at_code_step(app, clock)
     answer = client.post(RECOVERY, json={"code": codes[0], "remember_pc": True})
     assert answer.status_code == 200 and answer.json["remember_token"]
+
+
+def test_the_account_policy_can_turn_them_off(
+    app: Flask, host: Host, alice: Any, sms: RecordingSender, clock: FakeClock
+) -> None:
+    codes = new_codes(app, sms)
+    host.two_factor.set_policy("acme", recovery_codes_allowed=False)
+    host.db.session.commit()
+    client = at_code_step(app, clock)
+    assert client.get("/t2m2fa/api/challenge").json["recovery_offered"] is False
+    assert "Use a recovery code" not in client.get("/t2m2fa/code").text
+    assert client.get("/t2m2fa/recovery").status_code == 302
+    answer = client.post(RECOVERY, json={"code": codes[0]})
+    assert (answer.status_code, answer.json["status"]) == (403, "recovery_disabled")
+    assert "turned off" in answer.json["message"]
+    assert failures(host) == 0
+    assert json_verify(client, sms.last.code).json["status"] == "ok"
+    made = client.post(GENERATE, json={})
+    assert (made.status_code, made.json["status"]) == (403, "recovery_disabled")
+    overview = client.get("/t2m2fa/api/security").json
+    assert overview["recovery_codes_allowed"] is False
+    assert "Generate recovery codes" not in client.get("/t2m2fa/security").text
+    # On again: the codes made before work again (off hides them; voiding deletes them).
+    host.two_factor.set_policy("acme", recovery_codes_allowed=True)
+    host.db.session.commit()
+    again = at_code_step(app, clock)
+    assert again.post(RECOVERY, json={"code": codes[0]}).json["status"] == "ok"

@@ -28,6 +28,8 @@ class Policy:
     remember_pc_allowed: bool = True
     #: None: a remembered PC never expires (Talk2M Standard).
     remember_pc_days: int | None = None
+    #: Users may make and use recovery codes (a second factor, under Enforced too).
+    recovery_codes_allowed: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

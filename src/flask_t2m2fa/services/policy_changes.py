@@ -49,6 +49,7 @@ def update(
         after.remember_pc_allowed,
         after.remember_pc_days,
     )
+    row.recovery_codes_allowed = after.recovery_codes_allowed
     row.version, row.updated_at = (row.version or 0) + 1, state.now()
     reason = f"v{row.version} " + " ".join(f"{k}={v}" for k, v in changed.items())
     audit.record(

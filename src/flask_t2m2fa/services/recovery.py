@@ -50,16 +50,33 @@ class Holding:
 NONE = Holding(0, 0)
 
 
+def allowed(state: State, account_id: str) -> bool:
+    """Does the account's policy allow recovery codes now?"""
+    return accounts.policy_for(state, account_id).recovery_codes_allowed
+
+
+def allowed_for(state: State, user_id: str) -> bool:
+    """:func:`allowed` for the account of a user at a login's code step (his settings row)."""
+    settings = accounts.settings_of(state, user_id)
+    return settings is not None and allowed(state, settings.account_id)
+
+
+def offered(state: State, user_id: str, purpose: str) -> bool:
+    """Is "Use a recovery code" offered: a login's code step, codes allowed, codes left?"""
+    return purpose == LOGIN and allowed_for(state, user_id) and left(state, user_id) > 0
+
+
 def generate(state: State, user: UserRef) -> list[str] | None:
     """A new set for ``user`` (normalized codes, to show once); the previous set dies. None
-    when he has no verified primary number: codes stand in for a phone he has.
+    when he has no verified primary number (codes stand in for a phone he has) or his account's
+    policy turned them off.
 
     The caller commits. The settings row is locked first, so a login using an old code at the
     same moment either finishes before the new set exists or finds its code gone.
     """
     settings = accounts.lock_settings(state, user.user_id)
     primary = accounts.phone_of(state, user.user_id, accounts.PRIMARY, verified=True)
-    if settings is None or primary is None:
+    if settings is None or primary is None or not allowed(state, user.account_id):
         return None
     now = state.now()
     codes = rule.generate_set()
@@ -164,7 +181,7 @@ def use(state: State, user: UserRef, challenge_id: str, code: str) -> Verdict:
         return Verdict(Outcome.LOCKED, snapshot=snap)
     if gate.gate is budgets.Gate.PAUSED:
         return Verdict(Outcome.PAUSED, retry_at=gate.retry_at, snapshot=snap)
-    if found is None or found.purpose != LOGIN:
+    if found is None or found.purpose != LOGIN or not snap.policy.recovery_codes_allowed:
         return Verdict(Outcome.EXPIRED, snapshot=snap)
     row = _matching(state, user.user_id, code)
     if row is not None and not _mark(state, row.id, used=True):

@@ -67,7 +67,13 @@ def policy_of(state: State, row: AccountPolicy | None) -> Policy:
             s.default_remember_pc_allowed,
             s.default_remember_pc_days,
         )
-    return Policy(row.mode, row.enable_for_new_users, row.remember_pc_allowed, row.remember_pc_days)
+    return Policy(
+        row.mode,
+        row.enable_for_new_users,
+        row.remember_pc_allowed,
+        row.remember_pc_days,
+        row.recovery_codes_allowed,
+    )
 
 
 def build(

@@ -141,7 +141,13 @@ def state_word(word: str, view: admin_users.UserView | None = None) -> str:
     return _(STATE_WORDS[word]) if word in STATE_WORDS else word
 
 
-POLICY_FIELDS = ("mode", "enable_for_new_users", "remember_pc_allowed", "remember_pc_days")
+POLICY_FIELDS = (
+    "mode",
+    "enable_for_new_users",
+    "remember_pc_allowed",
+    "remember_pc_days",
+    "recovery_codes_allowed",
+)
 
 
 def policy_changes(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,7 +158,7 @@ def policy_changes(data: Mapping[str, Any]) -> dict[str, Any]:
         raise Refused(N_("unknown field(s): %(fields)s"), fields=", ".join(sorted(unknown)))
     if "mode" in changes and changes["mode"] not in MODES:
         raise Refused(N_("mode must be one of %(modes)s"), field="mode", modes=", ".join(MODES))
-    for key in ("enable_for_new_users", "remember_pc_allowed"):
+    for key in ("enable_for_new_users", "remember_pc_allowed", "recovery_codes_allowed"):
         if key in changes and not isinstance(changes[key], bool):
             raise Refused(N_("%(key)s must be true or false"), field=key, key=key)
     days = changes.get("remember_pc_days")

@@ -65,7 +65,9 @@ def _form_policy(form: Any, prefix: str) -> Policy:
             raise Refused(days_range, field="days", max=COOKIE_MAX_DAYS)
         days = int(days_text)
     new_users = form.get(f"{prefix}enable_for_new_users") == "y"
-    return Policy(mode, new_users, form.get(f"{prefix}remember_pc_allowed") == "y", days)
+    remember = form.get(f"{prefix}remember_pc_allowed") == "y"
+    recovery = form.get(f"{prefix}recovery_codes_allowed") == "y"
+    return Policy(mode, new_users, remember, days, recovery)
 
 
 @admin_bp.route("/policy", methods=["GET", "POST"])

@@ -54,7 +54,7 @@ def api_challenge() -> Response:
         return problem("login_required", 401, message=_("This login ended: log in again."))
     body = answers.code_step_body(step, state.now())
     # Read here, not in every code step: the login's own answers keep their statement count.
-    body["recovery_offered"] = step.purpose == LOGIN and recovery.left(state, pend.user_id) > 0
+    body["recovery_offered"] = recovery.offered(state, pend.user_id, step.purpose)
     return jsonify(body)
 
 
@@ -95,6 +95,9 @@ def api_recovery() -> Response:
     if isinstance(asked, Response):
         return asked
     pend, data = asked
+    if not recovery.allowed_for(state, pend.user_id):
+        message = _("Recovery codes are turned off for this account.")
+        return problem("recovery_disabled", 403, message=message)
     code = recovery_rule.normalize(data.get("code"))
     if code is None:
         message = _("Send a recovery code: ten letters and digits, like abcde-23456.")

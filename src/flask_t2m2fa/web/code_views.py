@@ -6,10 +6,10 @@ from flask import Response, render_template, url_for
 
 from ..forms import CodeForm, ResendForm
 from ..i18n import gettext as _
-from ..services import login
+from ..services import login, recovery
 from ..services.verification import Verdict
 from ..state import get_state
-from . import answers, login_session, pending, recovery_views, wording
+from . import answers, login_session, pending, wording
 from .answers import redirect
 from .blueprint import bp
 
@@ -38,7 +38,7 @@ def _render(
         resend_in=wording.seconds_until(step.next_send_at, now) if step.next_send_at else None,
         resend_when=wording.when_next(step, now),
         enrolling=pend.enrolling is not None,
-        recovery_offered=recovery_views.offered(get_state(), pend.user_id, step),
+        recovery_offered=recovery.offered(get_state(), pend.user_id, step.purpose),
         form=form,
         resend_form=ResendForm(),
         message=message,

@@ -12,10 +12,11 @@ from flask import Response, render_template, session, url_for
 from ..forms import CodeForm, StrictBodyForm
 from ..i18n import gettext as _
 from ..rules import recovery as rule
+from ..rules.notices import N_
 from ..services import login, recovery, unit_of_work
 from ..services.challenges import LOGIN
 from ..services.verification import Verdict
-from ..state import State, get_state
+from ..state import get_state
 from . import answers, login_session, pending, wording
 from .answers import redirect
 from .blueprint import bp
@@ -23,12 +24,10 @@ from .security_views import NOTICE_KEY, logged_in, me
 from .step_up import requires_step_up
 
 #: The message of a code that cannot be one (a 400 that counts nothing).
-MALFORMED = "Send a recovery code: ten letters and digits, like abcde-23456."
-
-
-def offered(state: State, user_id: str, step: login.CodeStep) -> bool:
-    """Is "Use a recovery code" offered at this step: a login's, to a user with codes left?"""
-    return step.purpose == LOGIN and recovery.left(state, user_id) > 0
+MALFORMED = N_("Send a recovery code: ten letters and digits, like abcde-23456.")
+#: Why no set was made.
+NO_NUMBER = N_("Verify a mobile number first: recovery codes stand in for it.")
+TURNED_OFF = N_("Recovery codes are turned off for this account.")
 
 
 def _render(
@@ -48,7 +47,8 @@ def use_recovery_code() -> Response:
     if pend is None or step is None:
         pending.end()
         return redirect(login_session.login_view_url(state))
-    if step.purpose != LOGIN:  # a new number is proved by its own code only
+    # A new number is proved by its own code only; an account may turn recovery codes off.
+    if step.purpose != LOGIN or not recovery.allowed_for(state, pend.user_id):
         return redirect(url_for("t2m2fa.code"))
     form = CodeForm()
     if not form.is_submitted():
@@ -84,7 +84,8 @@ def generate_recovery_codes() -> Response:
     codes = recovery.generate(state, user)
     if codes is None:
         unit_of_work.rollback(state.session)
-        session[NOTICE_KEY] = _("Verify a mobile number first: recovery codes stand in for it.")
+        why = NO_NUMBER if recovery.allowed(state, user.account_id) else TURNED_OFF
+        session[NOTICE_KEY] = _(why)
         return answers.redirect(url_for("t2m2fa.security"))
     unit_of_work.commit(state.session)
     shown = [rule.display(code) for code in codes]

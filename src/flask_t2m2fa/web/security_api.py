@@ -72,6 +72,7 @@ def api_security() -> Response:
                 {"role": p.role, "verified": p.verified, "pending": p.pending} for p in view.phones
             ],
             "recovery_codes_left": recovery.left(state, user.user_id),
+            "recovery_codes_allowed": recovery.allowed(state, user.account_id),
             "pcs": [
                 {
                     "id": pc.id,
@@ -185,6 +186,9 @@ def api_generate_recovery_codes() -> Response:
         return body
     state = get_state()
     user = me(state)
+    if not recovery.allowed(state, user.account_id):
+        message = _("Recovery codes are turned off for this account.")
+        return problem("recovery_disabled", 403, message=message)
     codes = recovery.generate(state, user)
     if codes is None:
         unit_of_work.rollback(state.session)

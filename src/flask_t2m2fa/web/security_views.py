@@ -79,6 +79,7 @@ def _render(
         wording=security_wording,
         notice=message or session.pop(NOTICE_KEY, None) or recovery_left_notice(),
         recovery_left=recovery.left(state, user.user_id),
+        recovery_allowed=recovery.allowed(state, user.account_id),
         form=extra.pop("form", None) or ChangePhoneForm(),
         code_form=extra.pop("code_form", None) or CodeForm(),
         plain_form=StrictBodyForm(),

@@ -12,9 +12,14 @@ from typing import Any
 from example_app.client.api import EXIT_REFUSED, Answer, Api, ClientError
 from example_app.client.store import Identity, Session, SessionStore, TokenStore
 
-CODE_PROMPT = "Code from the SMS (r: send a new code, b: send it to the backup phone): "
+CODE_PROMPT = (
+    "Code from the SMS (r: send a new code, b: send it to the backup phone,"
+    " c: use a recovery code): "
+)
 #: Problems after which typing another code can still help.
 RETRYABLE = ("invalid_code", "code_expired")
+#: Refusals of a recovery code after which the SMS code can still be typed (nothing counted).
+RECOVERY_REFUSED = ("bad_request", "recovery_disabled", "recovery_not_offered")
 
 
 def say(text: str) -> None:
@@ -55,6 +60,10 @@ class Conversation:
             say("This PC is remembered: the next logins need no code while the server agrees.")
         elif self.remember_pc:
             say("The server did not remember this PC.")
+        left = body.get("recovery_codes_left")
+        if isinstance(left, int):
+            say(f"You logged in with a recovery code: {left} left. Generate new ones on the")
+            say(f"Security page: {self.api.server}{body.get('next', '/t2m2fa/security')}")
         say(f"Logged in as {self.who}.")
         return 0
 
@@ -68,13 +77,32 @@ class Conversation:
                 continue
             if not entry:
                 continue
-            answer = self.api.post(
-                "/t2m2fa/api/verify", {"code": entry, "remember_pc": bool(self.remember_pc)}
-            )
+            if entry == "c":
+                answer = self.use_recovery_code()
+                if answer is None:
+                    continue
+            else:
+                answer = self.api.post(
+                    "/t2m2fa/api/verify", {"code": entry, "remember_pc": bool(self.remember_pc)}
+                )
             if answer.status in RETRYABLE:
                 say(answer.message)
                 continue
             return answer
+
+    def use_recovery_code(self) -> Answer | None:
+        """Send one of the user's recovery codes instead of the SMS code; None: the server
+        refused it before judging it (told to the user), so the SMS code may be typed."""
+        code = input("Recovery code (xxxxx-xxxxx): ").strip()
+        if not code:
+            return None
+        answer = self.api.post(
+            "/t2m2fa/api/recovery", {"code": code, "remember_pc": bool(self.remember_pc)}
+        )
+        if answer.status in RECOVERY_REFUSED:
+            say(answer.message)
+            return None
+        return answer
 
     def ask_remember(self, step: dict[str, Any]) -> None:
         if self.remember_pc is not None or step.get("purpose") != "login":

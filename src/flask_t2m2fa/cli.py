@@ -20,7 +20,7 @@ from .cli_migrations import migrations_group
 from .models import AuditEvent, UserSettings, metadata
 from .rules.phones import PhoneError
 from .rules.policy import COOKIE_MAX_DAYS
-from .services import accounts, admin_users, unit_of_work
+from .services import accounts, admin_users, recovery, unit_of_work
 from .state import get_state
 
 if TYPE_CHECKING:
@@ -109,12 +109,14 @@ def _commit() -> None:
     default=None,
     help="Remembered PCs expire after N days (1-400), or 'never'.",
 )
+@click.option("--recovery-codes/--no-recovery-codes", default=None, help="Allow recovery codes.")
 def policy_set(
     account: str,
     mode: str | None,
     new_users: bool | None,
     remember_pc: bool | None,
     remember_days: str | None,
+    recovery_codes: bool | None,
 ) -> None:
     """Change the 2FA policy of ACCOUNT (name or id): only the options given."""
     account_id = cli_names.account(account)
@@ -123,6 +125,7 @@ def policy_set(
         ("mode", mode),
         ("enable_for_new_users", new_users),
         ("remember_pc_allowed", remember_pc),
+        ("recovery_codes_allowed", recovery_codes),
     ):
         if value is not None:
             changes[key] = value
@@ -154,6 +157,7 @@ def policy_show(account: str) -> None:
     click.echo(f"2FA for new users: {'yes' if policy.enable_for_new_users else 'no'}")
     click.echo(f"Remember this PC: {'allowed' if policy.remember_pc_allowed else 'not allowed'}")
     click.echo(f"remembered PCs expire: {'never' if days is None else f'after {days} days'}")
+    click.echo(f"recovery codes: {'allowed' if policy.recovery_codes_allowed else 'not allowed'}")
 
 
 @user_group.command("list")
@@ -233,6 +237,17 @@ def user_show(user: str, account: str | None) -> None:
     click.echo(f"enabled={status['enabled']} locked={status['locked']}")
     for role, numbers in phones.items():
         click.echo(f"{role}: verified={numbers['verified']} pending={numbers['pending']}")
+
+
+@user_group.command("void-recovery")
+@_user_argument
+def user_void_recovery(user: str, account: str | None) -> None:
+    """Void the recovery codes of USER, an id or name (a lost or leaked set)."""
+    state = get_state()
+    ref = state.ref(cli_names.user(user, account))
+    left = recovery.void(state, ref, actor=None)
+    _commit()
+    click.echo(f"recovery codes of {user} voided ({left} were left)")
 
 
 @audit_group.command("list")

@@ -46,6 +46,7 @@ def make_app(tmp_path: Path, clock: FakeClock) -> Flask:
         "EXAMPLE_PASSWORD_METHOD": "pbkdf2:sha256:1000",
         "T2M2FA_REMEMBER_COOKIE_SECURE": False,
         "T2M2FA_LOGIN_VIEW": "site.login",
+        "T2M2FA_RECOVERY_HASH_MEMORY_KIB": 8,  # the argon2 floor: fast tests
     }
     app = create_app(settings, instance_path=str(tmp_path), sender=sms, clock=clock)
     app.extensions["sms"] = sms

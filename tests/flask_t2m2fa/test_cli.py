@@ -23,6 +23,7 @@ def test_policy_set_and_show(runner: FlaskCliRunner, host: Host, alice: Any) -> 
         "2FA for new users: no",
         "Remember this PC: allowed",
         "remembered PCs expire: never",
+        "recovery codes: allowed",
     ]
     assert host.two_factor.policy_of("acme").mode == "enforced"
 

@@ -118,3 +118,18 @@ def test_the_policy_page_and_api_turn_recovery_codes_off_and_on(
     assert answer.json["policy"]["recovery_codes_allowed"] is True
     bad = admin.patch(f"{API}/policy", json={"recovery_codes_allowed": "no"})
     assert bad.status_code == 400
+
+
+def test_the_cli_sets_the_policy_and_voids_a_users_codes(
+    admin_app: Flask, people: dict[str, Any]
+) -> None:
+    runner = admin_app.test_cli_runner()
+    host = admin_app.extensions["test_host"]
+    done = runner.invoke(args=["t2m2fa", "policy", "set", "acme", "--no-recovery-codes"])
+    assert done.exit_code == 0 and "recovery_codes_allowed = False" in done.output
+    assert host.two_factor.policy_of("acme").recovery_codes_allowed is False
+    runner.invoke(args=["t2m2fa", "policy", "set", "acme", "--recovery-codes"])
+    give_codes(people["alice"], used=1)
+    voided = runner.invoke(args=["t2m2fa", "user", "void-recovery", "alice"])
+    assert voided.exit_code == 0 and "9 were left" in voided.output
+    assert recovery.holdings(get_state(), [str(people["alice"].id)]) == {}

@@ -114,20 +114,6 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-#: The extension's services do not run on MariaDB yet: docs/databases.md lists each statement
-#: and its MariaDB form. Strict, so that the test fails once they do (then drop the marker).
-MARIADB_PENDING = "extension statements without a MariaDB form (docs/databases.md)"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Expect the MariaDB run of a test marked ``mariadb_pending`` to fail."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_mariadb = callspec is not None and "mariadb" in callspec.params.values()
-        if on_mariadb and item.get_closest_marker("mariadb_pending"):
-            item.add_marker(pytest.mark.xfail(reason=MARIADB_PENDING, strict=True))
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> str:
     """The Redis server for tests; they skip without one (unless T2M2FA_REQUIRE_REDIS is set)."""

@@ -17,7 +17,7 @@ from .rules.notices import N_
 from .rules.phones import PhoneError
 from .rules.policy import Policy
 from .sending import DatabaseOutbox, OutboxSender, SmsSender
-from .services import accounts, audit, epochs, policy_changes, remember, unit_of_work
+from .services import accounts, audit, dialects, epochs, policy_changes, remember, unit_of_work
 from .services.host_transaction import joined, savepoint
 from .state import EXTENSION_KEY, State, get_state
 
@@ -109,7 +109,7 @@ class TwoFactor:
         settings = config.load({**app.config, **defaults}, app_name=app.name)
         app.config.update(defaults)
         models.register(db.metadata)
-        _durable_sqlite(app, db)
+        _prepare_engine(app, db)
         if sender is None:
             outbox = DatabaseOutbox(lambda: db.engine, outbox_keys(app.config))
             sender = OutboxSender(outbox, db.session.connection)
@@ -329,29 +329,24 @@ class TwoFactor:
         }
 
 
-def _durable_sqlite(app: Flask, db: SQLAlchemy) -> None:
-    """WAL, a busy timeout and the configured ``synchronous`` on a SQLite engine (once).
+def _prepare_engine(app: Flask, db: SQLAlchemy) -> None:
+    """The host's engine as the extension needs it (:func:`.services.dialects.prepare_engine`):
+    on SQLite, WAL, a busy timeout and the configured ``synchronous``
+    (``T2M2FA_SQLITE_SYNCHRONOUS = None`` leaves the engine untouched); on MariaDB/MySQL, the
+    ``READ COMMITTED`` isolation level, checked.
 
     The default SQLite journal (DELETE) syncs four times per commit and blocks readers while
-    the gateway worker writes; WAL syncs once and lets both run. ``T2M2FA_SQLITE_SYNCHRONOUS =
-    None`` leaves the host's engine untouched.
+    the gateway worker writes; WAL syncs once and lets both run.
     """
-    synchronous = app.config.get("T2M2FA_SQLITE_SYNCHRONOUS")
-    if synchronous is None:
-        return
     try:
         with app.app_context():
             engine = db.engine
     except (KeyError, RuntimeError):  # db.init_app(app) comes later: the host's choice
         return
-    if engine.dialect.name == "sqlite":
-        from gateway.outbox import configure_sqlite
-
-        try:
-            configure_sqlite(engine, synchronous=str(synchronous).upper())
-        except ValueError:
-            message = "T2M2FA_SQLITE_SYNCHRONOUS must be NORMAL, FULL or None"
-            raise config.ConfigError(message) from None
+    synchronous = app.config.get("T2M2FA_SQLITE_SYNCHRONOUS")
+    dialects.prepare_engine(
+        engine, sqlite_synchronous=None if synchronous is None else str(synchronous)
+    )
 
 
 def _has_phone(state: State, user_id: str, role: str) -> bool:

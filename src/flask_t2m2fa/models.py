@@ -72,7 +72,8 @@ class UserSettings(Base):
     locked_at: Mapped[datetime | None]
     #: Failures before this moment no longer count towards the budgets.
     unlocked_at: Mapped[datetime | None]
-    #: Written by every verify and send: the write takes the row lock that serialises them.
+    #: Written by every verify and send: the write takes the row lock that serialises them
+    #: (MariaDB and MySQL take it with ``SELECT … FOR UPDATE`` and leave this column alone).
     touched_at: Mapped[datetime]
     created_at: Mapped[datetime]
 

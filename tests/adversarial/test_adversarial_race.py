@@ -22,7 +22,7 @@ from adversarial_host import PRIMARY, Host, build_host, json_login, resend, veri
 from flask_t2m2fa.models import AuditEvent, Challenge, Failure, SentSms
 
 # Many threads and requests each: long, so outside the quick loop (-m "not slow"); CI runs them.
-pytestmark = [pytest.mark.slow, pytest.mark.mariadb_pending]
+pytestmark = pytest.mark.slow
 
 PARALLEL = 100
 #: The server allows 100 connections, shared with other test runs: the 100 requests are all in

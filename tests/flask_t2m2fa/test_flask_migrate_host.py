@@ -35,6 +35,8 @@ def make_app(url: str, directory: Path, *, extension: bool, notes: bool = False)
     db.Table("organizations", *columns)
     app = Flask("hostapp")
     app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="s" * 40)
+    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):  # docs/databases.md
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"isolation_level": "READ COMMITTED"}
     db.init_app(app)
     migrate = Migrate(app, db, directory=str(directory))
     if extension:

@@ -57,7 +57,6 @@ def test_a_refused_number_keeps_the_hosts_pending_changes(host_app: Flask, commi
     assert committed(AuditEvent) == 0
 
 
-@pytest.mark.mariadb_pending
 def test_the_facade_never_commits(host_app: Flask, committed: Any) -> None:
     """Each call flushes into the host's transaction; a rollback of the host undoes them all,
     also when a call is the first write of the transaction (SQLite: no early commit)."""

@@ -2,7 +2,7 @@
 
 Counted with a ``before_cursor_execute`` listener on the host's engine, with the default sender
 (the gateway outbox, in the login's transaction): statements of a full JSON 2FA login (login
-POST + verify POST) beyond those of a password-only login, on SQLite and on PostgreSQL.
+POST + verify POST) beyond those of a password-only login, on SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from doubles import OUTBOX_KEYS
 #: POST: the host's user, lock, counters with the challenge, claim-and-consume, audit. No
 #: savepoint around the outbox's insert (``OutboxSender.needs_savepoint``).
 MAX_EXTRA_STATEMENTS = 12
+#: MariaDB and MySQL have no ``UPDATE … RETURNING``: the claim-and-consume reads its row back
+#: (``services.dialects.RowClaim``); the lock is one ``SELECT … FOR UPDATE`` there.
+MAX_EXTRA_STATEMENTS_MYSQL = MAX_EXTRA_STATEMENTS + 1
 
 
 @contextmanager
@@ -88,11 +91,12 @@ def _statements_per_login(app: Flask, clock: FakeClock) -> tuple[list[str], list
     return plain, two_factor
 
 
-@pytest.mark.mariadb_pending
 def test_a_2fa_login_costs_at_most_max_extra_statements_beyond_the_password(
     outbox_app: Flask, clock: FakeClock
 ) -> None:
     plain, two_factor = _statements_per_login(outbox_app, clock)
     extra = len(two_factor) - len(plain)
     listing = "\n".join(" ".join(s.split())[:110] for s in two_factor)
-    assert extra <= MAX_EXTRA_STATEMENTS, f"{extra} beyond {len(plain)}:\n{listing}"
+    mysql = outbox_app.extensions["test_host"].db.engine.dialect.name in ("mysql", "mariadb")
+    budget = MAX_EXTRA_STATEMENTS_MYSQL if mysql else MAX_EXTRA_STATEMENTS
+    assert extra <= budget, f"{extra} beyond {len(plain)}:\n{listing}"

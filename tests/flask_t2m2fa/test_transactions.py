@@ -113,7 +113,6 @@ def failing_app(db_url: str) -> Iterator[Flask]:
         host.db.engine.dispose()
 
 
-@pytest.mark.mariadb_pending
 def test_a_send_that_fails_inside_the_transaction_is_a_clear_answer(failing_app: Flask) -> None:
     """PostgreSQL needs the savepoint around the send; SQLite undoes only the failed statement
     (``unit_of_work.statement_savepoint``). On both, the login says so and records it."""

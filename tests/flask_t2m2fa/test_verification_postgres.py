@@ -13,7 +13,6 @@ from t2m2fa_support import FakeClock, RecordingSender, json_login, json_verify, 
 
 from flask_t2m2fa.models import Failure
 
-pytestmark = pytest.mark.mariadb_pending
 PARALLEL = 12
 
 

@@ -9,7 +9,7 @@ from ..models import AccountPolicy, Phone, UserSettings
 from ..rules import keys, phones
 from ..rules.policy import Policy
 from ..state import State, UserRef
-from . import audit, snapshot
+from . import audit, dialects, snapshot
 
 PRIMARY = "primary"
 BACKUP = "backup"
@@ -23,15 +23,8 @@ def public_role(role: str) -> str:
     return {entered: public for public, entered in ENTERED.items()}.get(role, role)
 
 
-#: Built once (SQLAlchemy reuses its compiled form). The returned row refreshes the session's
-#: copy, so nothing needs synchronising.
-_LOCK = (
-    sa.update(UserSettings)
-    .where(UserSettings.user_id == sa.bindparam("b_user_id"))
-    .values(touched_at=sa.bindparam("now"))
-    .returning(UserSettings)
-    .execution_options(populate_existing=True, synchronize_session=False)
-)
+#: Built once (SQLAlchemy reuses its compiled forms). The row read refreshes the session's copy.
+_LOCK = dialects.RowLock(UserSettings, key="b_user_id", values={"touched_at": sa.bindparam("now")})
 
 
 def policy_for(state: State, account_id: str) -> Policy:
@@ -44,14 +37,16 @@ def settings_of(state: State, user_id: str) -> UserSettings | None:
 
 
 def lock_settings(state: State, user_id: str) -> UserSettings | None:
-    """Write the user's settings row first thing, so the transaction holds its lock.
+    """Lock the user's settings row first thing, for the rest of the transaction.
 
-    On PostgreSQL this row lock serialises every verify and send of one user; on SQLite the
-    write takes the database's write lock. Counters read after it are therefore exact. One
-    ``UPDATE … RETURNING``; a step takes it once and passes the row on (a second call in the
-    same transaction finds the lock held and returns at once).
+    On PostgreSQL and MariaDB/MySQL this row lock serialises every verify and send of one user;
+    on SQLite the write takes the database's write lock. Counters read after it are therefore
+    exact (on MariaDB/MySQL at ``READ COMMITTED``, which ``init_app`` demands). One ``UPDATE …
+    RETURNING`` (``SELECT … FOR UPDATE`` on MariaDB: :class:`~.dialects.RowLock`); a step takes
+    it once and passes the row on (a second call in the same transaction finds the lock held and
+    returns at once).
     """
-    return state.session.scalars(_LOCK, {"b_user_id": user_id, "now": state.now()}).first()
+    return _LOCK.execute(state.session, {"b_user_id": user_id, "now": state.now()})
 
 
 def ensure_settings(state: State, user: UserRef, *, enabled: bool) -> UserSettings:

@@ -224,16 +224,22 @@ _VERIFY_COLUMNS = (
 
 
 def _for_verify(target: sa.ColumnElement[str] | sa.ScalarSelect[str]) -> sa.Select[Any]:
+    anchor = snapshot.ANCHOR  # the statement's parameters, one row (see snapshot.ANCHOR)
     return (
         sa.select(*_VERIFY_COLUMNS)
-        .select_from(snapshot.ANCHOR)
-        .outerjoin(AccountPolicy, AccountPolicy.account_id == sa.bindparam("account_id"))
-        .outerjoin(SessionEpoch, SessionEpoch.user_id == _UID)
-        .outerjoin(Phone, Phone.user_id == _UID)
-        .outerjoin(Challenge, sa.and_(Challenge.id == target, Challenge.user_id == _UID))
+        .select_from(anchor)
+        .outerjoin(AccountPolicy, AccountPolicy.account_id == anchor.c.account_id)
+        .outerjoin(SessionEpoch, SessionEpoch.user_id == anchor.c.user_id)
+        .outerjoin(Phone, Phone.user_id == anchor.c.user_id)
+        .outerjoin(
+            Challenge, sa.and_(Challenge.user_id == anchor.c.user_id, Challenge.id == target)
+        )
         .outerjoin(
             Failure,
-            sa.and_(Failure.user_id == _UID, Failure.failed_at > sa.bindparam("failures_since")),
+            sa.and_(
+                Failure.user_id == anchor.c.user_id,
+                Failure.failed_at > sa.bindparam("failures_since"),
+            ),
         )
         .outerjoin(_FAILED_ON, _FAILED_ON.id == Failure.challenge_id)
         .order_by(Phone.id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..models import AccountPolicy, Phone, SessionEpoch, UserSettings
+from ..models import ID, AccountPolicy, Phone, SessionEpoch, UserSettings
 from ..rules import policy
 from ..rules.policy import Policy
 from ..rules.sessions import INITIAL_UNIQUIFIER
@@ -96,16 +96,22 @@ def build(
     )
 
 
-#: ``FROM (SELECT 1)`` and every row of the user outer-joined to it: one row per phone (or one
-#: row of NULLs when he has none). Built once, so SQLAlchemy reuses its compiled form.
-ANCHOR = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
+#: One row carrying the statement's parameters, and every row of the user outer-joined to it:
+#: one row per phone (or one row of NULLs when he has none). Each join's ``ON`` names the anchor,
+#: so every join relates its two sides: with the parameters in the ``ON`` clauses alone, MySQL's
+#: compiler (not the others) takes the anchor for a cartesian product and warns on every
+#: statement. Built once, so SQLAlchemy reuses its compiled form.
+ANCHOR = sa.select(
+    sa.bindparam("account_id", type_=ID).label("account_id"),
+    sa.bindparam("user_id", type_=ID).label("user_id"),
+).subquery("anchor")
 _USER_ROWS = (
     sa.select(AccountPolicy, UserSettings, SessionEpoch, Phone)
     .select_from(ANCHOR)
-    .outerjoin(AccountPolicy, AccountPolicy.account_id == sa.bindparam("account_id"))
-    .outerjoin(UserSettings, UserSettings.user_id == sa.bindparam("user_id"))
-    .outerjoin(SessionEpoch, SessionEpoch.user_id == sa.bindparam("user_id"))
-    .outerjoin(Phone, Phone.user_id == sa.bindparam("user_id"))
+    .outerjoin(AccountPolicy, AccountPolicy.account_id == ANCHOR.c.account_id)
+    .outerjoin(UserSettings, UserSettings.user_id == ANCHOR.c.user_id)
+    .outerjoin(SessionEpoch, SessionEpoch.user_id == ANCHOR.c.user_id)
+    .outerjoin(Phone, Phone.user_id == ANCHOR.c.user_id)
     .order_by(Phone.id)
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
-from . import audit, signal_queue
+from . import audit, dialects, signal_queue
 from .signal_queue import send_ready as send_ready
 
 _FOLLOWED = "t2m2fa_follows_host_commit"
@@ -71,11 +71,12 @@ def statement_savepoint(session: Session, *, needed: bool = True) -> Iterator[No
     """Let the block fail without failing the transaction (a sender whose SQL fails).
 
     PostgreSQL aborts the whole transaction after any error, so the block runs in a savepoint.
-    SQLite undoes only the failed statement and the transaction goes on: no savepoint is needed
-    there, and two statements per send are saved. ``needed=False``: the block cannot fail after
-    writing (``sending.needs_savepoint``).
+    SQLite and MariaDB/MySQL undo only the failed statement and the transaction goes on
+    (:func:`.dialects.failed_statement_aborts_transaction`): no savepoint is needed there, and
+    two statements per send are saved. ``needed=False``: the block cannot fail after writing
+    (``sending.needs_savepoint``).
     """
-    if not needed or session.connection().dialect.name == "sqlite":
+    if not needed or not dialects.failed_statement_aborts_transaction(session):
         yield
     else:
         with savepoint(session):

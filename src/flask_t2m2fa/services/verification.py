@@ -15,7 +15,7 @@ from ..models import Challenge, Failure, UserSettings
 from ..rules import budgets, codes
 from ..rules.notices import Notice, WrongCodeFacts
 from ..state import State, UserRef
-from . import accounts, audit, counters, notices
+from . import accounts, audit, counters, dialects, notices
 from .live_challenges import usable
 from .snapshot import UserSnapshot
 
@@ -64,19 +64,19 @@ def gate_of(state: State, settings: UserSettings, failures: Sequence[datetime]) 
     return GateState(gate)
 
 
-def _claim(consume: bool) -> sa.Update:
-    claim = (
-        sa.update(Challenge)
-        .where(
-            Challenge.id == sa.bindparam("b_id"),
+def _claim(consume: bool) -> dialects.RowClaim[Challenge]:
+    values: dict[str, Any] = {"attempts": Challenge.attempts + 1}
+    if consume:
+        values["consumed_at"] = sa.bindparam("b_now")
+    return dialects.RowClaim(
+        Challenge,
+        key="b_id",
+        values=values,
+        where=sa.and_(
             Challenge.user_id == sa.bindparam("b_user_id"),
             usable(Challenge, sa.bindparam("b_now"), sa.bindparam("max_attempts")),
-        )
-        .values(attempts=Challenge.attempts + 1)
-        .returning(Challenge)
-        .execution_options(populate_existing=True, synchronize_session=False)
+        ),
     )
-    return claim.values(consumed_at=sa.bindparam("b_now")) if consume else claim
 
 
 #: Built once: count a wrong attempt, or count and use up the challenge of a right code.
@@ -100,7 +100,7 @@ def claim_attempt(
         "max_attempts": state.budget.per_challenge,
         "b_now": state.now(),
     }
-    return state.session.scalars(_CLAIM[right], params).first()
+    return _CLAIM[right].execute(state.session, params)
 
 
 def verify(

@@ -1,7 +1,7 @@
 """Two (here twelve) simultaneous uses of one recovery code: exactly one logs in.
 
 On SQLite the write lock serialises the requests; on PostgreSQL the lock of the user's settings
-row does, and the conditional UPDATE of the code row is the arbiter behind it.
+row does (MariaDB too), and the conditional UPDATE of the code row is the arbiter behind it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flask_t2m2fa.models import RecoveryCode
 PARALLEL = 12
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
 def database_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url

@@ -62,11 +62,14 @@ def test_signals_go_out_after_the_commit_that_made_their_rows(
     visible: list[int] = []
 
     def receiver(_app: Any, **_kw: Any) -> None:
-        # Another connection sees the audit row: the signal came after the commit.
-        with sa.create_engine(database_url).connect() as other:
+        # Another connection sees the audit row: the signal came after the commit. (Disposed:
+        # a pooled PostgreSQL connection left to the collector fails a later test's setup.)
+        engine = sa.create_engine(database_url)
+        with engine.connect() as other:
             visible.append(
                 other.scalar(sa.select(sa.func.count()).where(AuditEvent.event == "code_sent")) or 0
             )
+        engine.dispose()
 
     with signals.code_sent.connected_to(receiver):
         _issue_login_challenge(host, alice)

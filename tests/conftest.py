@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,6 +101,45 @@ def mariadb_url(mariadb_server: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE `{name}`"))
     admin.dispose()
+
+
+#: Engines that opened a connection during the current test, and during the current module
+#: (its fixtures' teardown may connect after the last test's). Weakly held: a test's app may die.
+_ENGINES_OF_TEST: weakref.WeakSet[sa.engine.Engine] = weakref.WeakSet()
+_ENGINES_OF_MODULE: weakref.WeakSet[sa.engine.Engine] = weakref.WeakSet()
+
+
+@sa.event.listens_for(sa.engine.Engine, "engine_connect")
+def _note_engine(connection: sa.engine.Connection) -> None:
+    _ENGINES_OF_TEST.add(connection.engine)
+    _ENGINES_OF_MODULE.add(connection.engine)
+
+
+def _close_idle_sqlite_connections(engines: weakref.WeakSet[sa.engine.Engine]) -> None:
+    """Close the pooled connections of each SQLite file engine in ``engines``.
+
+    Apps made by fixtures die with their engines; Python 3.13 then reports each pooled sqlite3
+    connection collected unclosed (``ResourceWarning: unclosed database``), an error under this
+    suite's ``-W error``, raised in whichever later test the garbage collector runs. An engine
+    still in use opens a new connection on its next checkout. In-memory databases are left
+    alone: their one connection *is* the database.
+    """
+    for engine in list(engines):
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            engine.dispose()
+    engines.clear()
+
+
+@pytest.fixture(autouse=True)
+def close_idle_sqlite_connections_of_the_test() -> Iterator[None]:
+    yield
+    _close_idle_sqlite_connections(_ENGINES_OF_TEST)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def close_idle_sqlite_connections_of_the_module() -> Iterator[None]:
+    yield
+    _close_idle_sqlite_connections(_ENGINES_OF_MODULE)
 
 
 @pytest.fixture

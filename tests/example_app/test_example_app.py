@@ -316,7 +316,8 @@ def test_phone_page_lists_what_the_loopback_modem_delivered(
         status_report_requested=False,
         modem="loopback",
     )
-    Inbox(state).add(delivered)
+    with Inbox(state) as inbox:
+        inbox.add(delivered)
     app = _make_app(tmp_path, sms, DEMO_FAKE_MODEM_STATE=str(state))
     client = app.test_client()
     page = client.get("/demo/phone")

@@ -347,13 +347,24 @@ def _banner_command(demo: Demo, label: str) -> str:
     return match.group(1).strip()
 
 
+PROGRAMS = ("flask", "t2m2fa-gateway")
+
+
+def _as_run_from_root(program: Path) -> str:
+    relative = os.path.relpath(program, ROOT)
+    return relative if not relative.startswith("..") else str(program)
+
+
 def test_banner_commands_run_as_printed(demo: Demo) -> None:
     """From the directory the demo was started in, with no virtualenv on PATH."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     admin = _banner_command(demo, "Admin CLI:")
     inbox = _banner_command(demo, "(SMS codes arrive here)\n")
-    assert admin.startswith(f"DEMO_STATE_DIR={demo.state_dir} .venv/bin/flask ")
-    assert inbox.startswith(".venv/bin/t2m2fa-gateway inbox ")
+    # The programs of the interpreter running the demo: .venv/bin/ from a fresh clone,
+    # .venv-3.13/bin/ under PYTHON=..., an absolute path for a venv outside the checkout.
+    flask, gateway = (_as_run_from_root(Path(sys.executable).with_name(p)) for p in PROGRAMS)
+    assert admin.startswith(f"DEMO_STATE_DIR={demo.state_dir} {flask} ")
+    assert inbox.startswith(f"{gateway} inbox ")
     outputs = []
     for command in (admin, inbox):
         done = subprocess.run(

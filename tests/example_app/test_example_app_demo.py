@@ -251,15 +251,22 @@ def _sms_on_phone(phone: object, *, to_ends: str, contains: str, seen: str = "")
     """The newest SMS on the demo phone page to a number ending ``to_ends`` holding ``contains``.
 
     The phone page is reloaded until it arrives (the gateway worker delivers it on its own).
+    The page also refreshes itself every 3 s: a reload or a read that meets that navigation is
+    aborted by the browser ("frame was detached", "context was destroyed"), and simply retried.
     """
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + SMS_TIMEOUT
     while time.monotonic() < deadline:
-        phone.reload()  # type: ignore[attr-defined]
-        for item in phone.query_selector_all(".sms"):  # type: ignore[attr-defined]
-            to = item.query_selector(".meta span").inner_text()
-            text = item.query_selector(".text").inner_text()
-            if to.endswith(to_ends) and contains in text and text != seen:
-                return str(text)
+        try:
+            phone.reload()  # type: ignore[attr-defined]
+            for item in phone.query_selector_all(".sms"):  # type: ignore[attr-defined]
+                to = item.query_selector(".meta span").inner_text()
+                text = item.query_selector(".text").inner_text()
+                if to.endswith(to_ends) and contains in text and text != seen:
+                    return str(text)
+        except PlaywrightError:
+            pass  # the page's own refresh came first: look again
         phone.wait_for_timeout(500)  # type: ignore[attr-defined]
     pytest.fail(f"no SMS to …{to_ends} with {contains!r} on the demo phone")
 

@@ -92,10 +92,19 @@ class Replaced:
     """Alice's verified primary replaced by ``NEW``, one of the :data:`WAYS`."""
 
     def __init__(
-        self, app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock, way: str
+        self,
+        app: Flask,
+        people: dict[str, Any],
+        sms: RecordingSender,
+        clock: FakeClock,
+        way: str,
+        *,
+        pcs_revoked_first: bool = False,
     ) -> None:
         self.alice = Alice(app, sms)
         self.admin = logged_in(app, sms, "boss", clock)  # and the cool-down waited out
+        if pcs_revoked_first:
+            act(self.admin, people["alice"], "revoke-pcs", "api")
         self.pc_skipped_before = pc_skips_the_code(app, sms, self.alice.pc_token)
         clock.advance(seconds=61)
         self.here: FlaskClient | None = None
@@ -185,6 +194,15 @@ def test_the_dialog_says_what_the_change_did(
     assert message.startswith("+32 ••• ••• •77 is now the verified primary number.")
     assert "The old number was told by SMS." in message
     assert "remembered PCs (1) were forgotten and his sessions ended" in message
+
+
+def test_the_dialog_names_no_pc_when_none_was_remembered(
+    admin_app: Flask, people: dict[str, Any], sms: RecordingSender, clock: FakeClock
+) -> None:
+    """No "remembered PCs (0) were forgotten": a true sentence, but one that reads as a fault."""
+    done = Replaced(admin_app, people, sms, clock, "api", pcs_revoked_first=True)
+    assert "The user's sessions ended (he had no remembered PC)." in done.message
+    assert "remembered PCs (" not in done.message
 
 
 @pytest.mark.parametrize("when", ["now", "at_login"])

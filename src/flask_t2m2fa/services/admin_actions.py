@@ -237,9 +237,13 @@ def verify(state: State, t: Target, role: str, code: object) -> Done:
     if changed is None:
         return Done((done,))
     told = (Note(N_("The old number was told by SMS."), {}),) if changed.notice_sent else ()
-    ended = Note(
-        N_("The user's remembered PCs (%(count)s) were forgotten and his sessions ended."),
-        {"count": changed.pcs_revoked},
+    ended = (
+        Note(
+            N_("The user's remembered PCs (%(count)s) were forgotten and his sessions ended."),
+            {"count": changed.pcs_revoked},
+        )
+        if changed.pcs_revoked
+        else Note(N_("The user's sessions ended (he had no remembered PC)."), {})
     )
     return Done((done, *told, ended))
 

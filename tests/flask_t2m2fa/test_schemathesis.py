@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
+import secrets
 import threading
 import zlib
 from collections import Counter, defaultdict
@@ -57,23 +59,33 @@ _ADMIN_DOCUMENT["paths"] = {
     k: v for k, v in _ADMIN_DOCUMENT["paths"].items() if k.startswith("/admin")
 }
 _names = itertools.count()
+#: A body that the schema allows may still pass the documented 4096-byte limit (a JSON schema
+#: cannot bound a body's size): 413, as the document says, is an accepted answer to valid data,
+#: beside schemathesis's own defaults for that check.
+_TOO_LARGE = "413"
+_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", _TOO_LARGE, "429", "5xx"]
 #: A schema-valid number is still refused when it is no real mobile number: 400 is expected.
 _CONFIG = SchemathesisConfig.from_dict(
     {
+        "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED}},
         "operations": [
             {
                 "include-path": "/api/enrol",
                 "checks": {
                     "positive_data_acceptance": {
-                        "expected-statuses": ["2xx", "400", "401", "403", "404"]
+                        "expected-statuses": ["2xx", "400", "401", "403", "404", _TOO_LARGE]
                     }
                 },
             }
-        ]
+        ],
     }
 )
 #: Per operation and phase; the run stays under 3 minutes on the CI machine.
 MAX_EXAMPLES = 100
+#: The generation seed: fixed, so that a failure is reproduced by running the test again and CI
+#: judges the code, not the draw. ``T2M2FA_SCHEMATHESIS_SEED=random`` explores new draws.
+_SEED_SETTING = os.environ.get("T2M2FA_SCHEMATHESIS_SEED", "20261206")
+SEED = secrets.randbits(64) if _SEED_SETTING == "random" else int(_SEED_SETTING)
 
 
 @contextmanager
@@ -123,6 +135,7 @@ def test_api_answers_as_documented(app: Flask, host: Host, clock: FakeClock, ser
     schema = schemathesis.openapi.from_dict(_DOCUMENT, config=_CONFIG)
     schema.config.update(base_url=server)
     schema.config.generation.update(max_examples=MAX_EXAMPLES)
+    schema.config.seed = SEED
 
     @schema.auth(refresh_interval=None)
     class HalfLoggedIn:
@@ -143,7 +156,8 @@ def test_api_answers_as_documented(app: Flask, host: Host, clock: FakeClock, ser
             cases += len(event.recorder.cases)
             for checks in event.recorder.checks.values():
                 failures += [c for c in checks if c.status is Status.FAILURE]
-    print(f"schemathesis: {cases} cases, {len(failures)} failures, {len(errors)} errors")
+    counts = f"{cases} cases, {len(failures)} failures, {len(errors)} errors"
+    print(f"schemathesis (seed {SEED}): {counts}")
     assert [(e.label, repr(e.value)[:2000]) for e in errors] == []
     assert [(f.name, f.failure_info) for f in failures] == []
     assert cases > 300
@@ -188,16 +202,17 @@ def admin_server(admin_app: Flask) -> Iterator[str]:
 #: 400 or 409 to a body of the documented shape: the shape does not say which action needs what.
 _ADMIN_CONFIG = SchemathesisConfig.from_dict(
     {
+        "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED}},
         "operations": [
             {
                 "include-path": "/admin/api/users/{user_id}/{action}",
                 "checks": {
                     "positive_data_acceptance": {
-                        "expected-statuses": ["2xx", "400", "401", "403", "404", "409"]
+                        "expected-statuses": ["2xx", "400", "401", "403", "404", "409", _TOO_LARGE]
                     }
                 },
             }
-        ]
+        ],
     }
 )
 
@@ -249,6 +264,7 @@ def test_admin_api_answers_as_documented(
     schema = schemathesis.openapi.from_dict(_ADMIN_DOCUMENT, config=_ADMIN_CONFIG)
     schema.config.update(base_url=admin_server)
     schema.config.generation.update(max_examples=MAX_EXAMPLES)
+    schema.config.seed = SEED
 
     @schema.auth(refresh_interval=None)
     class FreshAdministrator:
@@ -269,7 +285,7 @@ def test_admin_api_answers_as_documented(
 
     run = _run(schema)
     counts = f"{run.cases} cases, {len(run.failures)} failures, {len(run.errors)} errors"
-    print(f"schemathesis (admin API): {counts}")
+    print(f"schemathesis (admin API, seed {SEED}): {counts}")
     for label, statuses in sorted(run.statuses.items()):
         print(f"  {label}: {dict(sorted(statuses.items()))}")
     assert [(e.label, repr(e.value)[:2000]) for e in run.errors] == []

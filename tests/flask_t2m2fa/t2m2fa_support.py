@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextvars
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -166,3 +168,20 @@ def enrolling_user(host: Host, name: str = "eve", *, admin: bool = False) -> Any
     host.two_factor.enable_for(user)
     host.db.session.commit()
     return user
+
+
+def in_parallel(action: Callable[[int], Any], count: int) -> list[Any]:
+    """``action(i)`` for i in 0..count-1, each in its own thread, released together."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait(timeout=30)
+        results[index] = action(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

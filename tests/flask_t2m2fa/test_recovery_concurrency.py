@@ -6,14 +6,12 @@ row does (MariaDB too), and the conditional UPDATE of the code row is the arbite
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from t2m2fa_support import RecordingSender, json_login, json_verify
+from t2m2fa_support import RecordingSender, in_parallel, json_login, json_verify
 
 from flask_t2m2fa.models import RecoveryCode
 
@@ -24,22 +22,6 @@ PARALLEL = 12
 def database_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
-
-
-def in_parallel(action: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(PARALLEL)
-    results: list[Any] = [None] * PARALLEL
-
-    def run(index: int) -> None:
-        barrier.wait(timeout=30)
-        results[index] = action(index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_parallel_uses_of_one_code_give_exactly_one_login(
@@ -64,7 +46,7 @@ def test_parallel_uses_of_one_code_give_exactly_one_login(
         answer = clients[index].post("/t2m2fa/api/recovery", json={"code": code})
         return str(answer.json["status"])
 
-    results = in_parallel(use)
+    results = in_parallel(use, PARALLEL)
     assert results.count("ok") == 1, results
     assert set(results) <= {"ok", "code_expired", "invalid_code"}
     db = app.extensions["test_host"].db

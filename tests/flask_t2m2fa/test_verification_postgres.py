@@ -3,13 +3,12 @@ PostgreSQL and MariaDB (SQLite serialises writers, so it cannot prove it)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from t2m2fa_support import FakeClock, RecordingSender, json_login, json_verify, wrong
+from t2m2fa_support import FakeClock, RecordingSender, in_parallel, json_login, json_verify, wrong
 
 from flask_t2m2fa.models import Failure
 
@@ -20,23 +19,6 @@ PARALLEL = 12
 def database_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
-
-
-def in_parallel(action: Callable[[int], Any]) -> list[Any]:
-    """``action(i)`` for i in 0..PARALLEL-1, each in its own thread, released together."""
-    barrier = threading.Barrier(PARALLEL)
-    results: list[Any] = [None] * PARALLEL
-
-    def run(index: int) -> None:
-        barrier.wait(timeout=30)
-        results[index] = action(index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def verify_in_parallel(
@@ -54,7 +36,7 @@ def verify_in_parallel(
         response = json_verify(clients[index], make_body(index))
         return response.status_code, response.json["status"]
 
-    return in_parallel(submit)
+    return in_parallel(submit, PARALLEL)
 
 
 def half_logged_in(app: Flask) -> dict[str, Any]:
@@ -106,5 +88,5 @@ def test_parallel_logins_of_one_user_send_one_sms(
         answer = json_login(clients[index], "alice")
         return answer.status_code, answer.json["status"]
 
-    assert in_parallel(log_in) == [(200, "2fa_required")] * PARALLEL
+    assert in_parallel(log_in, PARALLEL) == [(200, "2fa_required")] * PARALLEL
     assert len(sms.messages) == 1

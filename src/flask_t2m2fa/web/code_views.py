@@ -8,7 +8,7 @@ from ..forms import CodeForm, ResendForm
 from ..i18n import gettext as _
 from ..services import login, recovery
 from ..services.verification import Verdict
-from ..state import get_state
+from ..state import State, get_state
 from . import answers, login_session, pending, wording
 from .answers import redirect
 from .blueprint import bp
@@ -19,6 +19,18 @@ DESTINATIONS = ("primary", "backup")
 def _to_login() -> Response:
     pending.end()
     return redirect(login_session.login_view_url(get_state()))
+
+
+def pending_code_step(state: State) -> tuple[pending.Pending, login.CodeStep] | Response:
+    """The browser's pending login and its code step, or where a browser without one goes: the
+    enrolment page while it still owes a number, else the host's login page."""
+    pend = pending.current(state)
+    if pend is not None and pend.awaiting_number:
+        return redirect(url_for("t2m2fa.enrol"))
+    step = login_session.current_step(state, pend) if pend is not None else None
+    if pend is None or step is None:
+        return _to_login()
+    return pend, step
 
 
 def _render(
@@ -50,12 +62,10 @@ def _render(
 @bp.route("/code", methods=["GET", "POST"])
 def code() -> Response:
     state = get_state()
-    pend = pending.current(state)
-    if pend is not None and pend.awaiting_number:
-        return redirect(url_for("t2m2fa.enrol"))
-    step = login_session.current_step(state, pend) if pend is not None else None
-    if pend is None or step is None:
-        return _to_login()
+    found = pending_code_step(state)
+    if isinstance(found, Response):
+        return found
+    pend, step = found
     form = CodeForm()
     if not form.is_submitted():
         notice = pending.pop_notice()

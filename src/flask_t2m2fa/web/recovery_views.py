@@ -17,9 +17,10 @@ from ..services import login, recovery, unit_of_work
 from ..services.challenges import LOGIN
 from ..services.verification import Verdict
 from ..state import get_state
-from . import answers, login_session, pending, wording
+from . import answers, login_session, wording
 from .answers import redirect
 from .blueprint import bp
+from .code_views import pending_code_step
 from .security_views import NOTICE_KEY, logged_in, me
 from .step_up import requires_step_up
 
@@ -40,13 +41,10 @@ def _render(
 @bp.route("/recovery", methods=["GET", "POST"])
 def use_recovery_code() -> Response:
     state = get_state()
-    pend = pending.current(state)
-    if pend is not None and pend.awaiting_number:
-        return redirect(url_for("t2m2fa.enrol"))
-    step = login_session.current_step(state, pend) if pend is not None else None
-    if pend is None or step is None:
-        pending.end()
-        return redirect(login_session.login_view_url(state))
+    found = pending_code_step(state)
+    if isinstance(found, Response):
+        return found
+    pend, step = found
     # A new number is proved by its own code only; an account may turn recovery codes off.
     if step.purpose != LOGIN or not recovery.allowed_for(state, pend.user_id):
         return redirect(url_for("t2m2fa.code"))
